@@ -1,0 +1,55 @@
+# Minwon: `make run` serves the embedded default; `make test` runs every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Debian's system python3: the unprivileged database user can execute it (see DESIGN.md).
+PYTHON ?= $(shell [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export MINWON_DATA_DIR ?= $(CURDIR)/var
+DEMO_RESIDENTS ?= 20000
+
+.PHONY: help setup system run init demo test check lint format clean
+
+help:
+	@echo "make run    - set up, create the demo registry and serve on http://127.0.0.1:8000"
+	@echo "make test   - set up and run every test (lint, types, unit, integration, PostgreSQL)"
+	@echo "make check  - ruff, ruff format --check, mypy --strict on src/"
+
+system:
+	@bash scripts/setup-system.sh
+
+$(STAMP): pyproject.toml
+	@$(MAKE) --no-print-directory system
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+init: setup
+	@$(BIN)/minwon init
+
+demo: init
+	@$(BIN)/minwon demo-data --residents $(DEMO_RESIDENTS) --seed 1 --if-empty
+
+run: demo
+	@$(BIN)/minwon serve --host 127.0.0.1 --port 8000
+
+check: setup
+	@$(BIN)/ruff check src tests
+	@$(BIN)/ruff format --check src tests
+	@$(BIN)/mypy src
+
+format: setup
+	@$(BIN)/ruff check --fix src tests
+	@$(BIN)/ruff format src tests
+
+test: setup
+	@$(MAKE) --no-print-directory check
+	@$(BIN)/pytest -q
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Minwon needs and creates the unprivileged user that runs
+# database processes (PostgreSQL refuses to run as root). Does nothing it need not do.
+set -euo pipefail
+
+PACKAGES=(python3-venv python3-dev fonts-nanum poppler-utils libnss3-tools postgresql-15 postgresql-client-15)
+DB_USER="${MINWON_DB_OS_USER:-minwon-db}"
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ "$(id -u)" -eq 0 ]; then
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  if ! id "$DB_USER" >/dev/null 2>&1; then
+    echo "setup: creating system user $DB_USER for database processes"
+    useradd --system --no-create-home --shell /usr/sbin/nologin "$DB_USER"
+  fi
+elif [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: not root; please install: ${missing[*]}" >&2
+fi

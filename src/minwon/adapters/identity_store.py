@@ -1,0 +1,143 @@
+"""Accounts, database-backed sessions and rate-limit windows (shared by all instances)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from minwon.adapters import tables as t
+from minwon.identity.model import Principal, PrincipalKind
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRow:
+    id: str
+    secret_hash: str
+    office_code: str | None
+    resident_id: str | None
+    role: str | None
+    name: str | None
+    active: bool = True
+
+
+class IdentityStore:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def citizen(self, username: str) -> AccountRow | None:
+        row = self._conn.execute(
+            select(t.citizen_accounts).where(t.citizen_accounts.c.username == username)
+        ).first()
+        if row is None:
+            return None
+        return AccountRow(row.username, row.password_hash, None, row.resident_id, None, None)
+
+    def clerk(self, username: str) -> AccountRow | None:
+        row = self._conn.execute(select(t.clerks).where(t.clerks.c.username == username)).first()
+        if row is None:
+            return None
+        return AccountRow(
+            row.username, row.password_hash, row.office_code, None, row.role, row.name
+        )
+
+    def kiosk(self, device_id: str) -> AccountRow | None:
+        row = self._conn.execute(select(t.kiosks).where(t.kiosks.c.device_id == device_id)).first()
+        if row is None:
+            return None
+        return AccountRow(
+            row.device_id, row.key_hash, row.office_code, None, None, row.location, row.active
+        )
+
+    def rehash(self, kind: PrincipalKind, account_id: str, new_hash: str) -> None:
+        """Stores an upgraded password hash (argon2 parameters changed)."""
+        if kind is PrincipalKind.CITIZEN:
+            table, col = t.citizen_accounts, t.citizen_accounts.c.username
+            values: dict[str, Any] = {"password_hash": new_hash}
+        elif kind is PrincipalKind.CLERK:
+            table, col = t.clerks, t.clerks.c.username
+            values = {"password_hash": new_hash}
+        else:
+            table, col = t.kiosks, t.kiosks.c.device_id
+            values = {"key_hash": new_hash}
+        self._conn.execute(update(table).where(col == account_id).values(**values))
+
+    def open_session(
+        self, *, token: str, principal: Principal, now: datetime, expires: datetime
+    ) -> None:
+        self._conn.execute(
+            insert(t.auth_sessions).values(
+                token_digest=token_digest(token),
+                principal_kind=principal.kind.value,
+                principal_id=principal.id,
+                resident_id=principal.resident_id,
+                office_code=principal.office_code,
+                created_at=now,
+                expires_at=expires,
+                attributes={"role": principal.role, "name": principal.name},
+            )
+        )
+
+    def session(self, token: str, now: datetime) -> Principal | None:
+        row = self._conn.execute(
+            select(t.auth_sessions).where(t.auth_sessions.c.token_digest == token_digest(token))
+        ).first()
+        if row is None:
+            return None
+        expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
+        if expires <= now:
+            return None
+        attrs = row.attributes or {}
+        return Principal(
+            kind=PrincipalKind(row.principal_kind),
+            id=row.principal_id,
+            office_code=row.office_code,
+            resident_id=row.resident_id,
+            role=attrs.get("role"),
+            name=attrs.get("name"),
+        )
+
+    def close_session(self, token: str) -> None:
+        self._conn.execute(
+            delete(t.auth_sessions).where(t.auth_sessions.c.token_digest == token_digest(token))
+        )
+
+    def hit(self, bucket: str, window_start: int) -> int:
+        """Counts one hit in a fixed window and returns the window's count so far."""
+        table = t.rate_limit_windows
+        updated = self._conn.execute(
+            update(table)
+            .where(table.c.bucket == bucket, table.c.window_start == window_start)
+            .values(hits=table.c.hits + 1)
+        )
+        if updated.rowcount == 0:
+            try:
+                with self._conn.begin_nested():
+                    self._conn.execute(
+                        insert(table).values(bucket=bucket, window_start=window_start, hits=1)
+                    )
+                return 1
+            except IntegrityError:
+                self._conn.execute(
+                    update(table)
+                    .where(table.c.bucket == bucket, table.c.window_start == window_start)
+                    .values(hits=table.c.hits + 1)
+                )
+        row = self._conn.execute(
+            select(table.c.hits).where(
+                table.c.bucket == bucket, table.c.window_start == window_start
+            )
+        ).one()
+        return int(row.hits)
+
+    def prune_windows(self, before: int) -> None:
+        table = t.rate_limit_windows
+        self._conn.execute(delete(table).where(table.c.window_start < before))

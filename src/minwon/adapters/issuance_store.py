@@ -1,0 +1,284 @@
+"""Writes and reads issuances, fees, idempotency claims and audit events."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from minwon.adapters import tables as t
+from minwon.issuance.records import (
+    AuditEvent,
+    ClaimState,
+    FeeRecord,
+    IdempotencyClaim,
+    IssuanceRecord,
+    IssuanceStatus,
+)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # SQLite returns naive datetimes; everything is stored in UTC.
+    from datetime import UTC
+
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def _issuance(row: Any) -> IssuanceRecord:
+    issued = _aware(row.issued_at)
+    expires = _aware(row.expires_at)
+    assert issued is not None and expires is not None
+    return IssuanceRecord(
+        id=row.id,
+        number=row.number,
+        document_type=row.document_type,
+        subject_ref=row.subject_ref,
+        requester_kind=row.requester_kind,
+        requester_ref=row.requester_ref,
+        channel=row.channel,
+        office_code=row.office_code,
+        issued_at=issued,
+        expires_at=expires,
+        snapshot=row.snapshot,
+        content_hash=row.content_hash,
+        status=IssuanceStatus(row.status),
+        voided_at=_aware(row.voided_at),
+        void_reason=row.void_reason,
+        voided_by=row.voided_by,
+    )
+
+
+class IssuanceStore:
+    """Issuances and their fees."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, record: IssuanceRecord) -> bool:
+        """Inserts the issuance; returns False if its number is already taken."""
+        values = {
+            "id": record.id,
+            "number": record.number,
+            "document_type": record.document_type,
+            "subject_ref": record.subject_ref,
+            "requester_kind": record.requester_kind,
+            "requester_ref": record.requester_ref,
+            "channel": record.channel,
+            "office_code": record.office_code,
+            "issued_at": record.issued_at,
+            "expires_at": record.expires_at,
+            "snapshot": record.snapshot,
+            "content_hash": record.content_hash,
+            "status": record.status.value,
+        }
+        # A savepoint keeps a (vanishingly rare) number collision from aborting the
+        # whole PostgreSQL transaction; the caller draws a new number and tries again.
+        try:
+            with self._conn.begin_nested():
+                self._conn.execute(insert(t.issuances).values(**values))
+        except IntegrityError:
+            return False
+        return True
+
+    def charge(self, fee: FeeRecord) -> None:
+        self._conn.execute(
+            insert(t.fees).values(
+                issuance_id=fee.issuance_id,
+                amount=fee.amount,
+                channel=fee.channel,
+                exemption=fee.exemption,
+                charged_at=fee.charged_at,
+            )
+        )
+
+    def by_number(self, number: str) -> IssuanceRecord | None:
+        row = self._conn.execute(select(t.issuances).where(t.issuances.c.number == number)).first()
+        return _issuance(row) if row else None
+
+    def by_id(self, issuance_id: str) -> IssuanceRecord | None:
+        row = self._conn.execute(
+            select(t.issuances).where(t.issuances.c.id == issuance_id)
+        ).first()
+        return _issuance(row) if row else None
+
+    def fee_for(self, issuance_id: str) -> FeeRecord | None:
+        row = self._conn.execute(select(t.fees).where(t.fees.c.issuance_id == issuance_id)).first()
+        if row is None:
+            return None
+        charged = _aware(row.charged_at)
+        assert charged is not None
+        return FeeRecord(row.issuance_id, row.amount, row.channel, row.exemption, charged)
+
+    def void(self, issuance_id: str, *, at: datetime, reason: str, by: str) -> bool:
+        """Marks a valid issuance voided; returns False if it was not valid."""
+        result = self._conn.execute(
+            update(t.issuances)
+            .where(t.issuances.c.id == issuance_id, t.issuances.c.status == "valid")
+            .values(status="voided", voided_at=at, void_reason=reason, voided_by=by)
+        )
+        return result.rowcount == 1
+
+    def for_office_on(self, office_code: str, day_start: datetime) -> list[IssuanceRecord]:
+        """Returns the office's issuances in the 24 hours from ``day_start`` (교부대장)."""
+        rows = self._conn.execute(
+            select(t.issuances)
+            .where(
+                t.issuances.c.office_code == office_code,
+                t.issuances.c.issued_at >= day_start,
+                t.issuances.c.issued_at < day_start + timedelta(days=1),
+            )
+            .order_by(t.issuances.c.issued_at)
+        ).all()
+        return [_issuance(r) for r in rows]
+
+    def for_requester(self, requester_ref: str, limit: int = 100) -> list[IssuanceRecord]:
+        rows = self._conn.execute(
+            select(t.issuances)
+            .where(t.issuances.c.requester_ref == requester_ref)
+            .order_by(t.issuances.c.issued_at.desc())
+            .limit(limit)
+        ).all()
+        return [_issuance(r) for r in rows]
+
+    def count_fees(self, issuance_id: str) -> int:
+        return len(
+            self._conn.execute(select(t.fees).where(t.fees.c.issuance_id == issuance_id)).all()
+        )
+
+
+class IdempotencyStore:
+    """Claims on idempotency keys, per principal. A claim is a lease, not a lock."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def claim(
+        self, *, principal: str, key: str, request_hash: str, now: datetime, lease: timedelta
+    ) -> IdempotencyClaim:
+        """Takes the key for this request, or reports who holds it and in which state."""
+        table = t.idempotency_keys
+        try:
+            with self._conn.begin_nested():
+                self._conn.execute(
+                    insert(table).values(
+                        principal=principal,
+                        key=key,
+                        request_hash=request_hash,
+                        state=ClaimState.IN_FLIGHT.value,
+                        lease_until=now + lease,
+                        created_at=now,
+                        replays=0,
+                    )
+                )
+            return IdempotencyClaim(ClaimState.NEW, request_hash)
+        except IntegrityError:
+            pass
+        row = self._conn.execute(
+            select(table).where(table.c.principal == principal, table.c.key == key)
+        ).one()
+        lease_until = _aware(row.lease_until)
+        assert lease_until is not None
+        if row.state == ClaimState.IN_FLIGHT.value and lease_until < now:
+            # The holder died mid-request (its transaction rolled back); take the key over.
+            taken = self._conn.execute(
+                update(table)
+                .where(
+                    and_(
+                        table.c.principal == principal,
+                        table.c.key == key,
+                        table.c.state == ClaimState.IN_FLIGHT.value,
+                        table.c.lease_until == row.lease_until,
+                    )
+                )
+                .values(request_hash=request_hash, lease_until=now + lease)
+            )
+            if taken.rowcount == 1:
+                return IdempotencyClaim(ClaimState.NEW, request_hash)
+        return IdempotencyClaim(ClaimState(row.state), row.request_hash, row.issuance_id)
+
+    def complete(self, *, principal: str, key: str, issuance_id: str) -> None:
+        table = t.idempotency_keys
+        self._conn.execute(
+            update(table)
+            .where(table.c.principal == principal, table.c.key == key)
+            .values(state=ClaimState.COMPLETED.value, issuance_id=issuance_id)
+        )
+
+    def release(self, *, principal: str, key: str) -> None:
+        table = t.idempotency_keys
+        self._conn.execute(
+            delete(table).where(
+                table.c.principal == principal,
+                table.c.key == key,
+                table.c.state == ClaimState.IN_FLIGHT.value,
+            )
+        )
+
+    def record_replay(self, *, principal: str, key: str) -> None:
+        """A real write before a replayed answer: under synchronous replication its commit
+        returns only once a standby holds the row, so the replay is confirmed durable."""
+        table = t.idempotency_keys
+        self._conn.execute(
+            update(table)
+            .where(table.c.principal == principal, table.c.key == key)
+            .values(replays=table.c.replays + 1)
+        )
+
+
+class AuditLog:
+    """Append-only audit events."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def record(self, event: AuditEvent) -> None:
+        self._conn.execute(
+            insert(t.audit_events).values(
+                id=event.id,
+                at=event.at,
+                action=event.action,
+                outcome=event.outcome,
+                actor_kind=event.actor_kind,
+                actor_id=event.actor_id,
+                channel=event.channel,
+                office_code=event.office_code,
+                subject_ref=event.subject_ref,
+                document_type=event.document_type,
+                purpose=event.purpose,
+                issuance_id=event.issuance_id,
+                detail=dict(event.detail),
+            )
+        )
+
+    def events(
+        self, *, subject_ref: str | None = None, action: str | None = None
+    ) -> list[AuditEvent]:
+        table = t.audit_events
+        query = select(table).order_by(table.c.at, table.c.id)
+        if subject_ref is not None:
+            query = query.where(table.c.subject_ref == subject_ref)
+        if action is not None:
+            query = query.where(table.c.action == action)
+        rows = self._conn.execute(query).all()
+        return [
+            AuditEvent(
+                id=r.id,
+                at=_aware(r.at) or r.at,
+                action=r.action,
+                outcome=r.outcome,
+                actor_kind=r.actor_kind,
+                actor_id=r.actor_id,
+                channel=r.channel,
+                office_code=r.office_code,
+                subject_ref=r.subject_ref,
+                document_type=r.document_type,
+                purpose=r.purpose,
+                issuance_id=r.issuance_id,
+                detail=r.detail,
+            )
+            for r in rows
+        ]

@@ -1,0 +1,251 @@
+"""SQLAlchemy Core tables: one schema for SQLite and PostgreSQL (portable column types)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+TS = DateTime(timezone=True)
+
+offices = Table(
+    "offices",
+    metadata,
+    Column("code", String(16), primary_key=True),
+    Column("name", String(80), nullable=False),
+    Column("head_title", String(80), nullable=False),
+    Column("district", String(40), nullable=False),
+)
+
+# Residents keep the number only encrypted (개인정보 보호법 제24조의2) plus a keyed digest
+# for exact lookups; birth date and sex are stored plainly because the masked form shows them.
+residents = Table(
+    "residents",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("rrn_digest", String(64), nullable=False, unique=True),
+    Column("rrn_cipher", Text, nullable=False),
+    Column("name", String(40), nullable=False),
+    Column("birth_date", Date, nullable=False),
+    Column("sex", String(1), nullable=False),
+    Column("foreign", Boolean, nullable=False, default=False),
+    Column("alive", Boolean, nullable=False, default=True),
+    Column("household_id", String(32), nullable=True),
+    Index("ix_residents_name_birth", "name", "birth_date"),
+    Index("ix_residents_household", "household_id"),
+)
+
+households = Table(
+    "households",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("head_resident_id", String(32), nullable=False),
+    Column("address", String(200), nullable=False),
+    Column("dong_code", String(16), ForeignKey("offices.code"), nullable=False),
+    Column("formed_on", Date, nullable=False),
+    Column("formation_reason", String(40), nullable=False),
+)
+
+household_members = Table(
+    "household_members",
+    metadata,
+    Column("household_id", String(32), ForeignKey("households.id"), primary_key=True),
+    Column("resident_id", String(32), ForeignKey("residents.id"), primary_key=True),
+    Column("relation_to_head", String(20), nullable=False),
+    Column("joined_on", Date, nullable=False),
+    Column("change_reason", String(40), nullable=False),
+    Column("cohabitant", Boolean, nullable=False, default=False),
+    Index("ix_household_members_resident", "resident_id"),
+)
+
+address_history = Table(
+    "address_history",
+    metadata,
+    Column("resident_id", String(32), ForeignKey("residents.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("address", String(200), nullable=False),
+    Column("moved_in_on", Date, nullable=False),
+    Column("reason", String(40), nullable=False),
+    Column("head_name", String(40), nullable=False),
+    Column("head_relation", String(20), nullable=False),
+)
+
+seal_registrations = Table(
+    "seal_registrations",
+    metadata,
+    Column("resident_id", String(32), ForeignKey("residents.id"), primary_key=True),
+    Column("registered_on", Date, nullable=False),
+    Column("office_code", String(16), nullable=False),
+    Column("seal_description", String(80), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+)
+
+tax_records = Table(
+    "tax_records",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("resident_id", String(32), ForeignKey("residents.id"), nullable=False),
+    Column("tax_year", Integer, nullable=False),
+    Column("tax_kind", String(40), nullable=False),
+    Column("assessed", BigInteger, nullable=False),
+    Column("paid", BigInteger, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Index("ix_tax_records_resident", "resident_id"),
+)
+
+buildings = Table(
+    "buildings",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("register_number", String(32), nullable=False, unique=True),
+    Column("address", String(200), nullable=False),
+    Column("dong_code", String(16), nullable=False),
+    Column("owner_name", String(40), nullable=False),
+    Column("main_use", String(40), nullable=False),
+    Column("structure", String(40), nullable=False),
+    Column("floors_above", Integer, nullable=False),
+    Column("floors_below", Integer, nullable=False),
+    Column("floor_area_m2", Float, nullable=False),
+    Column("site_area_m2", Float, nullable=False),
+    Column("approved_on", Date, nullable=False),
+)
+
+citizen_accounts = Table(
+    "citizen_accounts",
+    metadata,
+    Column("username", String(40), primary_key=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("resident_id", String(32), ForeignKey("residents.id"), nullable=False, unique=True),
+)
+
+clerks = Table(
+    "clerks",
+    metadata,
+    Column("username", String(40), primary_key=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("name", String(40), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("office_code", String(16), ForeignKey("offices.code"), nullable=False),
+)
+
+kiosks = Table(
+    "kiosks",
+    metadata,
+    Column("device_id", String(40), primary_key=True),
+    Column("key_hash", String(200), nullable=False),
+    Column("office_code", String(16), ForeignKey("offices.code"), nullable=False),
+    Column("location", String(120), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+)
+
+# Sessions live in the database so any app instance can serve any request.
+auth_sessions = Table(
+    "auth_sessions",
+    metadata,
+    Column("token_digest", String(64), primary_key=True),
+    Column("principal_kind", String(10), nullable=False),
+    Column("principal_id", String(40), nullable=False),
+    Column("resident_id", String(32), nullable=True),
+    Column("office_code", String(16), nullable=True),
+    Column("created_at", TS, nullable=False),
+    Column("expires_at", TS, nullable=False),
+    Column("attributes", JSON, nullable=False),
+)
+
+rate_limit_windows = Table(
+    "rate_limit_windows",
+    metadata,
+    Column("bucket", String(120), primary_key=True),
+    Column("window_start", BigInteger, primary_key=True),
+    Column("hits", Integer, nullable=False),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("principal", String(60), primary_key=True),
+    Column("key", String(80), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("state", String(12), nullable=False),  # in_flight | completed
+    Column("lease_until", TS, nullable=False),
+    Column("issuance_id", String(32), nullable=True),
+    Column("created_at", TS, nullable=False),
+    Column("replays", Integer, nullable=False, default=0),
+)
+
+issuances = Table(
+    "issuances",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("number", String(16), nullable=False, unique=True),
+    Column("document_type", String(40), nullable=False),
+    Column("subject_ref", String(40), nullable=False),
+    Column("requester_kind", String(20), nullable=False),
+    Column("requester_ref", String(60), nullable=False),
+    Column("channel", String(10), nullable=False),
+    Column("office_code", String(16), nullable=False),
+    Column("issued_at", TS, nullable=False),
+    Column("expires_at", TS, nullable=False),
+    Column("snapshot", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("voided_at", TS, nullable=True),
+    Column("void_reason", String(200), nullable=True),
+    Column("voided_by", String(40), nullable=True),
+    Index("ix_issuances_office_issued", "office_code", "issued_at"),
+    Index("ix_issuances_subject", "subject_ref"),
+)
+
+fees = Table(
+    "fees",
+    metadata,
+    Column("issuance_id", String(32), ForeignKey("issuances.id"), primary_key=True),
+    Column("amount", Integer, nullable=False),
+    Column("channel", String(10), nullable=False),
+    Column("exemption", String(40), nullable=True),
+    Column("charged_at", TS, nullable=False),
+    UniqueConstraint("issuance_id", name="uq_fees_once_per_issuance"),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("at", TS, nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("outcome", String(60), nullable=False),
+    Column("actor_kind", String(10), nullable=False),
+    Column("actor_id", String(40), nullable=False),
+    Column("channel", String(10), nullable=False),
+    Column("office_code", String(16), nullable=True),
+    Column("subject_ref", String(40), nullable=True),
+    Column("document_type", String(40), nullable=True),
+    Column("purpose", String(200), nullable=True),
+    Column("issuance_id", String(32), nullable=True),
+    Column("detail", JSON, nullable=False),
+    Index("ix_audit_events_at", "at"),
+    Index("ix_audit_events_subject", "subject_ref"),
+)

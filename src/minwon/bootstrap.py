@@ -1,0 +1,108 @@
+"""The composition root: the one place that wires adapters to services (web, CLI, tests)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from functools import cached_property
+
+from sqlalchemy import Engine
+
+from minwon.adapters.database import make_engine
+from minwon.adapters.unit_of_work import UnitOfWorkFactory
+from minwon.catalog.loader import Catalog, default_catalog
+from minwon.clock import Clock, SystemClock
+from minwon.config import Settings
+from minwon.identity.biometrics import BiometricVerifier, SimulatedFingerprintVerifier
+from minwon.identity.services import IdentityContext
+from minwon.issuance.context import IssuanceContext
+from minwon.registry.vault import RrnVault
+from minwon.rendering.documents import DocumentRenderer
+from minwon.rendering.keys import KeyMaterial, load_keys
+
+ONLINE_OFFICE_CODE = "4511000000"  # 전주시청: the issuing office of internet documents
+
+
+def fingerprint_secret(keys: KeyMaterial) -> bytes:
+    """Returns the simulator's secret, derived from the pepper so no extra key file exists."""
+    return hmac.new(keys.pepper, b"minwon-simulated-fingerprint", hashlib.sha256).digest()
+
+
+@dataclass
+class Container:
+    """Everything a process needs, built lazily from settings."""
+
+    settings: Settings
+    clock: Clock
+    catalog: Catalog
+    biometrics_override: BiometricVerifier | None = None
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.settings.database_url)
+
+    @cached_property
+    def keys(self) -> KeyMaterial:
+        return load_keys(self.settings.keys_dir)
+
+    @cached_property
+    def vault(self) -> RrnVault:
+        return RrnVault(self.keys.data_key, self.keys.pepper)
+
+    @cached_property
+    def uows(self) -> UnitOfWorkFactory:
+        return UnitOfWorkFactory(self.engine, self.vault)
+
+    @cached_property
+    def biometrics(self) -> BiometricVerifier:
+        if self.biometrics_override is not None:
+            return self.biometrics_override
+        return SimulatedFingerprintVerifier(fingerprint_secret(self.keys))
+
+    @cached_property
+    def issuance(self) -> IssuanceContext:
+        return IssuanceContext(
+            uows=self.uows,
+            catalog=self.catalog,
+            clock=self.clock,
+            online_office_code=self.settings.extra.get("online_office_code", ONLINE_OFFICE_CODE),
+            verify_url=f"{self.settings.public_base_url.rstrip('/')}/verify",
+            idempotency_lease_seconds=self.settings.idempotency_lease_seconds,
+        )
+
+    @cached_property
+    def identity(self) -> IdentityContext:
+        return IdentityContext(
+            uows=self.uows,
+            clock=self.clock,
+            biometrics=self.biometrics,
+            session_hours=self.settings.session_hours,
+            login_rate_per_minute=self.settings.login_rate_per_minute,
+        )
+
+    @cached_property
+    def renderer(self) -> DocumentRenderer:
+        return DocumentRenderer(
+            keys=self.keys, catalog=self.catalog, public_base_url=self.settings.public_base_url
+        )
+
+    def close(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+
+
+def bootstrap(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    catalog: Catalog | None = None,
+    biometrics: BiometricVerifier | None = None,
+) -> Container:
+    """Returns the wired container; tests pass a FixedClock, production passes nothing."""
+    return Container(
+        settings=settings or Settings.from_env(),
+        clock=clock or SystemClock(),
+        catalog=catalog or default_catalog(),
+        biometrics_override=biometrics,
+    )

@@ -1,0 +1,27 @@
+"""The ``minwon`` command. Each sub-command is thin: it parses, calls a service, prints."""
+
+from __future__ import annotations
+
+import typer
+
+from minwon.cli import admin, documents
+
+app = typer.Typer(
+    name="minwon",
+    help="Minwon (민원): 주민등록표 등·초본 등 민원 증명서를 발급·검증하는 서비스.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+keys_app = typer.Typer(help="문서 서명 키와 QR 토큰 키를 관리합니다.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+app.command("init")(admin.init)
+app.command("demo-data")(admin.demo_data)
+app.command("serve")(admin.serve)
+keys_app.command("init")(admin.keys_init)
+app.command("issue")(documents.issue)
+app.command("verify")(documents.verify)
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,46 @@
+"""Who is calling: citizens, clerks and kiosks, each through its own channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from minwon.catalog.model import Channel
+
+
+class PrincipalKind(StrEnum):
+    CITIZEN = "citizen"
+    CLERK = "clerk"
+    KIOSK = "kiosk"
+
+
+CHANNEL_OF = {
+    PrincipalKind.CITIZEN: Channel.ONLINE,
+    PrincipalKind.CLERK: Channel.COUNTER,
+    PrincipalKind.KIOSK: Channel.KIOSK,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """An authenticated caller.
+
+    ``resident_id`` is the person the channel has identified: the signed-in citizen, or the
+    person whose fingerprint a kiosk verified. Clerks identify the person at the counter per
+    request (ID card check), so theirs is None.
+    """
+
+    kind: PrincipalKind
+    id: str
+    office_code: str | None = None
+    resident_id: str | None = None
+    role: str | None = None
+    name: str | None = None
+
+    @property
+    def channel(self) -> Channel:
+        return CHANNEL_OF[self.kind]
+
+    @property
+    def ref(self) -> str:
+        return f"{self.kind.value}:{self.id}"

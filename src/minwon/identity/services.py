@@ -1,0 +1,170 @@
+"""Sign-in for the three channels; sessions are database rows any instance can read."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from minwon.adapters.unit_of_work import UnitOfWorkFactory
+from minwon.clock import Clock
+from minwon.errors import RateLimited, Unauthorized
+from minwon.identity.biometrics import BiometricVerifier
+from minwon.identity.model import Principal, PrincipalKind
+from minwon.identity.passwords import needs_rehash, verify_password
+from minwon.registry.rrn import InvalidRrn, parse
+
+# Checked when the account does not exist, so a wrong username costs as much as a wrong
+# password and response times do not reveal which usernames exist.
+_DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$+hizEp5N5pO0UWMI+N6v6w$EVlNloj6OiXj1T4kMJPM/3QlVx1V+UkBBsCmb9H52kQ"
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityContext:
+    uows: UnitOfWorkFactory
+    clock: Clock
+    biometrics: BiometricVerifier
+    session_hours: int = 8
+    kiosk_session_minutes: int = 5
+    login_rate_per_minute: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class SessionGrant:
+    token: str
+    principal: Principal
+    expires_at: datetime
+
+
+def check_rate(ctx: IdentityContext, bucket: str, limit: int, *, window_seconds: int = 60) -> None:
+    """Counts a hit in ``bucket``; raises RateLimited past ``limit`` per window (all instances)."""
+    now = int(ctx.clock.now().timestamp())
+    window = now - now % window_seconds
+    with ctx.uows() as uow:
+        hits = uow.identity.hit(bucket, window)
+        if hits == 1:
+            uow.identity.prune_windows(window - 3600)
+        uow.commit()
+    if hits > limit:
+        raise RateLimited(
+            "rate_limited",
+            "요청이 너무 많습니다. 잠시 후 다시 시도해 주세요.",
+            retry_after=window + window_seconds - now,
+        )
+
+
+def _open(ctx: IdentityContext, principal: Principal, lifetime: timedelta) -> SessionGrant:
+    token = secrets.token_urlsafe(32)
+    now = ctx.clock.now()
+    with ctx.uows() as uow:
+        uow.identity.open_session(token=token, principal=principal, now=now, expires=now + lifetime)
+        uow.commit()
+    return SessionGrant(token=token, principal=principal, expires_at=now + lifetime)
+
+
+def _password_login(
+    ctx: IdentityContext,
+    kind: PrincipalKind,
+    username: str,
+    password: str,
+    client: str,
+    build: Callable[..., Principal],
+) -> SessionGrant:
+    check_rate(ctx, f"login:{kind.value}:{username}", ctx.login_rate_per_minute)
+    check_rate(ctx, f"login-ip:{client}", ctx.login_rate_per_minute * 5)
+    with ctx.uows(readonly=True) as uow:
+        account = (
+            uow.identity.citizen(username)
+            if kind is PrincipalKind.CITIZEN
+            else uow.identity.clerk(username)
+        )
+    if account is None:
+        verify_password(_DUMMY_HASH, password)
+        raise Unauthorized("auth.invalid_credentials", "아이디 또는 비밀번호가 맞지 않습니다.")
+    if not verify_password(account.secret_hash, password):
+        raise Unauthorized("auth.invalid_credentials", "아이디 또는 비밀번호가 맞지 않습니다.")
+    if needs_rehash(account.secret_hash):
+        from minwon.identity.passwords import hash_password
+
+        with ctx.uows() as uow:
+            uow.identity.rehash(kind, account.id, hash_password(password))
+            uow.commit()
+    principal = build(account)
+    return _open(ctx, principal, timedelta(hours=ctx.session_hours))
+
+
+def citizen_login(ctx: IdentityContext, *, username: str, password: str, client: str) -> SessionGrant:
+    """Signs a citizen in through the demo identity provider (password, argon2)."""
+    return _password_login(
+        ctx,
+        PrincipalKind.CITIZEN,
+        username,
+        password,
+        client,
+        lambda a: Principal(PrincipalKind.CITIZEN, a.id, resident_id=a.resident_id),
+    )
+
+
+def clerk_login(ctx: IdentityContext, *, username: str, password: str, client: str) -> SessionGrant:
+    """Signs a clerk in; the session carries their role and office."""
+    return _password_login(
+        ctx,
+        PrincipalKind.CLERK,
+        username,
+        password,
+        client,
+        lambda a: Principal(
+            PrincipalKind.CLERK, a.id, office_code=a.office_code, role=a.role, name=a.name
+        ),
+    )
+
+
+def kiosk_session(
+    ctx: IdentityContext,
+    *,
+    device_id: str,
+    device_key: str,
+    rrn: str,
+    fingerprint: str,
+    client: str,
+) -> SessionGrant:
+    """Authenticates a kiosk device, then the person at it by number plus fingerprint."""
+    check_rate(ctx, f"kiosk:{device_id}", ctx.login_rate_per_minute * 3)
+    with ctx.uows(readonly=True) as uow:
+        kiosk = uow.identity.kiosk(device_id)
+    if kiosk is None or not kiosk.active or not verify_password(kiosk.secret_hash, device_key):
+        raise Unauthorized("kiosk.device_unknown", "등록되지 않은 무인민원발급기입니다.")
+    try:
+        parse(rrn)
+    except InvalidRrn as exc:
+        raise Unauthorized(exc.code, exc.detail) from exc
+    with ctx.uows(readonly=True) as uow:
+        resident = uow.registry.resident_by_rrn(rrn)
+        digest = uow.registry.digest(rrn)
+    if resident is None or not ctx.biometrics.matches(rrn_digest=digest, capture=fingerprint):
+        # One message for both: a kiosk must not reveal whether a number is registered.
+        raise Unauthorized("kiosk.fingerprint_mismatch", "지문이 일치하지 않습니다. 다시 시도해 주세요.")
+    principal = Principal(
+        PrincipalKind.KIOSK,
+        device_id,
+        office_code=kiosk.office_code,
+        resident_id=resident.id,
+        name=kiosk.name,
+    )
+    return _open(ctx, principal, timedelta(minutes=ctx.kiosk_session_minutes))
+
+
+def authenticate(ctx: IdentityContext, token: str) -> Principal:
+    """Returns the principal of a bearer token, or raises Unauthorized."""
+    with ctx.uows(readonly=True) as uow:
+        principal = uow.identity.session(token, ctx.clock.now())
+    if principal is None:
+        raise Unauthorized("auth.session_invalid", "로그인이 만료되었거나 올바르지 않습니다.")
+    return principal
+
+
+def logout(ctx: IdentityContext, token: str) -> None:
+    with ctx.uows() as uow:
+        uow.identity.close_session(token)
+        uow.commit()

@@ -1,0 +1,19 @@
+"""What issuance services need from the outside world, wired once in bootstrap.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from minwon.adapters.unit_of_work import UnitOfWorkFactory
+from minwon.catalog.loader import Catalog
+from minwon.clock import Clock
+
+
+@dataclass(frozen=True, slots=True)
+class IssuanceContext:
+    uows: UnitOfWorkFactory
+    catalog: Catalog
+    clock: Clock
+    online_office_code: str
+    verify_url: str
+    idempotency_lease_seconds: int = 30

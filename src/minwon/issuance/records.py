@@ -1,0 +1,93 @@
+"""What issuance writes: issuances, fees, idempotency claims, audit events. Plain values."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class IssuanceStatus(StrEnum):
+    VALID = "valid"
+    VOIDED = "voided"
+
+
+@dataclass(frozen=True, slots=True)
+class IssuanceRecord:
+    """One issued document; ``snapshot`` is the canonical JSON the PDF is rendered from."""
+
+    id: str
+    number: str
+    document_type: str
+    subject_ref: str
+    requester_kind: str
+    requester_ref: str
+    channel: str
+    office_code: str
+    issued_at: datetime
+    expires_at: datetime
+    snapshot: str
+    content_hash: str
+    status: IssuanceStatus = IssuanceStatus.VALID
+    voided_at: datetime | None = None
+    void_reason: str | None = None
+    voided_by: str | None = None
+
+    def snapshot_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(self.snapshot)
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class FeeRecord:
+    issuance_id: str
+    amount: int
+    channel: str
+    exemption: str | None
+    charged_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    """Who did what to whose record, through which channel and office, and why."""
+
+    id: str
+    at: datetime
+    action: str  # issue | refuse | void | lookup | replay
+    outcome: str
+    actor_kind: str
+    actor_id: str
+    channel: str
+    office_code: str | None = None
+    subject_ref: str | None = None
+    document_type: str | None = None
+    purpose: str | None = None
+    issuance_id: str | None = None
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+class ClaimState(StrEnum):
+    NEW = "new"
+    IN_FLIGHT = "in_flight"
+    COMPLETED = "completed"
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyClaim:
+    state: ClaimState
+    request_hash: str
+    issuance_id: str | None = None
+
+
+def canonical_json(data: Mapping[str, Any]) -> str:
+    """Returns JSON with sorted keys and no spaces, so equal content hashes equally."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def content_hash(canonical: str) -> str:
+    """Returns the SHA-256 hex digest of a canonical JSON text."""
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

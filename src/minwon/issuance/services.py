@@ -1,0 +1,419 @@
+"""Use cases: issue a document (idempotently) and void one."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+import structlog
+
+from minwon.adapters.unit_of_work import UnitOfWork
+from minwon.catalog.model import DocumentType, Subject
+from minwon.clock import KST
+from minwon.errors import Conflict, Forbidden, InvalidRequest, NotFound, Refused, Unauthorized
+from minwon.identity.model import Principal, PrincipalKind
+from minwon.issuance import entitlement, fees
+from minwon.issuance.commands import IDEMPOTENCY_KEY, IssueDocument, VoidIssuance
+from minwon.issuance.context import IssuanceContext
+from minwon.issuance.model import EntitlementRequest, Permit, ProxyFacts, Relation, SubjectFacts
+from minwon.issuance.numbers import new_number
+from minwon.issuance.records import (
+    AuditEvent,
+    ClaimState,
+    FeeRecord,
+    IssuanceRecord,
+    canonical_json,
+    content_hash,
+)
+from minwon.issuance.snapshot import Dossier, PartyInfo, SnapshotInput, build_snapshot
+from minwon.registry.model import Resident, age_on
+from minwon.registry.rrn import InvalidRrn, mask, parse
+
+log = structlog.get_logger(__name__)
+NUMBER_ATTEMPTS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class IssueOutcome:
+    record: IssuanceRecord
+    fee: FeeRecord
+    replayed: bool
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def issue_document(ctx: IssuanceContext, *, principal: Principal, cmd: IssueDocument) -> IssueOutcome:
+    """Issues a document once per idempotency key; a retry returns the same document."""
+    document = ctx.catalog.get(cmd.document_type)
+    if document is None:
+        raise NotFound("catalog.unknown_type", "요청한 증명서 종류가 없습니다.")
+    if not IDEMPOTENCY_KEY.match(cmd.idempotency_key):
+        raise InvalidRequest(
+            "idempotency.key_invalid",
+            "Idempotency-Key는 영문·숫자·'-_.:' 8~80자여야 합니다.",
+        )
+    request_hash = cmd.fingerprint()
+    now = ctx.clock.now()
+    with ctx.uows() as uow:
+        claim = uow.idempotency.claim(
+            principal=principal.ref,
+            key=cmd.idempotency_key,
+            request_hash=request_hash,
+            now=now,
+            lease=timedelta(seconds=ctx.idempotency_lease_seconds),
+        )
+        uow.commit()
+    if claim.state is not ClaimState.NEW and claim.request_hash != request_hash:
+        raise InvalidRequest(
+            "idempotency.key_reused",
+            "같은 Idempotency-Key로 다른 내용의 요청을 보냈습니다. 새 키를 사용해 주세요.",
+        )
+    if claim.state is ClaimState.IN_FLIGHT:
+        raise Conflict(
+            "idempotency.in_flight",
+            "같은 요청을 아직 처리하고 있습니다. 잠시 후 같은 키로 다시 시도해 주세요.",
+        )
+    if claim.state is ClaimState.COMPLETED:
+        assert claim.issuance_id is not None
+        return _replay(ctx, principal=principal, key=cmd.idempotency_key, issuance_id=claim.issuance_id)
+    try:
+        return _issue_new(ctx, principal=principal, cmd=cmd, document=document)
+    except Exception:
+        _release_quietly(ctx, principal=principal, key=cmd.idempotency_key)
+        raise
+
+
+def _release_quietly(ctx: IssuanceContext, *, principal: Principal, key: str) -> None:
+    try:
+        with ctx.uows() as uow:
+            uow.idempotency.release(principal=principal.ref, key=key)
+            uow.commit()
+    except Exception as exc:  # the lease expires on its own; log and go on
+        log.warning("idempotency.release_failed", error=type(exc).__name__)
+
+
+def _replay(
+    ctx: IssuanceContext, *, principal: Principal, key: str, issuance_id: str
+) -> IssueOutcome:
+    with ctx.uows() as uow:
+        # A write, not just a read: its commit waits for the synchronous standby, so we
+        # never replay a commit that only the old primary saw.
+        uow.idempotency.record_replay(principal=principal.ref, key=key)
+        record = uow.issuances.by_id(issuance_id)
+        fee = uow.issuances.fee_for(issuance_id)
+        uow.commit()
+    if record is None or fee is None:
+        raise NotFound("idempotency.record_missing", "이전에 발급한 문서를 찾을 수 없습니다.")
+    return IssueOutcome(record=record, fee=fee, replayed=True)
+
+
+def _requester(uow: UnitOfWork, principal: Principal, cmd: IssueDocument) -> tuple[Resident | None, bool]:
+    """Returns the requester's registry record (if any) and whether they were identified."""
+    if principal.kind is PrincipalKind.CLERK:
+        if cmd.requester is None:
+            raise InvalidRequest(
+                "counter.requester_required", "창구 발급에는 신청인 정보와 신분증 확인이 필요합니다."
+            )
+        resident = _by_rrn(uow, cmd.requester.rrn) if cmd.requester.rrn else None
+        return resident, cmd.requester.id_checked
+    if principal.resident_id is None:
+        raise Unauthorized("kiosk.not_identified", "지문 인증으로 본인 확인을 먼저 해 주세요.")
+    return uow.registry.resident(principal.resident_id), True
+
+
+def _by_rrn(uow: UnitOfWork, rrn: str) -> Resident | None:
+    try:
+        parse(rrn)
+    except InvalidRrn as exc:
+        raise InvalidRequest(exc.code, exc.detail) from exc
+    return uow.registry.resident_by_rrn(rrn)
+
+
+def _subject(uow: UnitOfWork, cmd: IssueDocument, requester: Resident | None) -> Resident:
+    subject: Resident | None
+    if cmd.subject_resident_id:
+        subject = uow.registry.resident(cmd.subject_resident_id)
+    elif cmd.subject_rrn:
+        subject = _by_rrn(uow, cmd.subject_rrn)
+    else:
+        subject = requester
+    if subject is None:
+        raise NotFound("registry.subject_not_found", "발급 대상자를 주민등록에서 찾을 수 없습니다.")
+    return subject
+
+
+def _relation(requester: Resident | None, subject: Resident) -> Relation:
+    if requester is None:
+        return Relation.OTHER
+    if requester.id == subject.id:
+        return Relation.SELF
+    if requester.household_id and requester.household_id == subject.household_id:
+        return Relation.HOUSEHOLD_MEMBER
+    return Relation.OTHER
+
+
+def _resident_dossier(uow: UnitOfWork, subject: Resident) -> Dossier:
+    household = uow.registry.household(subject.household_id) if subject.household_id else None
+    members = tuple(uow.registry.members(household.id)) if household else ()
+    head_addresses = (
+        tuple(uow.registry.address_history(household.head_resident_id)) if household else ()
+    )
+    seal = uow.registry.seal(subject.id)
+    seal_office = uow.registry.office(seal.office_code) if seal else None
+    return Dossier(
+        subject=subject,
+        household=household,
+        members=members,
+        addresses=tuple(uow.registry.address_history(subject.id)),
+        head_addresses=head_addresses,
+        seal=seal,
+        taxes=tuple(uow.registry.tax_records(subject.id)),
+        seal_office_name=seal_office.name if seal_office else None,
+    )
+
+
+def _issue_new(
+    ctx: IssuanceContext, *, principal: Principal, cmd: IssueDocument, document: DocumentType
+) -> IssueOutcome:
+    now = ctx.clock.now()
+    today = now.astimezone(KST).date()
+    with ctx.uows() as uow:
+        office_code = principal.office_code or ctx.online_office_code
+        office = uow.registry.office(office_code)
+        if office is None:
+            raise NotFound("office.not_found", "발급 기관 정보를 찾을 수 없습니다.")
+        requester, identified = _requester(uow, principal, cmd)
+        if document.subject is Subject.BUILDING:
+            building = uow.registry.building(cmd.building_number or "")
+            if building is None:
+                raise NotFound("registry.building_not_found", "건축물대장을 찾을 수 없습니다.")
+            dossier = Dossier(building=building)
+            relation, facts, subject_ref = Relation.OTHER, SubjectFacts(), f"building:{building.register_number}"
+        else:
+            subject = _subject(uow, cmd, requester)
+            dossier = _resident_dossier(uow, subject)
+            relation = _relation(requester, subject)
+            facts = SubjectFacts(
+                has_active_seal=dossier.seal is not None and dossier.seal.active,
+                tax_arrears=sum(t.arrears for t in dossier.taxes),
+                alive=subject.alive,
+            )
+            subject_ref = f"resident:{subject.id}"
+        proxy = cmd.proxy
+        if proxy is not None and requester is not None:
+            proxy = ProxyFacts(
+                age=age_on(requester.birth_date, today),
+                delegate_id_checked=proxy.delegate_id_checked,
+                delegator_id_checked=proxy.delegator_id_checked,
+                fingerprint_taken=proxy.fingerprint_taken,
+            )
+        decision = entitlement.decide(
+            EntitlementRequest(
+                document=document,
+                channel=principal.channel,
+                relation=relation,
+                today=today,
+                requester_identified=identified,
+                delegation=cmd.delegation,
+                ground=cmd.ground,
+                purpose=cmd.purpose,
+                items=cmd.items,
+                proxy=proxy,
+                subject=facts,
+            )
+        )
+        audit = dict(
+            at=now,
+            actor_kind=principal.kind.value,
+            actor_id=principal.id,
+            channel=principal.channel.value,
+            office_code=office.code,
+            subject_ref=subject_ref,
+            document_type=document.code,
+            purpose=cmd.purpose,
+        )
+        if not isinstance(decision, Permit):
+            uow.audit.record(
+                AuditEvent(
+                    id=_new_id(),
+                    action="refuse",
+                    outcome=decision.code,
+                    detail={"relation": relation.value, "basis": decision.basis},
+                    **audit,  # type: ignore[arg-type]
+                )
+            )
+            uow.idempotency.release(principal=principal.ref, key=cmd.idempotency_key)
+            uow.commit()
+            raise Refused(decision.code, decision.detail, decision.basis)
+        try:
+            fee = fees.charge_for(
+                document,
+                principal.channel,
+                exemption=cmd.exemption,
+                requester_class=decision.requester_class,
+                copies=cmd.copies,
+            )
+        except ValueError as exc:
+            raise InvalidRequest(getattr(exc, "code", "fee.invalid"), getattr(exc, "message", str(exc))) from exc
+        if cmd.buyer is not None or decision.items.get("usage") == "sale":
+            if cmd.buyer is None:
+                raise InvalidRequest("ingam.buyer_required", "부동산 매도용 인감증명서에는 매수인 정보가 필요합니다.")
+            try:
+                parse(cmd.buyer.rrn)
+            except InvalidRrn as exc:
+                raise InvalidRequest(exc.code, exc.detail) from exc
+            dossier = _with_parties(dossier, cmd, requester, relation)
+        elif relation is not Relation.SELF and requester is not None:
+            dossier = _with_parties(dossier, cmd, requester, relation)
+        record = _store(
+            uow,
+            ctx=ctx,
+            principal=principal,
+            document=document,
+            permit=decision,
+            dossier=dossier,
+            office_code=office.code,
+            office=office,
+            subject_ref=subject_ref,
+            fee_amount=fee.amount,
+            purpose=cmd.purpose,
+        )
+        fee_record = FeeRecord(record.id, fee.amount, principal.channel.value, fee.exemption, now)
+        uow.issuances.charge(fee_record)
+        uow.audit.record(
+            AuditEvent(
+                id=_new_id(),
+                action="issue",
+                outcome="issued",
+                issuance_id=record.id,
+                detail={
+                    "relation": relation.value,
+                    "requester_class": decision.requester_class,
+                    "ground": cmd.ground.value if cmd.ground else None,
+                    "copies": cmd.copies,
+                    "fee": fee.amount,
+                    "exemption": fee.exemption,
+                    "items": dict(decision.items),
+                },
+                **audit,  # type: ignore[arg-type]
+            )
+        )
+        uow.idempotency.complete(principal=principal.ref, key=cmd.idempotency_key, issuance_id=record.id)
+        uow.commit()
+    log.info("issuance.issued", document_type=document.code, channel=principal.channel.value, office=office.code)
+    return IssueOutcome(record=record, fee=fee_record, replayed=False)
+
+
+def _with_parties(
+    dossier: Dossier, cmd: IssueDocument, requester: Resident | None, relation: Relation
+) -> Dossier:
+    from dataclasses import replace
+
+    buyer = (
+        PartyInfo(cmd.buyer.name, mask(cmd.buyer.rrn), cmd.buyer.address) if cmd.buyer else None
+    )
+    proxy = None
+    if requester is not None and relation is not Relation.SELF and cmd.delegation is not None:
+        proxy = PartyInfo(requester.name, mask(requester.rrn))
+    return replace(dossier, buyer=buyer, proxy=proxy)
+
+
+def _store(
+    uow: UnitOfWork,
+    *,
+    ctx: IssuanceContext,
+    principal: Principal,
+    document: DocumentType,
+    permit: Permit,
+    dossier: Dossier,
+    office_code: str,
+    office: object,
+    subject_ref: str,
+    fee_amount: int,
+    purpose: str | None,
+) -> IssuanceRecord:
+    from minwon.registry.model import Office
+
+    assert isinstance(office, Office)
+    now = ctx.clock.now()
+    for _ in range(NUMBER_ATTEMPTS):
+        number = new_number()
+        snapshot = build_snapshot(
+            SnapshotInput(
+                document=document,
+                permit=permit,
+                dossier=dossier,
+                number=number,
+                issued_at=now,
+                channel=principal.channel,
+                office=office,
+                fee=fee_amount,
+                purpose=purpose,
+                verify_url=ctx.verify_url,
+            )
+        )
+        canonical = canonical_json(snapshot)
+        record = IssuanceRecord(
+            id=_new_id(),
+            number=number,
+            document_type=document.code,
+            subject_ref=subject_ref,
+            requester_kind=principal.kind.value,
+            requester_ref=principal.ref,
+            channel=principal.channel.value,
+            office_code=office_code,
+            issued_at=now,
+            expires_at=now + timedelta(days=document.valid_days),
+            snapshot=canonical,
+            content_hash=content_hash(canonical),
+        )
+        if uow.issuances.add(record):
+            return record
+    raise Conflict("issuance.number_exhausted", "문서확인번호를 만들지 못했습니다. 다시 시도해 주세요.")
+
+
+def void_issuance(ctx: IssuanceContext, *, principal: Principal, cmd: VoidIssuance) -> IssuanceRecord:
+    """Voids a valid issuance with a reason; only clerks, and only their own office's."""
+    from minwon.issuance.numbers import InvalidNumber, normalise
+
+    if principal.kind is not PrincipalKind.CLERK:
+        raise Forbidden("void.clerk_only", "발급 취소는 담당 공무원만 할 수 있습니다.")
+    reason = cmd.reason.strip()
+    if len(reason) < 2:
+        raise InvalidRequest("void.reason_required", "취소 사유를 적어 주세요.")
+    try:
+        number = normalise(cmd.number)
+    except InvalidNumber as exc:
+        raise InvalidRequest(exc.code, exc.detail) from exc
+    now = ctx.clock.now()
+    with ctx.uows() as uow:
+        record = uow.issuances.by_number(number)
+        if record is None:
+            raise NotFound("issuance.not_found", "해당 문서확인번호의 발급 기록이 없습니다.")
+        if record.office_code != principal.office_code and principal.role != "supervisor":
+            raise Forbidden("void.other_office", "다른 기관에서 발급한 문서는 취소할 수 없습니다.")
+        if not uow.issuances.void(record.id, at=now, reason=reason[:200], by=principal.id):
+            raise Conflict("void.already_voided", "이미 취소된 문서입니다.")
+        uow.audit.record(
+            AuditEvent(
+                id=_new_id(),
+                at=now,
+                action="void",
+                outcome="voided",
+                actor_kind=principal.kind.value,
+                actor_id=principal.id,
+                channel=principal.channel.value,
+                office_code=principal.office_code,
+                subject_ref=record.subject_ref,
+                document_type=record.document_type,
+                purpose=reason[:200],
+                issuance_id=record.id,
+            )
+        )
+        voided = uow.issuances.by_id(record.id)
+        uow.commit()
+    assert voided is not None
+    return voided

@@ -1,0 +1,44 @@
+"""Turns an issuance record into its signed PDF: token, QR, page, PAdES signature."""
+
+from __future__ import annotations
+
+from minwon.catalog.loader import Catalog
+from minwon.issuance.records import IssuanceRecord
+from minwon.rendering.keys import KeyMaterial
+from minwon.rendering.pdf import render_pdf
+from minwon.rendering.qr_token import TokenClaims, encode_token, qr_url
+from minwon.rendering.signing import PdfSigner
+
+
+class DocumentRenderer:
+    """Renders from the frozen snapshot only, never from live registry rows."""
+
+    def __init__(self, *, keys: KeyMaterial, catalog: Catalog, public_base_url: str) -> None:
+        self._keys = keys
+        self._catalog = catalog
+        self._base_url = public_base_url.rstrip("/")
+        self._signer = PdfSigner(keys)
+
+    def token_for(self, record: IssuanceRecord) -> str:
+        """Returns the compact signed token the QR code carries."""
+        claims = TokenClaims(
+            number=record.number,
+            content_hash=record.content_hash,
+            issued_at=record.issued_at,
+            expires_at=record.expires_at,
+        )
+        return encode_token(claims, self._keys.token_private)
+
+    def pdf_for(self, record: IssuanceRecord) -> bytes:
+        """Returns the signed PDF of an issuance."""
+        document = self._catalog.get(record.document_type)
+        if document is None:
+            raise LookupError(record.document_type)
+        token = self.token_for(record)
+        unsigned = render_pdf(
+            record.snapshot_data(),
+            template=document.template,
+            qr_text=qr_url(self._base_url, token),
+            token=token,
+        )
+        return self._signer.sign(unsigned)

@@ -1,0 +1,200 @@
+"""Turns layout blocks (what templates emit) into reportlab flowables; no per-type code."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+
+from minwon.rendering.templating import TemplateError
+
+FONT_DIR = Path("/usr/share/fonts/truetype/nanum")
+FONT = "NanumGothic"
+FONT_BOLD = "NanumGothic-Bold"
+LABEL_FILL = colors.HexColor("#EEF1F5")
+GRID = colors.HexColor("#7A8591")
+
+# wordWrap="CJK" lets long Korean addresses break between syllables instead of overflowing.
+BODY = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=13, wordWrap="CJK")
+CELL = ParagraphStyle("cell", parent=BODY, fontSize=8.5, leading=11)
+CELL_HEAD = ParagraphStyle("cell_head", parent=CELL, fontName=FONT_BOLD, alignment=1)
+SMALL = ParagraphStyle("small", parent=CELL, fontSize=7.5, leading=9.5)
+SMALL_LABEL = ParagraphStyle("small_label", parent=SMALL, fontName=FONT_BOLD)
+HEADING = ParagraphStyle(
+    "heading", parent=BODY, fontName=FONT_BOLD, fontSize=11, leading=15, spaceBefore=4
+)
+NOTE = ParagraphStyle(
+    "note", parent=BODY, fontSize=8, leading=11, textColor=colors.HexColor("#444444")
+)
+
+
+class FontMissing(RuntimeError):
+    """The Korean font is not installed (Debian package fonts-nanum)."""
+
+
+@lru_cache(maxsize=1)
+def register_fonts() -> None:
+    """Registers NanumGothic regular and bold with reportlab, once per process."""
+    faces = {FONT: "NanumGothic.ttf", FONT_BOLD: "NanumGothicBold.ttf"}
+    for name, file in faces.items():
+        path = FONT_DIR / file
+        if not path.is_file():
+            raise FontMissing(f"{path} 글꼴이 없습니다. fonts-nanum 패키지를 설치하세요.")
+        pdfmetrics.registerFont(TTFont(name, str(path)))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD)
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """The flowables of the document body and the statement printed in the footer."""
+
+    flowables: list[Flowable]
+    statement: str | None
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "예" if value else "아니요"
+    if isinstance(value, str | int | float):
+        return str(value)
+    raise TemplateError(f"칸에는 글자나 숫자만 들어갈 수 있습니다: {value!r}")
+
+
+def _para(value: object, style: ParagraphStyle) -> Paragraph:
+    # Escape so a name containing "<" or "&" prints as written instead of as markup.
+    return Paragraph(escape(_text(value)).replace("\n", "<br/>"), style)
+
+
+def _widths(weights: Sequence[object] | None, count: int, width: float) -> list[float]:
+    if not weights:
+        return [width / count] * count
+    if len(weights) != count:
+        raise TemplateError(f"widths는 열 수({count})와 같아야 합니다.")
+    numbers = [float(_text(w)) for w in weights]
+    total = sum(numbers)
+    return [width * w / total for w in numbers]
+
+
+def _grid(header_rows: int) -> TableStyle:
+    commands: list[tuple[Any, ...]] = [
+        ("GRID", (0, 0), (-1, -1), 0.5, GRID),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+    ]
+    if header_rows:
+        commands.append(("BACKGROUND", (0, 0), (-1, header_rows - 1), LABEL_FILL))
+    return TableStyle(commands)
+
+
+def _kv(block: Mapping[str, Any], width: float) -> Flowable:
+    pairs = block["kv"]
+    cols = int(block.get("cols", 1))
+    small = bool(block.get("small", False))
+    if not isinstance(pairs, list) or any(not isinstance(p, list) or len(p) != 2 for p in pairs):
+        raise TemplateError("kv는 [라벨, 값] 쌍의 목록이어야 합니다.")
+    if cols not in (1, 2):
+        raise TemplateError("kv의 cols는 1 또는 2입니다.")
+    label_style, value_style = (SMALL_LABEL, SMALL) if small else (CELL_HEAD, CELL)
+    rows: list[list[Paragraph | str]] = []
+    for start in range(0, len(pairs), cols):
+        row: list[Paragraph | str] = []
+        for label, value in pairs[start : start + cols]:
+            row += [_para(label, label_style), _para(value, value_style)]
+        row += [""] * (2 * cols - len(row))
+        rows.append(row)
+    if not rows:
+        return Spacer(0, 0)
+    col_widths = _widths([1, 2.6] * cols, 2 * cols, width)
+    style = _grid(0)
+    for c in range(0, 2 * cols, 2):
+        style.add("BACKGROUND", (c, 0), (c, -1), LABEL_FILL)
+    return Table(rows, colWidths=col_widths, style=style, hAlign="LEFT")
+
+
+def _table(block: Mapping[str, Any], width: float) -> Flowable:
+    spec = block["table"]
+    if not isinstance(spec, dict):
+        raise TemplateError("table은 columns/rows를 가진 매핑이어야 합니다.")
+    columns = spec.get("columns") or []
+    rows = spec.get("rows") or []
+    if not columns:
+        raise TemplateError("table에는 columns가 필요합니다.")
+    if not rows:
+        empty = spec.get("empty", "해당 없음")
+        rows = [[empty] + [""] * (len(columns) - 1)]
+    if any(not isinstance(r, list) or len(r) != len(columns) for r in rows):
+        raise TemplateError("table의 모든 행은 columns와 칸 수가 같아야 합니다.")
+    data = [[_para(c, CELL_HEAD) for c in columns]]
+    data += [[_para(v, CELL) for v in row] for row in rows]
+    widths = _widths(spec.get("widths"), len(columns), width)
+    # repeatRows keeps the column names on top when a long table crosses pages.
+    return Table(data, colWidths=widths, style=_grid(1), repeatRows=1, hAlign="LEFT")
+
+
+def _heading(block: Mapping[str, Any], width: float) -> Flowable:
+    return _para(block["heading"], HEADING)
+
+
+def _paragraph(block: Mapping[str, Any], width: float) -> Flowable:
+    return _para(block["paragraph"], BODY)
+
+
+def _note(block: Mapping[str, Any], width: float) -> Flowable:
+    return _para(block["note"], NOTE)
+
+
+def _spacer(block: Mapping[str, Any], width: float) -> Flowable:
+    return Spacer(0, float(_text(block["spacer"])) * mm)
+
+
+_BUILDERS: dict[str, Callable[[Mapping[str, Any], float], Flowable]] = {
+    "heading": _heading,
+    "kv": _kv,
+    "table": _table,
+    "paragraph": _paragraph,
+    "note": _note,
+    "spacer": _spacer,
+}
+_OPTIONS = {"kv": {"cols", "small"}}
+
+
+def build_layout(blocks: Sequence[Mapping[str, Any]], width: float) -> Layout:
+    """Returns the flowables for ``blocks`` laid out in a frame ``width`` points wide."""
+    register_fonts()
+    flowables: list[Flowable] = []
+    statement: str | None = None
+    pending_heading: Flowable | None = None
+    for index, block in enumerate(blocks):
+        kinds = [k for k in block if k in _BUILDERS or k == "statement"]
+        extra = set(block) - set(kinds) - (_OPTIONS.get(kinds[0], set()) if kinds else set())
+        if len(kinds) != 1 or extra:
+            raise TemplateError(f"블록 {index}: 알 수 없는 블록입니다: {sorted(block)}")
+        kind = kinds[0]
+        if kind == "statement":
+            statement = _text(block["statement"])
+            continue
+        flowable = _BUILDERS[kind](block, width)
+        if kind == "heading":
+            pending_heading = flowable
+            continue
+        if pending_heading is not None:
+            # Never leave a section heading alone at the bottom of a page.
+            flowable = KeepTogether([pending_heading, Spacer(0, 1.5 * mm), flowable])
+            pending_heading = None
+        flowables += [flowable, Spacer(0, 3 * mm)]
+    if pending_heading is not None:
+        flowables.append(pending_heading)
+    return Layout(flowables=flowables, statement=statement)

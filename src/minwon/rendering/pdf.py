@@ -1,0 +1,178 @@
+"""Renders an unsigned A4 PDF from a frozen issuance snapshot."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import segno
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfdoc import PDFDate, PDFDictionary, PDFInfo, PDFName, PDFString
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import SimpleDocTemplate
+
+from minwon.rendering.layout import FONT, FONT_BOLD, build_layout, register_fonts
+from minwon.rendering.templating import docnumber, kdatetime, render_blocks
+
+PRODUCER = "Minwon"
+DEFAULT_STATEMENT = "위 내용이 원본 기록과 틀림없음을 증명합니다."
+MARGIN = 16 * mm
+HEADER_H = 26 * mm
+FOOTER_H = 46 * mm
+QR_SIZE = 34 * mm
+
+
+@dataclass(frozen=True, slots=True)
+class Chrome:
+    """What every page shows around the body: header, footer and QR code."""
+
+    title: str
+    number: str
+    issued: str
+    head_title: str
+    statement: str
+    verify_url: str
+    qr: segno.QRCode
+    info: dict[str, str]
+
+
+class _Info(PDFInfo):  # type: ignore[misc]
+    """The document info dictionary plus Minwon's own keys (/MinwonToken, /MinwonNumber)."""
+
+    def __init__(self, extra: Mapping[str, str]) -> None:
+        super().__init__()
+        self.extra = dict(extra)
+
+    def format(self, document: Any) -> bytes:
+        entries = {
+            "Title": PDFString(self.title),
+            "Author": PDFString(self.author),
+            "Producer": PDFString(self.producer),
+            "Creator": PDFString(self.creator),
+            "Subject": PDFString(self.subject),
+            "CreationDate": PDFDate(ts=document._timeStamp),
+            "ModDate": PDFDate(ts=document._timeStamp),
+            "Trapped": PDFName(self.trapped),
+        }
+        entries.update({key: PDFString(value) for key, value in self.extra.items()})
+        return PDFDictionary(entries).format(document)  # type: ignore[no-any-return]
+
+
+class _PagedCanvas(Canvas):  # type: ignore[misc]
+    """Defers page chrome to save() so each page can print "x/y" with the final count."""
+
+    def __init__(self, *args: Any, chrome: Chrome, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._chrome = chrome
+        self._pages: list[dict[str, Any]] = []
+        self._doc.info = _Info(chrome.info)
+        self._doc.info.producer = PRODUCER
+
+    def showPage(self) -> None:
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for page, state in enumerate(self._pages, start=1):
+            self.__dict__.update(state)
+            _draw_chrome(self, self._chrome, page, total)
+            Canvas.showPage(self)
+        Canvas.save(self)
+
+
+def _draw_qr(canvas: Canvas, qr: segno.QRCode, x: float, y: float, size: float) -> None:
+    # Vector rectangles (one per horizontal run) stay sharp at any print resolution.
+    matrix = qr.matrix
+    module = size / (len(matrix) + 8)  # 4-module quiet zone on each side
+    canvas.setFillColor(colors.black)
+    for r, row in enumerate(matrix):
+        top = y + size - (r + 5) * module
+        c = 0
+        while c < len(row):
+            if not row[c]:
+                c += 1
+                continue
+            start = c
+            while c < len(row) and row[c]:
+                c += 1
+            canvas.rect(x + (start + 4) * module, top, (c - start) * module, module, 0, 1)
+
+
+def _draw_chrome(canvas: Canvas, chrome: Chrome, page: int, total: int) -> None:
+    width, height = A4
+    left, right = MARGIN, width - MARGIN
+    canvas.saveState()
+    # Header: title, document number, page counter.
+    canvas.setFont(FONT_BOLD, 18)
+    canvas.drawCentredString(width / 2, height - MARGIN - 8 * mm, chrome.title)
+    canvas.setFont(FONT, 8.5)
+    rule_y = height - MARGIN - HEADER_H + 5 * mm
+    canvas.drawString(left, rule_y + 2 * mm, f"문서확인번호 {docnumber(chrome.number)}")
+    canvas.drawRightString(right, rule_y + 2 * mm, f"쪽 {page}/{total}")
+    canvas.setStrokeColor(colors.HexColor("#333333"))
+    canvas.setLineWidth(0.8)
+    canvas.line(left, rule_y, right, rule_y)
+    # Footer: statement, issue time, office head and seal, verification URL, QR code.
+    top = MARGIN + FOOTER_H
+    canvas.line(left, top, right, top)
+    text_right = right - QR_SIZE - 4 * mm
+    canvas.setFont(FONT_BOLD, 10.5)
+    canvas.drawString(left, top - 8 * mm, chrome.statement)
+    canvas.setFont(FONT, 9)
+    canvas.drawString(left, top - 15 * mm, f"발급일시  {chrome.issued}")
+    canvas.setFont(FONT_BOLD, 14)
+    head_y = top - 26 * mm
+    canvas.drawString(left, head_y, chrome.head_title)
+    seal_x = left + canvas.stringWidth(chrome.head_title, FONT_BOLD, 14) + 4 * mm
+    canvas.setFont(FONT, 10)
+    canvas.setFillColor(colors.HexColor("#B22222"))
+    canvas.drawString(seal_x, head_y, "(직인)")
+    canvas.setFillColor(colors.black)
+    canvas.setFont(FONT, 7.5)
+    canvas.drawString(left, top - 35 * mm, "이 문서는 전자서명된 문서입니다. 진위 확인:")
+    canvas.drawString(left, top - 39 * mm, f"{chrome.verify_url}  (문서확인번호 입력 또는 QR 촬영)")
+    canvas.setStrokeColor(colors.white)
+    _draw_qr(canvas, chrome.qr, text_right + 4 * mm, MARGIN + 2 * mm, QR_SIZE)
+    canvas.restoreState()
+
+
+def render_pdf(snapshot: Mapping[str, Any], *, template: str, qr_text: str, token: str) -> bytes:
+    """Returns an unsigned A4 PDF of ``snapshot`` laid out by the catalog ``template``."""
+    register_fonts()
+    blocks = render_blocks(template, snapshot)
+    width, _ = A4
+    layout = build_layout(blocks, width - 2 * MARGIN)
+    number = str(snapshot["number"])
+    office = snapshot["office"]
+    chrome = Chrome(
+        title=str(snapshot["title"]),
+        number=number,
+        issued=kdatetime(snapshot["issued_at"]),
+        head_title=str(office["head_title"]),
+        statement=layout.statement or DEFAULT_STATEMENT,
+        verify_url=str(snapshot["verify_url"]),
+        qr=segno.make(qr_text, error="m", micro=False, boost_error=False),
+        info={"MinwonToken": token, "MinwonNumber": number},
+    )
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN + HEADER_H,
+        bottomMargin=MARGIN + FOOTER_H + 3 * mm,
+        title=f"{snapshot['title']} {docnumber(number)}",
+        author=str(office["head_title"]),
+        subject=str(office["name"]),
+        creator=PRODUCER,
+        producer=PRODUCER,
+    )
+    doc.build(layout.flowables, canvasmaker=partial(_PagedCanvas, chrome=chrome))
+    return out.getvalue()

@@ -1,0 +1,71 @@
+"""PAdES signing of rendered documents with the city's document-signing certificate."""
+
+from __future__ import annotations
+
+import io
+
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import NameOID
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import fields, signers
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from minwon.rendering.keys import KeyMaterial
+
+FIELD_NAME = "MinwonSignature"
+REASON = "민원문서 발급"
+
+
+def asn1_certificate(cert: x509.Certificate) -> asn1_x509.Certificate:
+    """Returns the asn1crypto form of a cryptography certificate (what pyHanko speaks)."""
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+def _organisation(cert: x509.Certificate) -> str | None:
+    names = cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+    return str(names[0].value) if names else None
+
+
+class PdfSigner:
+    """Signs PDFs as certification signatures (DocMDP: no changes) with PAdES baseline CMS."""
+
+    def __init__(self, material: KeyMaterial, *, location: str | None = None) -> None:
+        key_der = material.signing_key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        signing_cert = asn1_certificate(material.signing_cert)
+        # The chain goes into the CMS so validators need only the root as a trust anchor.
+        chain = SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]
+            [signing_cert, asn1_certificate(material.root_cert)]
+        )
+        self._signer = signers.SimpleSigner(
+            signing_cert=signing_cert,
+            signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
+            cert_registry=chain,
+        )
+        self._location = location or _organisation(material.signing_cert)
+
+    def sign(self, pdf: bytes, *, location: str | None = None) -> bytes:
+        """Returns ``pdf`` with an invisible certification signature appended."""
+        meta = signers.PdfSignatureMetadata(
+            field_name=FIELD_NAME,
+            md_algorithm="sha256",
+            subfilter=fields.SigSeedSubFilter.PADES,
+            certify=True,
+            # Any later revision, even an annotation, then breaks the document's status.
+            docmdp_permissions=fields.MDPPerm.NO_CHANGES,
+            reason=REASON,
+            location=location or self._location,
+            # No timestamp server and no OCSP/CRL fetch: signing must work offline.
+            embed_validation_info=False,
+            use_pades_lta=False,
+        )
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+        signer = signers.PdfSigner(meta, signer=self._signer)
+        out = signer.sign_pdf(writer, in_place=False)
+        return bytes(out.getvalue())

@@ -1,0 +1,299 @@
+"""Issue, fetch, download, void; the catalog; public verification and keys."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request, Response
+from fastapi.responses import JSONResponse
+
+from minwon.catalog.model import DocumentType
+from minwon.clock import KST
+from minwon.errors import Forbidden, InvalidRequest, NotFound
+from minwon.identity.model import Principal, PrincipalKind
+from minwon.identity.services import check_rate
+from minwon.issuance.commands import CounterRequester, IssueDocument, PartyInput, VoidIssuance
+from minwon.issuance.model import Delegation, ProxyFacts
+from minwon.issuance.numbers import InvalidNumber, display, normalise
+from minwon.issuance.records import IssuanceRecord
+from minwon.issuance.services import IssueOutcome, issue_document, void_issuance
+from minwon.issuance.verification import VerificationResult, verify_number
+from minwon.rendering.keys import public_key_document
+from minwon.web.deps import ClerkDep, ContainerDep, PrincipalDep, client_address
+from minwon.web.schemas import (
+    DocumentTypeOut,
+    FeeOut,
+    IssuanceOut,
+    IssueIn,
+    ItemOut,
+    RegisterEntryOut,
+    VerificationOut,
+    VoidIn,
+)
+
+router = APIRouter(tags=["issuance"])
+PDF = "application/pdf"
+
+
+def _type_out(t: DocumentType) -> DocumentTypeOut:
+    return DocumentTypeOut(
+        code=t.code,
+        title=t.title,
+        description=t.description,
+        subject=t.subject.value,
+        channels={o.channel.value: o.fee for o in t.offers},
+        items=[
+            ItemOut(
+                code=i.code,
+                label=i.label,
+                kind=i.kind,
+                default=i.default,
+                choices=[list(c) for c in i.choices],
+                restricted_to=list(i.restricted_to),
+            )
+            for i in t.items
+        ],
+        exemptions=[{"code": e.code, "label": e.label, "basis": e.basis} for e in t.exemptions],
+        valid_days=t.valid_days,
+    )
+
+
+@router.get("/catalog", response_model=list[DocumentTypeOut], summary="발급 가능한 증명서 목록")
+def catalog(c: ContainerDep) -> list[DocumentTypeOut]:
+    return [_type_out(t) for t in c.catalog.all()]
+
+
+@router.get("/catalog/{code}", response_model=DocumentTypeOut, summary="증명서 종류 상세")
+def catalog_type(code: str, c: ContainerDep) -> DocumentTypeOut:
+    t = c.catalog.get(code)
+    if t is None:
+        raise NotFound("catalog.unknown_type", "요청한 증명서 종류가 없습니다.")
+    return _type_out(t)
+
+
+def _out(
+    record: IssuanceRecord, fee: int | None, exemption: str | None, base: str, *,
+    replayed: bool = False, with_snapshot: bool = False,
+) -> IssuanceOut:
+    return IssuanceOut(
+        id=record.id,
+        number=record.number,
+        number_display=display(record.number),
+        document_type=record.document_type,
+        status=record.status.value,
+        channel=record.channel,
+        office_code=record.office_code,
+        issued_at=record.issued_at,
+        expires_at=record.expires_at,
+        content_hash=record.content_hash,
+        fee=FeeOut(amount=fee, exemption=exemption) if fee is not None else None,
+        replayed=replayed,
+        pdf_url=f"{base}/api/v1/issuances/{record.number}/pdf",
+        verify_url=f"{base}/api/v1/verify/{record.number}",
+        snapshot=record.snapshot_data() if with_snapshot else None,
+    )
+
+
+def _command(body: IssueIn, key: str) -> IssueDocument:
+    return IssueDocument(
+        idempotency_key=key,
+        document_type=body.document_type,
+        subject_resident_id=body.subject_resident_id,
+        subject_rrn=body.subject_rrn,
+        building_number=body.building_number,
+        items=body.items,
+        purpose=body.purpose,
+        ground=body.ground,
+        delegation=(
+            Delegation(
+                written_on=body.delegation.written_on,
+                document_types=tuple(body.delegation.document_types),
+                delegator_id_seen=body.delegation.delegator_id_seen,
+                valid_until=body.delegation.valid_until,
+            )
+            if body.delegation
+            else None
+        ),
+        exemption=body.exemption,
+        copies=body.copies,
+        requester=(
+            CounterRequester(body.requester.name, body.requester.rrn, body.requester.id_checked)
+            if body.requester
+            else None
+        ),
+        proxy=(
+            ProxyFacts(
+                age=body.proxy.age or 0,
+                delegate_id_checked=body.proxy.delegate_id_checked,
+                delegator_id_checked=body.proxy.delegator_id_checked,
+                fingerprint_taken=body.proxy.fingerprint_taken,
+            )
+            if body.proxy
+            else None
+        ),
+        buyer=PartyInput(body.buyer.name, body.buyer.rrn, body.buyer.address) if body.buyer else None,
+    )
+
+
+@router.post(
+    "/issuances",
+    response_model=IssuanceOut,
+    status_code=201,
+    summary="증명서 발급 (Idempotency-Key 필수)",
+    responses={200: {"description": "같은 키로 이미 발급된 문서 (재전송)"}, 403: {"description": "발급 거부와 법적 근거"}},
+)
+def issue(
+    body: IssueIn,
+    request: Request,
+    c: ContainerDep,
+    p: PrincipalDep,
+    idempotency_key: Annotated[str, Header(alias="Idempotency-Key", max_length=80)],
+    accept: Annotated[str, Header()] = "application/json",
+) -> Response:
+    outcome = issue_document(c.issuance, principal=p, cmd=_command(body, idempotency_key))
+    return _issued_response(c, outcome, accept)
+
+
+def _issued_response(c: ContainerDep, outcome: IssueOutcome, accept: str) -> Response:
+    status = 200 if outcome.replayed else 201
+    headers = {
+        "Location": f"/api/v1/issuances/{outcome.record.number}",
+        "Minwon-Document-Number": outcome.record.number,
+        "Idempotent-Replayed": "true" if outcome.replayed else "false",
+    }
+    if PDF in accept:
+        pdf = c.renderer.pdf_for(outcome.record)
+        return Response(pdf, status_code=status, media_type=PDF, headers=headers)
+    out = _out(
+        outcome.record, outcome.fee.amount, outcome.fee.exemption, c.settings.public_base_url,
+        replayed=outcome.replayed, with_snapshot=True,
+    )
+    return JSONResponse(out.model_dump(mode="json"), status_code=status, headers=headers)
+
+
+def _number(text: str) -> str:
+    try:
+        return normalise(text)
+    except InvalidNumber as exc:
+        raise InvalidRequest(exc.code, exc.detail) from exc
+
+
+def _may_read(p: Principal, record: IssuanceRecord) -> bool:
+    if p.kind is PrincipalKind.CLERK:
+        return p.role == "supervisor" or record.office_code == p.office_code
+    return record.requester_ref == p.ref
+
+
+def _owned(c: ContainerDep, p: Principal, number: str) -> IssuanceRecord:
+    with c.uows(readonly=True) as uow:
+        record = uow.issuances.by_number(_number(number))
+    if record is None or not _may_read(p, record):
+        # The same answer for "absent" and "not yours": numbers must not be probed here.
+        raise NotFound("issuance.not_found", "해당 발급 기록이 없거나 조회 권한이 없습니다.")
+    return record
+
+
+@router.get("/issuances", response_model=list[IssuanceOut], summary="내가 발급받은 문서 목록")
+def my_issuances(c: ContainerDep, p: PrincipalDep) -> list[IssuanceOut]:
+    with c.uows(readonly=True) as uow:
+        records = uow.issuances.for_requester(p.ref)
+        fees = {r.id: uow.issuances.fee_for(r.id) for r in records}
+    base = c.settings.public_base_url
+    return [
+        _out(r, f.amount if (f := fees[r.id]) else None, f.exemption if f else None, base)
+        for r in records
+    ]
+
+
+@router.get("/issuances/{number}", response_model=IssuanceOut, summary="발급 기록 조회")
+def get_issuance(number: str, c: ContainerDep, p: PrincipalDep) -> IssuanceOut:
+    record = _owned(c, p, number)
+    with c.uows(readonly=True) as uow:
+        fee = uow.issuances.fee_for(record.id)
+    return _out(
+        record, fee.amount if fee else None, fee.exemption if fee else None,
+        c.settings.public_base_url, with_snapshot=True,
+    )
+
+
+@router.get(
+    "/issuances/{number}/pdf",
+    summary="서명된 PDF 내려받기",
+    response_class=Response,
+    responses={200: {"content": {PDF: {}}}},
+)
+def issuance_pdf(number: str, c: ContainerDep, p: PrincipalDep) -> Response:
+    record = _owned(c, p, number)
+    if record.status.value != "valid":
+        raise Forbidden("issuance.voided", "발급이 취소된 문서는 내려받을 수 없습니다.")
+    pdf = c.renderer.pdf_for(record)
+    return Response(
+        pdf,
+        media_type=PDF,
+        headers={"Content-Disposition": f'attachment; filename="minwon-{record.number}.pdf"'},
+    )
+
+
+@router.post("/issuances/{number}/void", response_model=IssuanceOut, summary="발급 취소 (담당 공무원)")
+def void(number: str, body: VoidIn, c: ContainerDep, p: ClerkDep) -> IssuanceOut:
+    record = void_issuance(c.issuance, principal=p, cmd=VoidIssuance(number=number, reason=body.reason))
+    return _out(record, None, None, c.settings.public_base_url)
+
+
+@router.get(
+    "/offices/{office_code}/register",
+    response_model=list[RegisterEntryOut],
+    summary="교부대장: 기관의 하루 발급 기록",
+)
+def register(office_code: str, c: ContainerDep, p: ClerkDep, day: date | None = None) -> list[RegisterEntryOut]:
+    if office_code != p.office_code and p.role != "supervisor":
+        raise Forbidden("register.other_office", "다른 기관의 교부대장은 볼 수 없습니다.")
+    day = day or c.clock.now().astimezone(KST).date()
+    start = datetime.combine(day, time.min, tzinfo=KST)
+    with c.uows(readonly=True) as uow:
+        records = uow.issuances.for_office_on(office_code, start)
+        fees = {r.id: uow.issuances.fee_for(r.id) for r in records}
+    return [
+        RegisterEntryOut(
+            number=r.number,
+            document_type=r.document_type,
+            issued_at=r.issued_at,
+            status=r.status.value,
+            requester_kind=r.requester_kind,
+            fee=f.amount if (f := fees[r.id]) else None,
+        )
+        for r in records
+    ]
+
+
+def _verification_out(v: VerificationResult) -> VerificationOut:
+    return VerificationOut(
+        number=v.number_display,
+        status=v.status.value,
+        status_label=v.status_label,
+        document_type=v.document_type,
+        title=v.title,
+        issued_at=v.issued_at,
+        expires_at=v.expires_at,
+        voided_at=v.voided_at,
+        office_name=v.office_name,
+        subject=v.subject_masked,
+        content_hash=v.content_hash,
+    )
+
+
+@router.get(
+    "/verify/{number}",
+    response_model=VerificationOut,
+    tags=["verification"],
+    summary="문서 진위 확인 (로그인 불필요, 요청 수 제한)",
+)
+def verify(number: str, request: Request, c: ContainerDep) -> VerificationOut:
+    check_rate(c.identity, f"verify:{client_address(request)}", c.settings.verify_rate_per_minute)
+    return _verification_out(verify_number(c.issuance, number_text=number))
+
+
+@router.get("/keys", tags=["verification"], summary="검증용 공개키와 서명 인증서")
+def keys(c: ContainerDep) -> dict[str, object]:
+    return public_key_document(c.keys)

@@ -1,0 +1,52 @@
+"""FastAPI dependencies: the container and the authenticated principal."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from minwon.bootstrap import Container
+from minwon.errors import Forbidden, Unauthorized
+from minwon.identity.model import Principal, PrincipalKind
+from minwon.identity.services import authenticate
+
+SESSION_COOKIE = "minwon_session"
+
+
+def container(request: Request) -> Container:
+    c: Container = request.app.state.container
+    return c
+
+
+ContainerDep = Annotated[Container, Depends(container)]
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return request.cookies.get(SESSION_COOKIE)
+
+
+def principal(request: Request, c: ContainerDep) -> Principal:
+    token = bearer_token(request)
+    if not token:
+        raise Unauthorized("auth.required", "로그인이 필요합니다.")
+    return authenticate(c.identity, token)
+
+
+PrincipalDep = Annotated[Principal, Depends(principal)]
+
+
+def clerk(p: PrincipalDep) -> Principal:
+    if p.kind is not PrincipalKind.CLERK:
+        raise Forbidden("auth.clerk_only", "담당 공무원만 이용할 수 있습니다.")
+    return p
+
+
+ClerkDep = Annotated[Principal, Depends(clerk)]
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

@@ -1,0 +1,168 @@
+"""JSON shapes of the API (Pydantic 2)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from minwon.issuance.model import Ground
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginIn(Strict):
+    username: str = Field(min_length=1, max_length=40)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class KioskSessionIn(Strict):
+    rrn: str = Field(min_length=13, max_length=14, description="주민등록번호 (지문과 함께 본인 확인)")
+    fingerprint: str = Field(min_length=8, max_length=200, description="지문 인식기 판독값")
+
+
+class SessionOut(BaseModel):
+    token: str
+    kind: str
+    expires_at: datetime
+
+
+class MeOut(BaseModel):
+    kind: str
+    id: str
+    channel: str
+    office_code: str | None
+    resident_id: str | None
+    role: str | None
+    name: str | None
+
+
+class CounterRequesterIn(Strict):
+    name: str = Field(min_length=1, max_length=40)
+    rrn: str | None = Field(default=None, min_length=13, max_length=14)
+    id_checked: bool = Field(description="창구에서 신청인의 신분증을 확인했는지")
+
+
+class DelegationIn(Strict):
+    written_on: date
+    document_types: list[str] = Field(min_length=1)
+    delegator_id_seen: bool
+    valid_until: date | None = None
+
+
+class ProxyIn(Strict):
+    delegate_id_checked: bool
+    delegator_id_checked: bool
+    fingerprint_taken: bool
+    age: int | None = Field(default=None, ge=0, le=150)
+
+
+class PartyIn(Strict):
+    name: str = Field(min_length=1, max_length=40)
+    rrn: str = Field(min_length=13, max_length=14)
+    address: str = Field(min_length=1, max_length=200)
+
+
+class IssueIn(Strict):
+    document_type: str = Field(max_length=40, examples=["deungbon"])
+    subject_resident_id: str | None = Field(default=None, max_length=32)
+    subject_rrn: str | None = Field(default=None, min_length=13, max_length=14)
+    building_number: str | None = Field(default=None, max_length=32)
+    items: dict[str, str | bool] = Field(default_factory=dict)
+    purpose: str | None = Field(default=None, max_length=200)
+    ground: Ground | None = None
+    delegation: DelegationIn | None = None
+    exemption: str | None = Field(default=None, max_length=40)
+    copies: int = Field(default=1, ge=1, le=20)
+    requester: CounterRequesterIn | None = None
+    proxy: ProxyIn | None = None
+    buyer: PartyIn | None = None
+
+
+class FeeOut(BaseModel):
+    amount: int
+    exemption: str | None
+
+
+class IssuanceOut(BaseModel):
+    id: str
+    number: str
+    number_display: str
+    document_type: str
+    status: str
+    channel: str
+    office_code: str
+    issued_at: datetime
+    expires_at: datetime
+    content_hash: str
+    fee: FeeOut | None
+    replayed: bool = False
+    pdf_url: str
+    verify_url: str
+    snapshot: dict[str, object] | None = None
+
+
+class VoidIn(Strict):
+    reason: str = Field(min_length=2, max_length=200)
+
+
+class VerificationOut(BaseModel):
+    number: str
+    status: Literal["valid", "voided", "expired"]
+    status_label: str
+    document_type: str
+    title: str
+    issued_at: datetime
+    expires_at: datetime
+    voided_at: datetime | None
+    office_name: str
+    subject: str
+    content_hash: str
+
+
+class ResidentSearchIn(Strict):
+    purpose: str = Field(min_length=2, max_length=200)
+    name: str | None = Field(default=None, max_length=40)
+    birth_date: date | None = None
+    rrn: str | None = Field(default=None, min_length=13, max_length=14)
+
+
+class ResidentOut(BaseModel):
+    id: str
+    name: str
+    rrn_masked: str
+    birth_date: date
+    household_id: str | None
+    address: str | None
+
+
+class ItemOut(BaseModel):
+    code: str
+    label: str
+    kind: str
+    default: str | bool
+    choices: list[list[str]]
+    restricted_to: list[str]
+
+
+class DocumentTypeOut(BaseModel):
+    code: str
+    title: str
+    description: str
+    subject: str
+    channels: dict[str, int]
+    items: list[ItemOut]
+    exemptions: list[dict[str, str]]
+    valid_days: int
+
+
+class RegisterEntryOut(BaseModel):
+    number: str
+    document_type: str
+    issued_at: datetime
+    status: str
+    requester_kind: str
+    fee: int | None
