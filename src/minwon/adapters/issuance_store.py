@@ -17,6 +17,7 @@ from minwon.issuance.records import (
     IssuanceRecord,
     IssuanceStatus,
 )
+from minwon.registry.vault import RrnVault
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -28,7 +29,10 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC)
 
 
-def _issuance(row: Any) -> IssuanceRecord:
+SNAPSHOT_PURPOSE = b"issuance-snapshot"
+
+
+def _issuance(row: Any, vault: RrnVault) -> IssuanceRecord:
     issued = _aware(row.issued_at)
     expires = _aware(row.expires_at)
     assert issued is not None and expires is not None
@@ -43,7 +47,7 @@ def _issuance(row: Any) -> IssuanceRecord:
         office_code=row.office_code,
         issued_at=issued,
         expires_at=expires,
-        snapshot=row.snapshot,
+        snapshot=vault.unseal(row.snapshot_sealed, purpose=SNAPSHOT_PURPOSE),
         content_hash=row.content_hash,
         status=IssuanceStatus(row.status),
         voided_at=_aware(row.voided_at),
@@ -55,8 +59,9 @@ def _issuance(row: Any) -> IssuanceRecord:
 class IssuanceStore:
     """Issuances and their fees."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, vault: RrnVault) -> None:
         self._conn = conn
+        self._vault = vault
 
     def add(self, record: IssuanceRecord) -> bool:
         """Inserts the issuance; returns False if its number is already taken."""
@@ -71,7 +76,7 @@ class IssuanceStore:
             "office_code": record.office_code,
             "issued_at": record.issued_at,
             "expires_at": record.expires_at,
-            "snapshot": record.snapshot,
+            "snapshot_sealed": self._vault.seal(record.snapshot, purpose=SNAPSHOT_PURPOSE),
             "content_hash": record.content_hash,
             "status": record.status.value,
         }
@@ -97,13 +102,11 @@ class IssuanceStore:
 
     def by_number(self, number: str) -> IssuanceRecord | None:
         row = self._conn.execute(select(t.issuances).where(t.issuances.c.number == number)).first()
-        return _issuance(row) if row else None
+        return _issuance(row, self._vault) if row else None
 
     def by_id(self, issuance_id: str) -> IssuanceRecord | None:
-        row = self._conn.execute(
-            select(t.issuances).where(t.issuances.c.id == issuance_id)
-        ).first()
-        return _issuance(row) if row else None
+        row = self._conn.execute(select(t.issuances).where(t.issuances.c.id == issuance_id)).first()
+        return _issuance(row, self._vault) if row else None
 
     def fee_for(self, issuance_id: str) -> FeeRecord | None:
         row = self._conn.execute(select(t.fees).where(t.fees.c.issuance_id == issuance_id)).first()
@@ -133,7 +136,7 @@ class IssuanceStore:
             )
             .order_by(t.issuances.c.issued_at)
         ).all()
-        return [_issuance(r) for r in rows]
+        return [_issuance(r, self._vault) for r in rows]
 
     def for_requester(self, requester_ref: str, limit: int = 100) -> list[IssuanceRecord]:
         rows = self._conn.execute(
@@ -142,7 +145,7 @@ class IssuanceStore:
             .order_by(t.issuances.c.issued_at.desc())
             .limit(limit)
         ).all()
-        return [_issuance(r) for r in rows]
+        return [_issuance(r, self._vault) for r in rows]
 
     def count_fees(self, issuance_id: str) -> int:
         return len(

@@ -180,4 +180,6 @@ class RegistryRepository:
         row = self._conn.execute(select(t.offices).where(t.offices.c.code == code)).first()
         if row is None:
             return None
-        return Office(code=row.code, name=row.name, head_title=row.head_title, district=row.district)
+        return Office(
+            code=row.code, name=row.name, head_title=row.head_title, district=row.district
+        )

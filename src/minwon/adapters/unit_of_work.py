@@ -33,7 +33,7 @@ class UnitOfWork:
         self._conn = conn
         self._tx = conn.begin()
         self.registry = RegistryRepository(conn, self._vault)
-        self.issuances = IssuanceStore(conn)
+        self.issuances = IssuanceStore(conn, self._vault)
         self.idempotency = IdempotencyStore(conn)
         self.audit = AuditLog(conn)
         self.identity = IdentityStore(conn)

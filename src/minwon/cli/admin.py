@@ -17,7 +17,9 @@ from minwon.rendering.keys import KeysExist, init_keys
 
 
 def keys_init(
-    force: Annotated[bool, typer.Option(help="이미 있는 키를 덮어씁니다 (기존 문서의 검증이 깨집니다).")] = False,
+    force: Annotated[
+        bool, typer.Option(help="이미 있는 키를 덮어씁니다 (기존 문서의 검증이 깨집니다).")
+    ] = False,
     organisation: Annotated[str, typer.Option(help="서명 인증서에 들어갈 기관명")] = "전주시",
 ) -> None:
     """시연용 서명 인증서(자체 루트 CA 포함), QR 토큰 키, 주민번호 암호화 키를 만듭니다.
@@ -48,7 +50,9 @@ def init() -> None:
 def demo_data(
     residents: Annotated[int, typer.Option(min=1, max=5_000_000, help="만들 주민 수")] = 10_000,
     seed: Annotated[int, typer.Option(help="같은 seed는 같은 주민등록을 만듭니다")] = 1,
-    if_empty: Annotated[bool, typer.Option("--if-empty", help="이미 주민 자료가 있으면 아무것도 하지 않습니다")] = False,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="이미 주민 자료가 있으면 아무것도 하지 않습니다")
+    ] = False,
 ) -> None:
     """전주시(완산구·덕진구) 가상 주민등록 자료를 만듭니다 (Faker ko_KR, 실존 인물 아님)."""
     from sqlalchemy import func, select
@@ -65,10 +69,16 @@ def demo_data(
             console.print(f"주민 자료가 이미 있습니다 ({existing:,}명). 건너뜁니다.")
             return
         if existing:
-            fail(f"주민 자료가 이미 있습니다 ({existing:,}명). 빈 데이터베이스에서 실행하세요.", "demo.not_empty")
+            fail(
+                f"주민 자료가 이미 있습니다 ({existing:,}명). 빈 데이터베이스에서 실행하세요.",
+                "demo.not_empty",
+            )
         with Progress(
-            TextColumn("주민등록 생성"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
-            TimeElapsedColumn(), console=console,
+            TextColumn("주민등록 생성"),
+            BarColumn(),
+            TextColumn("{task.completed:,}/{task.total:,}"),
+            TimeElapsedColumn(),
+            console=console,
         ) as progress:
             task = progress.add_task("residents", total=residents)
             summary = generate_registry(
@@ -80,7 +90,8 @@ def demo_data(
                 today=c.clock.now().astimezone(KST).date() if c.clock else date.today(),
             )
     console.print(f"{residents:,}명을 {summary.elapsed_seconds:.1f}초에 만들었습니다.")
-    console.print(f"시연 계정 비밀번호: {DEMO_PASSWORD}  (시민: citizen1~citizen5, 공무원: clerk, 무인발급기 키: {DEMO_KIOSK_KEY})")
+    console.print(f"시연 계정 비밀번호: {DEMO_PASSWORD} (무인발급기 키: {DEMO_KIOSK_KEY})")
+    console.print("계정: " + ", ".join(summary.usernames))
 
 
 def serve(

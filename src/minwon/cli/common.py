@@ -31,7 +31,10 @@ def container() -> Iterator[Container]:
     try:
         yield c
     except MinwonError as exc:
-        fail(exc.detail + (f" (근거: {exc.extra['basis']})" if "basis" in exc.extra else ""), exc.code)
+        fail(
+            exc.detail + (f" (근거: {exc.extra['basis']})" if "basis" in exc.extra else ""),
+            exc.code,
+        )
     except KeysMissing as exc:
         fail(str(exc), "keys.missing")
     finally:

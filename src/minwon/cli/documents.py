@@ -34,17 +34,26 @@ def _principal_from(spec: str, c: Any) -> Principal:
             account = uow.identity.clerk(name)
             if account:
                 return Principal(
-                    PrincipalKind.CLERK, account.id, office_code=account.office_code,
-                    role=account.role, name=account.name,
+                    PrincipalKind.CLERK,
+                    account.id,
+                    office_code=account.office_code,
+                    role=account.role,
+                    name=account.name,
                 )
     fail(f"계정을 찾을 수 없습니다: {spec} (형식: citizen:아이디 또는 clerk:아이디)", "cli.account")
 
 
 def issue(
-    document_type: Annotated[str, typer.Argument(help="증명서 종류 (deungbon, chobon, ingam, napse, geonchuk)")],
-    as_: Annotated[str, typer.Option("--as", help="발급하는 사람: citizen:아이디 또는 clerk:아이디")],
+    document_type: Annotated[
+        str, typer.Argument(help="증명서 종류 (deungbon, chobon, ingam, napse, geonchuk)")
+    ],
+    as_: Annotated[
+        str, typer.Option("--as", help="발급하는 사람: citizen:아이디 또는 clerk:아이디")
+    ],
     out: Annotated[Path, typer.Option(help="서명된 PDF를 저장할 파일")] = Path("document.pdf"),
-    subject_id: Annotated[str | None, typer.Option(help="발급 대상 주민의 내부 ID (기본: 본인)")] = None,
+    subject_id: Annotated[
+        str | None, typer.Option(help="발급 대상 주민의 내부 ID (기본: 본인)")
+    ] = None,
     requester_id: Annotated[str | None, typer.Option(help="창구: 신청인의 주민 내부 ID")] = None,
     id_checked: Annotated[bool, typer.Option(help="창구: 신청인 신분증을 확인했음")] = False,
     building: Annotated[str | None, typer.Option(help="건축물대장 번호")] = None,
@@ -83,7 +92,9 @@ def issue(
         )
         outcome = issue_document(c.issuance, principal=principal, cmd=cmd)
         out.write_bytes(c.renderer.pdf_for(outcome.record))
-    console.print(f"발급했습니다: {display(outcome.record.number)} → {out} (수수료 {outcome.fee.amount:,}원)")
+    console.print(
+        f"발급했습니다: {display(outcome.record.number)} → {out} (수수료 {outcome.fee.amount:,}원)"
+    )
 
 
 @dataclass
@@ -133,8 +144,12 @@ def _online(server: str, number: str) -> dict[str, Any] | None:
 
 def verify(
     target: Annotated[str, typer.Argument(help="PDF 파일 경로 또는 문서확인번호")],
-    server: Annotated[str | None, typer.Option(help="온라인 확인 서버 (기본: MINWON_PUBLIC_BASE_URL)")] = None,
-    keys_dir: Annotated[Path | None, typer.Option(help="게시된 공개키 대신 쓸 로컬 키 폴더")] = None,
+    server: Annotated[
+        str | None, typer.Option(help="온라인 확인 서버 (기본: MINWON_PUBLIC_BASE_URL)")
+    ] = None,
+    keys_dir: Annotated[
+        Path | None, typer.Option(help="게시된 공개키 대신 쓸 로컬 키 폴더")
+    ] = None,
     offline: Annotated[bool, typer.Option(help="온라인 발급 기록을 확인하지 않습니다")] = False,
 ) -> None:
     """민원 문서의 진위를 확인합니다: PDF 전자서명, QR 토큰 서명, 온라인 발급 기록.
@@ -156,9 +171,11 @@ def verify(
         raise typer.Exit(0 if record.get("status") == "valid" else 1)
     from minwon.rendering.verify_pdf import verify_pdf
 
-    trust = (_local_keys(keys_dir) if keys_dir else None) or (
-        None if offline else _published_keys(server)
-    ) or _local_keys(settings.keys_dir)
+    trust = (
+        (_local_keys(keys_dir) if keys_dir else None)
+        or (None if offline else _published_keys(server))
+        or _local_keys(settings.keys_dir)
+    )
     verdict = verify_pdf(path.read_bytes(), trust_root=trust.root, token_public_key=trust.token_key)
     table = Table(title=f"진위 확인: {path.name}", show_header=False)
     table.add_row("신뢰 기준", trust.source)
@@ -180,7 +197,9 @@ def verify(
             else:
                 table.add_row("온라인 기록", str(record.get("status_label")))
                 if record.get("status") != "valid":
-                    problems.append((f"online.{record.get('status')}", str(record.get("status_label"))))
+                    problems.append(
+                        (f"online.{record.get('status')}", str(record.get("status_label")))
+                    )
                 elif record.get("content_hash") != claims.content_hash:
                     problems.append(("online.hash_mismatch", "발급 기록과 문서 내용이 다릅니다."))
     for code, detail in problems:

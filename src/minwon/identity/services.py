@@ -17,7 +17,10 @@ from minwon.registry.rrn import InvalidRrn, parse
 
 # Checked when the account does not exist, so a wrong username costs as much as a wrong
 # password and response times do not reveal which usernames exist.
-_DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$+hizEp5N5pO0UWMI+N6v6w$EVlNloj6OiXj1T4kMJPM/3QlVx1V+UkBBsCmb9H52kQ"
+_DUMMY_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$+hizEp5N5pO0UWMI+N6v6w$EVlNlo"
+    "j6OiXj1T4kMJPM/3QlVx1V+UkBBsCmb9H52kQ"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +97,9 @@ def _password_login(
     return _open(ctx, principal, timedelta(hours=ctx.session_hours))
 
 
-def citizen_login(ctx: IdentityContext, *, username: str, password: str, client: str) -> SessionGrant:
+def citizen_login(
+    ctx: IdentityContext, *, username: str, password: str, client: str
+) -> SessionGrant:
     """Signs a citizen in through the demo identity provider (password, argon2)."""
     return _password_login(
         ctx,
@@ -144,7 +149,9 @@ def kiosk_session(
         digest = uow.registry.digest(rrn)
     if resident is None or not ctx.biometrics.matches(rrn_digest=digest, capture=fingerprint):
         # One message for both: a kiosk must not reveal whether a number is registered.
-        raise Unauthorized("kiosk.fingerprint_mismatch", "지문이 일치하지 않습니다. 다시 시도해 주세요.")
+        raise Unauthorized(
+            "kiosk.fingerprint_mismatch", "지문이 일치하지 않습니다. 다시 시도해 주세요."
+        )
     principal = Principal(
         PrincipalKind.KIOSK,
         device_id,

@@ -45,7 +45,9 @@ def _new_id() -> str:
     return uuid.uuid4().hex
 
 
-def issue_document(ctx: IssuanceContext, *, principal: Principal, cmd: IssueDocument) -> IssueOutcome:
+def issue_document(
+    ctx: IssuanceContext, *, principal: Principal, cmd: IssueDocument
+) -> IssueOutcome:
     """Issues a document once per idempotency key; a retry returns the same document."""
     document = ctx.catalog.get(cmd.document_type)
     if document is None:
@@ -78,7 +80,9 @@ def issue_document(ctx: IssuanceContext, *, principal: Principal, cmd: IssueDocu
         )
     if claim.state is ClaimState.COMPLETED:
         assert claim.issuance_id is not None
-        return _replay(ctx, principal=principal, key=cmd.idempotency_key, issuance_id=claim.issuance_id)
+        return _replay(
+            ctx, principal=principal, key=cmd.idempotency_key, issuance_id=claim.issuance_id
+        )
     try:
         return _issue_new(ctx, principal=principal, cmd=cmd, document=document)
     except Exception:
@@ -110,12 +114,15 @@ def _replay(
     return IssueOutcome(record=record, fee=fee, replayed=True)
 
 
-def _requester(uow: UnitOfWork, principal: Principal, cmd: IssueDocument) -> tuple[Resident | None, bool]:
+def _requester(
+    uow: UnitOfWork, principal: Principal, cmd: IssueDocument
+) -> tuple[Resident | None, bool]:
     """Returns the requester's registry record (if any) and whether they were identified."""
     if principal.kind is PrincipalKind.CLERK:
         if cmd.requester is None:
             raise InvalidRequest(
-                "counter.requester_required", "창구 발급에는 신청인 정보와 신분증 확인이 필요합니다."
+                "counter.requester_required",
+                "창구 발급에는 신청인 정보와 신분증 확인이 필요합니다.",
             )
         resident = _by_rrn(uow, cmd.requester.rrn) if cmd.requester.rrn else None
         return resident, cmd.requester.id_checked
@@ -191,7 +198,11 @@ def _issue_new(
             if building is None:
                 raise NotFound("registry.building_not_found", "건축물대장을 찾을 수 없습니다.")
             dossier = Dossier(building=building)
-            relation, facts, subject_ref = Relation.OTHER, SubjectFacts(), f"building:{building.register_number}"
+            relation, facts, subject_ref = (
+                Relation.OTHER,
+                SubjectFacts(),
+                f"building:{building.register_number}",
+            )
         else:
             subject = _subject(uow, cmd, requester)
             dossier = _resident_dossier(uow, subject)
@@ -257,10 +268,14 @@ def _issue_new(
                 copies=cmd.copies,
             )
         except ValueError as exc:
-            raise InvalidRequest(getattr(exc, "code", "fee.invalid"), getattr(exc, "message", str(exc))) from exc
+            raise InvalidRequest(
+                getattr(exc, "code", "fee.invalid"), getattr(exc, "message", str(exc))
+            ) from exc
         if cmd.buyer is not None or decision.items.get("usage") == "sale":
             if cmd.buyer is None:
-                raise InvalidRequest("ingam.buyer_required", "부동산 매도용 인감증명서에는 매수인 정보가 필요합니다.")
+                raise InvalidRequest(
+                    "ingam.buyer_required", "부동산 매도용 인감증명서에는 매수인 정보가 필요합니다."
+                )
             try:
                 parse(cmd.buyer.rrn)
             except InvalidRrn as exc:
@@ -301,9 +316,16 @@ def _issue_new(
                 **audit,  # type: ignore[arg-type]
             )
         )
-        uow.idempotency.complete(principal=principal.ref, key=cmd.idempotency_key, issuance_id=record.id)
+        uow.idempotency.complete(
+            principal=principal.ref, key=cmd.idempotency_key, issuance_id=record.id
+        )
         uow.commit()
-    log.info("issuance.issued", document_type=document.code, channel=principal.channel.value, office=office.code)
+    log.info(
+        "issuance.issued",
+        document_type=document.code,
+        channel=principal.channel.value,
+        office=office.code,
+    )
     return IssueOutcome(record=record, fee=fee_record, replayed=False)
 
 
@@ -312,9 +334,7 @@ def _with_parties(
 ) -> Dossier:
     from dataclasses import replace
 
-    buyer = (
-        PartyInfo(cmd.buyer.name, mask(cmd.buyer.rrn), cmd.buyer.address) if cmd.buyer else None
-    )
+    buyer = PartyInfo(cmd.buyer.name, mask(cmd.buyer.rrn), cmd.buyer.address) if cmd.buyer else None
     proxy = None
     if requester is not None and relation is not Relation.SELF and cmd.delegation is not None:
         proxy = PartyInfo(requester.name, mask(requester.rrn))
@@ -372,10 +392,14 @@ def _store(
         )
         if uow.issuances.add(record):
             return record
-    raise Conflict("issuance.number_exhausted", "문서확인번호를 만들지 못했습니다. 다시 시도해 주세요.")
+    raise Conflict(
+        "issuance.number_exhausted", "문서확인번호를 만들지 못했습니다. 다시 시도해 주세요."
+    )
 
 
-def void_issuance(ctx: IssuanceContext, *, principal: Principal, cmd: VoidIssuance) -> IssuanceRecord:
+def void_issuance(
+    ctx: IssuanceContext, *, principal: Principal, cmd: VoidIssuance
+) -> IssuanceRecord:
     """Voids a valid issuance with a reason; only clerks, and only their own office's."""
     from minwon.issuance.numbers import InvalidNumber, normalise
 

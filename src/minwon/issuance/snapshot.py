@@ -28,7 +28,11 @@ from minwon.registry.rrn import mask
 
 SCHEMA_VERSION = 1
 PROVINCE = "전북특별자치도"
-CHANNEL_LABELS = {Channel.COUNTER: "창구", Channel.KIOSK: "무인민원발급기", Channel.ONLINE: "인터넷"}
+CHANNEL_LABELS = {
+    Channel.COUNTER: "창구",
+    Channel.KIOSK: "무인민원발급기",
+    Channel.ONLINE: "인터넷",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,18 @@ from datetime import date
 WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
 CHECKSUM_ABOLISHED = date(2020, 10, 1)
 _PATTERN = re.compile(r"^(\d{6})-?(\d{7})$")
-_CENTURY = {9: 1800, 0: 1800, 1: 1900, 2: 1900, 3: 2000, 4: 2000, 5: 1900, 6: 1900, 7: 2000, 8: 2000}
+_CENTURY = {
+    9: 1800,
+    0: 1800,
+    1: 1900,
+    2: 1900,
+    3: 2000,
+    4: 2000,
+    5: 1900,
+    6: 1900,
+    7: 2000,
+    8: 2000,
+}
 
 
 class InvalidRrn(ValueError):
@@ -45,9 +56,10 @@ def check_digit(first12: str) -> int:
 def parse(value: str, *, issued_on: date | None = None) -> RrnFacts:
     """Validates a number and returns what it says.
 
-    ``issued_on`` (when known) decides whether the check digit applies; when unknown, a
-    number of someone born before October 2020 must carry a valid check digit unless the
-    checksum fails, in which case it is accepted only as a post-2020 (re)issued number.
+    The check digit applies to numbers issued before October 2020. A number's issue date
+    is not in the number: anyone born on or after 2020-10-01 holds a random-tail number;
+    anyone born earlier is checked unless ``issued_on`` says the number was (re)issued
+    after the change (주민등록번호 변경, 외국인 신규 등록).
     """
     match = _PATTERN.match(value.strip())
     if not match:
@@ -60,18 +72,15 @@ def parse(value: str, *, issued_on: date | None = None) -> RrnFacts:
         birth = date(year, int(front[2:4]), int(front[4:6]))
     except ValueError as exc:
         raise InvalidRrn("rrn.birth_date", "주민등록번호의 생년월일이 올바르지 않습니다.") from exc
-    checksum_ok = check_digit(digits[:12]) == int(digits[12])
-    if issued_on is not None and issued_on < CHECKSUM_ABOLISHED and not checksum_ok:
+    issued = issued_on or birth
+    has_check = issued < CHECKSUM_ABOLISHED
+    if has_check and check_digit(digits[:12]) != int(digits[12]):
         raise InvalidRrn("rrn.check_digit", "주민등록번호의 검증번호가 맞지 않습니다.")
-    if birth >= CHECKSUM_ABOLISHED and issued_on is None:
-        has_check = False  # born after the change: always a random-tail number
-    else:
-        has_check = checksum_ok
     return RrnFacts(
         digits=digits,
         birth_date=birth,
         sex="M" if gender % 2 == 1 else "F",
-        foreign=gender >= 5,
+        foreign=5 <= gender <= 8,
         has_check_digit=has_check,
     )
 

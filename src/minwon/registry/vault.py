@@ -29,6 +29,15 @@ class RrnVault:
         digits = rrn.replace("-", "")
         return hmac.new(self._pepper, digits.encode(), hashlib.sha256).hexdigest()
 
+    def seal(self, text: str, *, purpose: bytes) -> str:
+        """Encrypts any text (e.g. a document snapshot); ``purpose`` binds it to its use."""
+        nonce = os.urandom(12)
+        return base64.b64encode(nonce + self._aead.encrypt(nonce, text.encode(), purpose)).decode()
+
+    def unseal(self, token: str, *, purpose: bytes) -> str:
+        raw = base64.b64decode(token)
+        return self._aead.decrypt(raw[:12], raw[12:], purpose).decode()
+
     def encrypt(self, rrn: str) -> str:
         nonce = os.urandom(12)
         sealed = self._aead.encrypt(nonce, rrn.replace("-", "").encode(), b"rrn")

@@ -14,13 +14,14 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer, Table, TableStyle
 
 from minwon.rendering.templating import TemplateError
 
 FONT_DIR = Path("/usr/share/fonts/truetype/nanum")
 FONT = "NanumGothic"
 FONT_BOLD = "NanumGothic-Bold"
+KEEP_MIN = 30 * mm  # heading plus a few rows
 LABEL_FILL = colors.HexColor("#EEF1F5")
 GRID = colors.HexColor("#7A8591")
 
@@ -191,8 +192,9 @@ def build_layout(blocks: Sequence[Mapping[str, Any]], width: float) -> Layout:
             pending_heading = flowable
             continue
         if pending_heading is not None:
-            # Never leave a section heading alone at the bottom of a page.
-            flowable = KeepTogether([pending_heading, Spacer(0, 1.5 * mm), flowable])
+            # Never leave a section heading alone at the bottom of a page. KeepTogether would
+            # push a long table whole to the next page, so ask only for room to start it.
+            flowables += [CondPageBreak(KEEP_MIN), pending_heading, Spacer(0, 1.5 * mm)]
             pending_heading = None
         flowables += [flowable, Spacer(0, 3 * mm)]
     if pending_heading is not None:

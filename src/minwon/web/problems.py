@@ -71,8 +71,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code, detail = _HTTP_CODES.get(exc.status_code, (f"http.{exc.status_code}", "요청을 처리할 수 없습니다."))
-        return problem(exc.status_code, code, "요청을 처리할 수 없습니다", detail, instance=request.url.path)
+        code, detail = _HTTP_CODES.get(
+            exc.status_code, (f"http.{exc.status_code}", "요청을 처리할 수 없습니다.")
+        )
+        return problem(
+            exc.status_code, code, "요청을 처리할 수 없습니다", detail, instance=request.url.path
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

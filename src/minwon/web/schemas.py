@@ -20,7 +20,9 @@ class LoginIn(Strict):
 
 
 class KioskSessionIn(Strict):
-    rrn: str = Field(min_length=13, max_length=14, description="주민등록번호 (지문과 함께 본인 확인)")
+    rrn: str = Field(
+        min_length=13, max_length=14, description="주민등록번호 (지문과 함께 본인 확인)"
+    )
     fingerprint: str = Field(min_length=8, max_length=200, description="지문 인식기 판독값")
 
 

@@ -23,7 +23,10 @@ def _out(grant: services.SessionGrant) -> SessionOut:
 def citizen_login(body: LoginIn, request: Request, c: ContainerDep) -> SessionOut:
     return _out(
         services.citizen_login(
-            c.identity, username=body.username, password=body.password, client=client_address(request)
+            c.identity,
+            username=body.username,
+            password=body.password,
+            client=client_address(request),
         )
     )
 
@@ -32,12 +35,17 @@ def citizen_login(body: LoginIn, request: Request, c: ContainerDep) -> SessionOu
 def clerk_login(body: LoginIn, request: Request, c: ContainerDep) -> SessionOut:
     return _out(
         services.clerk_login(
-            c.identity, username=body.username, password=body.password, client=client_address(request)
+            c.identity,
+            username=body.username,
+            password=body.password,
+            client=client_address(request),
         )
     )
 
 
-@router.post("/kiosk", response_model=SessionOut, summary="무인민원발급기: 기기 인증과 지문 본인확인")
+@router.post(
+    "/kiosk", response_model=SessionOut, summary="무인민원발급기: 기기 인증과 지문 본인확인"
+)
 def kiosk_session(
     body: KioskSessionIn,
     request: Request,

@@ -73,8 +73,13 @@ def catalog_type(code: str, c: ContainerDep) -> DocumentTypeOut:
 
 
 def _out(
-    record: IssuanceRecord, fee: int | None, exemption: str | None, base: str, *,
-    replayed: bool = False, with_snapshot: bool = False,
+    record: IssuanceRecord,
+    fee: int | None,
+    exemption: str | None,
+    base: str,
+    *,
+    replayed: bool = False,
+    with_snapshot: bool = False,
 ) -> IssuanceOut:
     return IssuanceOut(
         id=record.id,
@@ -132,7 +137,9 @@ def _command(body: IssueIn, key: str) -> IssueDocument:
             if body.proxy
             else None
         ),
-        buyer=PartyInput(body.buyer.name, body.buyer.rrn, body.buyer.address) if body.buyer else None,
+        buyer=PartyInput(body.buyer.name, body.buyer.rrn, body.buyer.address)
+        if body.buyer
+        else None,
     )
 
 
@@ -141,7 +148,10 @@ def _command(body: IssueIn, key: str) -> IssueDocument:
     response_model=IssuanceOut,
     status_code=201,
     summary="증명서 발급 (Idempotency-Key 필수)",
-    responses={200: {"description": "같은 키로 이미 발급된 문서 (재전송)"}, 403: {"description": "발급 거부와 법적 근거"}},
+    responses={
+        200: {"description": "같은 키로 이미 발급된 문서 (재전송)"},
+        403: {"description": "발급 거부와 법적 근거"},
+    },
 )
 def issue(
     body: IssueIn,
@@ -166,8 +176,12 @@ def _issued_response(c: ContainerDep, outcome: IssueOutcome, accept: str) -> Res
         pdf = c.renderer.pdf_for(outcome.record)
         return Response(pdf, status_code=status, media_type=PDF, headers=headers)
     out = _out(
-        outcome.record, outcome.fee.amount, outcome.fee.exemption, c.settings.public_base_url,
-        replayed=outcome.replayed, with_snapshot=True,
+        outcome.record,
+        outcome.fee.amount,
+        outcome.fee.exemption,
+        c.settings.public_base_url,
+        replayed=outcome.replayed,
+        with_snapshot=True,
     )
     return JSONResponse(out.model_dump(mode="json"), status_code=status, headers=headers)
 
@@ -212,8 +226,11 @@ def get_issuance(number: str, c: ContainerDep, p: PrincipalDep) -> IssuanceOut:
     with c.uows(readonly=True) as uow:
         fee = uow.issuances.fee_for(record.id)
     return _out(
-        record, fee.amount if fee else None, fee.exemption if fee else None,
-        c.settings.public_base_url, with_snapshot=True,
+        record,
+        fee.amount if fee else None,
+        fee.exemption if fee else None,
+        c.settings.public_base_url,
+        with_snapshot=True,
     )
 
 
@@ -235,9 +252,13 @@ def issuance_pdf(number: str, c: ContainerDep, p: PrincipalDep) -> Response:
     )
 
 
-@router.post("/issuances/{number}/void", response_model=IssuanceOut, summary="발급 취소 (담당 공무원)")
+@router.post(
+    "/issuances/{number}/void", response_model=IssuanceOut, summary="발급 취소 (담당 공무원)"
+)
 def void(number: str, body: VoidIn, c: ContainerDep, p: ClerkDep) -> IssuanceOut:
-    record = void_issuance(c.issuance, principal=p, cmd=VoidIssuance(number=number, reason=body.reason))
+    record = void_issuance(
+        c.issuance, principal=p, cmd=VoidIssuance(number=number, reason=body.reason)
+    )
     return _out(record, None, None, c.settings.public_base_url)
 
 
@@ -246,7 +267,9 @@ def void(number: str, body: VoidIn, c: ContainerDep, p: ClerkDep) -> IssuanceOut
     response_model=list[RegisterEntryOut],
     summary="교부대장: 기관의 하루 발급 기록",
 )
-def register(office_code: str, c: ContainerDep, p: ClerkDep, day: date | None = None) -> list[RegisterEntryOut]:
+def register(
+    office_code: str, c: ContainerDep, p: ClerkDep, day: date | None = None
+) -> list[RegisterEntryOut]:
     if office_code != p.office_code and p.role != "supervisor":
         raise Forbidden("register.other_office", "다른 기관의 교부대장은 볼 수 없습니다.")
     day = day or c.clock.now().astimezone(KST).date()

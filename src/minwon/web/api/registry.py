@@ -11,7 +11,9 @@ from minwon.web.schemas import ResidentOut, ResidentSearchIn
 router = APIRouter(prefix="/residents", tags=["registry"])
 
 
-@router.post("/search", response_model=list[ResidentOut], summary="주민 조회 (담당 공무원, 감사 기록)")
+@router.post(
+    "/search", response_model=list[ResidentOut], summary="주민 조회 (담당 공무원, 감사 기록)"
+)
 def search(body: ResidentSearchIn, c: ContainerDep, p: ClerkDep) -> list[ResidentOut]:
     # POST, not GET: a number in a query string would end up in access logs.
     found = find_resident(

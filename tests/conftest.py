@@ -1,0 +1,82 @@
+"""Shared fixtures: keys made once per session, registries on SQLite and on a real
+PostgreSQL that the session starts itself (as the unprivileged OS user) and stops."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from minwon.operations.local_postgres import LocalPostgres
+from minwon.rendering.keys import init_keys
+from support.postgres import start_test_postgres
+from support.world import World, build_world
+
+
+class MovableClock:
+    """Real time plus an offset the test can move (expiry, rate-limit windows)."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, delta: timedelta) -> None:
+        self.offset += delta
+
+
+@pytest.fixture(scope="session")
+def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("keys") / "keys"
+    init_keys(directory)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[LocalPostgres]:
+    server = start_test_postgres()  # skips locally, fails when CI=true, if PostgreSQL is missing
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def fresh_postgres_url(server: LocalPostgres) -> str:
+    """Creates an empty database on the session's server and returns its URL."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server.url_string, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return server.url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """An empty database on the parametrised backend."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'minwon.sqlite3'}"
+    server: LocalPostgres = request.getfixturevalue("postgres_server")
+    return fresh_postgres_url(server)
+
+
+@pytest.fixture
+def world(database_url: str, keys_dir: Path, tmp_path: Path) -> Iterator[World]:
+    """A migrated database with a small synthetic registry and a wired container."""
+    w = build_world(
+        database_url=database_url, keys_dir=keys_dir, data_dir=tmp_path, clock=MovableClock()
+    )
+    try:
+        yield w
+    finally:
+        w.container.close()
