@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from minwon.adapters.database import make_engine
 from minwon.adapters.unit_of_work import UnitOfWorkFactory
-from minwon.catalog.loader import Catalog, default_catalog
+from minwon.catalog.loader import Catalog, default_catalog, load_catalog
 from minwon.clock import Clock, SystemClock
 from minwon.config import Settings
 from minwon.identity.biometrics import BiometricVerifier, SimulatedFingerprintVerifier
@@ -100,9 +100,12 @@ def bootstrap(
     biometrics: BiometricVerifier | None = None,
 ) -> Container:
     """Returns the wired container; tests pass a FixedClock, production passes nothing."""
+    settings = settings or Settings.from_env()
+    if catalog is None:
+        catalog = load_catalog(settings.catalog_dir) if settings.catalog_dir else default_catalog()
     return Container(
-        settings=settings or Settings.from_env(),
+        settings=settings,
         clock=clock or SystemClock(),
-        catalog=catalog or default_catalog(),
+        catalog=catalog,
         biometrics_override=biometrics,
     )

@@ -18,6 +18,7 @@ class Settings:
     data_dir: Path
     database_url: str
     keys_dir: Path
+    catalog_dir: Path | None = None
     public_base_url: str = "http://127.0.0.1:8000"
     verification_days: int = 90
     session_hours: int = 8
@@ -36,6 +37,9 @@ class Settings:
             data_dir=data_dir,
             database_url=_env("DATABASE_URL", default_db),
             keys_dir=Path(_env("KEYS_DIR", str(data_dir / "keys"))).resolve(),
+            catalog_dir=Path(_env("CATALOG_DIR", "")).resolve()
+            if _env("CATALOG_DIR", "")
+            else None,
             public_base_url=_env("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
             verification_days=int(_env("VERIFICATION_DAYS", "90")),
             session_hours=int(_env("SESSION_HOURS", "8")),

@@ -77,8 +77,9 @@ def parse_document_type(raw: Mapping[str, Any], source: str = "<data>") -> Docum
 class Catalog:
     """All document types by code, in a stable order."""
 
-    def __init__(self, types: list[DocumentType]) -> None:
+    def __init__(self, types: list[DocumentType], templates: Path | None = None) -> None:
         self._types = {t.code: t for t in sorted(types, key=lambda t: t.code)}
+        self.templates = templates or templates_dir()
 
     def get(self, code: str) -> DocumentType | None:
         return self._types.get(code)
@@ -98,14 +99,24 @@ def templates_dir() -> Path:
     return Path(str(resources.files("minwon.catalog") / "templates"))
 
 
-def load_catalog(directory: Path | None = None) -> Catalog:
-    """Reads every ``*.yaml`` in ``directory`` (default: the packaged catalog)."""
+def load_catalog(directory: Path | None = None, templates: Path | None = None) -> Catalog:
+    """Reads every ``*.yaml`` in ``directory`` (default: the packaged catalog).
+
+    A city adds a document type by putting a YAML file in its catalog folder and the
+    template it names in the ``templates`` folder beside it (``MINWON_CATALOG_DIR``).
+    """
     directory = directory or types_dir()
+    if templates is None and (directory.parent / "templates").is_dir():
+        templates = directory.parent / "templates"
     types = []
     for path in sorted(directory.glob("*.yaml")):
         with path.open(encoding="utf-8") as fh:
             types.append(parse_document_type(yaml.safe_load(fh), str(path)))
-    return Catalog(types)
+    catalog = Catalog(types, templates)
+    for t in catalog.all():
+        if not (catalog.templates / t.template).is_file():
+            raise CatalogError(f"{t.code}: template {t.template} not found in {catalog.templates}")
+    return catalog
 
 
 @lru_cache(maxsize=1)

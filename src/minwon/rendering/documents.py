@@ -40,5 +40,6 @@ class DocumentRenderer:
             template=document.template,
             qr_text=qr_url(self._base_url, token),
             token=token,
+            template_dir=self._catalog.templates,
         )
         return self._signer.sign(unsigned)

@@ -6,6 +6,7 @@ import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import segno
@@ -142,10 +143,17 @@ def _draw_chrome(canvas: Canvas, chrome: Chrome, page: int, total: int) -> None:
     canvas.restoreState()
 
 
-def render_pdf(snapshot: Mapping[str, Any], *, template: str, qr_text: str, token: str) -> bytes:
+def render_pdf(
+    snapshot: Mapping[str, Any],
+    *,
+    template: str,
+    qr_text: str,
+    token: str,
+    template_dir: Path | None = None,
+) -> bytes:
     """Returns an unsigned A4 PDF of ``snapshot`` laid out by the catalog ``template``."""
     register_fonts()
-    blocks = render_blocks(template, snapshot)
+    blocks = render_blocks(template, snapshot, directory=template_dir)
     width, _ = A4
     layout = build_layout(blocks, width - 2 * MARGIN)
     number = str(snapshot["number"])

@@ -25,6 +25,7 @@ _COMMON: dict[str, Any] = {
     "purpose": None,
     "print_purpose": False,
     "fee": 400,
+    "items": {},
     "verify_url": "http://127.0.0.1:8000/verify",
 }
 
@@ -75,6 +76,7 @@ _SPECIFIC: dict[str, dict[str, Any]] = {
     },
     "chobon": {
         "title": "주민등록표 (초본)",
+        "items": {"personal_changes": True, "past_addresses": "all"},
         "selections": [["개인 인적사항 변경 내용", "포함"], ["과거의 주소 변동 사항", "전체"]],
         "person": {"name": "이서연", "rrn": "920611-2345678"},
         "personal_changes": [{"on": "2010-09-01", "what": "성명 정정 (이서현 → 이서연)"}],
