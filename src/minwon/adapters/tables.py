@@ -251,3 +251,18 @@ audit_events = Table(
     Index("ix_audit_events_at", "at"),
     Index("ix_audit_events_subject", "subject_ref"),
 )
+
+# Outbox: notices written in the issuing transaction, sent later by a worker (SMS, 알림톡),
+# so a notice is never lost and never sent for a document that was not issued.
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("resident_id", String(32), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("issuance_id", String(32), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("sent_at", TS, nullable=True),
+    Column("message", String(400), nullable=False),
+    Index("ix_notifications_unsent", "sent_at"),
+)

@@ -79,6 +79,7 @@ class DocumentType:
     exemptions: tuple[Exemption, ...] = ()
     creditor_may_request: bool = False
     delegation_valid_months: int | None = None
+    notify_subject: bool = False
     description: str = ""
     extra: dict[str, object] = field(default_factory=dict)
 

@@ -316,6 +316,16 @@ def _issue_new(
                 **audit,  # type: ignore[arg-type]
             )
         )
+        if document.notify_subject and dossier.subject is not None:
+            uow.issuances.notify(
+                notice_id=_new_id(),
+                resident_id=dossier.subject.id,
+                kind=f"issued:{document.code}",
+                issuance_id=record.id,
+                at=now,
+                message=f"{office.name}에서 {document.title}이(가) 발급되었습니다. "
+                f"본인이 신청하지 않았다면 {office.name}에 알려 주세요.",
+            )
         uow.idempotency.complete(
             principal=principal.ref, key=cmd.idempotency_key, issuance_id=record.id
         )

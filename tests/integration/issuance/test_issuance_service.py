@@ -207,3 +207,64 @@ def test_a_typo_in_the_number_is_caught_before_lookup(world: World) -> None:
     with pytest.raises(InvalidRequest) as err:
         verify_number(world.container.issuance, number_text=swapped)
     assert err.value.code == "number.check_digit"
+
+
+def test_seal_certificate_by_a_proxy_at_the_counter_notifies_the_subject(world: World) -> None:
+    from datetime import date
+
+    from minwon.issuance.model import Delegation, ProxyFacts
+
+    subject = world.adult_with_seal()
+    proxy_person = world.stranger_to(subject, min_age=30)
+    clerk = world.clerk()
+    base = dict(
+        document_type="ingam",
+        subject_resident_id=subject.id,
+        requester=CounterRequester(proxy_person.name, proxy_person.rrn, True),
+        delegation=Delegation(
+            written_on=world.clock.now().date(), document_types=("ingam",), delegator_id_seen=True
+        ),
+    )
+    with pytest.raises(Refused) as err:
+        issue_document(
+            world.container.issuance,
+            principal=clerk,
+            cmd=IssueDocument(
+                idempotency_key="k-seal-0001",
+                proxy=ProxyFacts(
+                    age=0,
+                    delegate_id_checked=True,
+                    delegator_id_checked=True,
+                    fingerprint_taken=False,
+                ),
+                **base,  # type: ignore[arg-type]
+            ),
+        )
+    assert err.value.code == "seal.proxy_fingerprint_missing"
+    assert world.count(t.notifications) == 0
+    outcome = issue_document(
+        world.container.issuance,
+        principal=clerk,
+        cmd=IssueDocument(
+            idempotency_key="k-seal-0002",
+            proxy=ProxyFacts(
+                age=0, delegate_id_checked=True, delegator_id_checked=True, fingerprint_taken=True
+            ),
+            **base,  # type: ignore[arg-type]
+        ),
+    )
+    snapshot = outcome.record.snapshot_data()
+    assert snapshot["proxy"]["name"] == proxy_person.name
+    assert snapshot["proxy"]["rrn"].endswith("******")
+    assert outcome.fee.amount == 600 and world.count(t.notifications) == 1
+    assert date.fromisoformat(snapshot["seal"]["registered_on"]) <= date.today()
+
+
+def test_seal_certificates_are_not_issued_online(world: World) -> None:
+    with pytest.raises(Refused) as err:
+        issue_document(
+            world.container.issuance,
+            principal=world.citizen(),
+            cmd=IssueDocument(idempotency_key="k-seal-0003", document_type="ingam"),
+        )
+    assert err.value.code == "entitlement.channel_not_offered"

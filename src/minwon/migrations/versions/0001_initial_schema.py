@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 04:58:24.534440
+Create Date: 2026-11-25 05:00:48.240325
 """
 
 from __future__ import annotations
@@ -108,6 +108,20 @@ def upgrade() -> None:
             "ix_issuances_office_issued", ["office_code", "issued_at"], unique=False
         )
         batch_op.create_index("ix_issuances_subject", ["subject_ref"], unique=False)
+
+    op.create_table(
+        "notifications",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("resident_id", sa.String(length=32), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("issuance_id", sa.String(length=32), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("message", sa.String(length=400), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
+    )
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.create_index("ix_notifications_unsent", ["sent_at"], unique=False)
 
     op.create_table(
         "offices",
@@ -300,6 +314,10 @@ def downgrade() -> None:
     op.drop_table("residents")
     op.drop_table("rate_limit_windows")
     op.drop_table("offices")
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.drop_index("ix_notifications_unsent")
+
+    op.drop_table("notifications")
     with op.batch_alter_table("issuances", schema=None) as batch_op:
         batch_op.drop_index("ix_issuances_subject")
         batch_op.drop_index("ix_issuances_office_issued")
