@@ -30,16 +30,19 @@ class Settings:
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
-        """Returns settings from ``MINWON_*`` environment variables, then ``overrides``."""
-        data_dir = Path(_env("DATA_DIR", "var")).resolve()
+        """Returns settings from ``MINWON_*`` environment variables, then ``overrides``.
+
+        The database and keys default to places inside the data folder, so overriding only
+        ``data_dir`` moves them too.
+        """
+        data_dir = Path(str(overrides.get("data_dir") or _env("DATA_DIR", "var"))).resolve()
         default_db = f"sqlite:///{data_dir / 'minwon.sqlite3'}"
+        catalog = _env("CATALOG_DIR", "")
         settings = cls(
             data_dir=data_dir,
             database_url=_env("DATABASE_URL", default_db),
             keys_dir=Path(_env("KEYS_DIR", str(data_dir / "keys"))).resolve(),
-            catalog_dir=Path(_env("CATALOG_DIR", "")).resolve()
-            if _env("CATALOG_DIR", "")
-            else None,
+            catalog_dir=Path(catalog).resolve() if catalog else None,
             public_base_url=_env("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
             verification_days=int(_env("VERIFICATION_DAYS", "90")),
             session_hours=int(_env("SESSION_HOURS", "8")),
@@ -47,6 +50,7 @@ class Settings:
             login_rate_per_minute=int(_env("LOGIN_RATE_PER_MINUTE", "10")),
             log_json=_env("LOG_JSON", "0") == "1",
         )
+        overrides.pop("data_dir", None)
         return replace(settings, **overrides)  # type: ignore[arg-type]
 
     @property

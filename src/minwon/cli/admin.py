@@ -116,5 +116,7 @@ def serve(
         port=port,
         workers=workers,
         log_config=None,
+        # Our middleware logs route templates instead: paths carry document numbers.
+        access_log=False,
         proxy_headers=False,
     )

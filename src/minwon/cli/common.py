@@ -14,8 +14,8 @@ from minwon.bootstrap import Container, bootstrap
 from minwon.errors import MinwonError
 from minwon.rendering.keys import KeysMissing
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
 
 

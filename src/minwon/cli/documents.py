@@ -177,6 +177,8 @@ def verify(
         or _local_keys(settings.keys_dir)
     )
     verdict = verify_pdf(path.read_bytes(), trust_root=trust.root, token_public_key=trust.token_key)
+    if any(code == "pdf.unreadable" for code, _ in verdict.problems):
+        fail(verdict.problems[0][1], "pdf.unreadable", exit_code=2)
     table = Table(title=f"진위 확인: {path.name}", show_header=False)
     table.add_row("신뢰 기준", trust.source)
     table.add_row("전자서명", "유효" if verdict.signature_valid and verdict.intact else "무효")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 
+import structlog
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from sqlalchemy import text
@@ -14,6 +15,7 @@ from minwon.bootstrap import Container
 from minwon.web import problems
 from minwon.web.api import auth, issuance, registry
 
+ACCESS = structlog.get_logger("minwon.access")
 REQUESTS = Counter("minwon_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram("minwon_http_request_seconds", "HTTP request latency", ["method", "route"])
 
@@ -49,7 +51,15 @@ def create_app(container: Container) -> FastAPI:
         route = request.scope.get("route")
         # Route templates, not paths: a path can carry a document number.
         name = getattr(route, "path", "unmatched")
-        LATENCY.labels(request.method, name).observe(time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        LATENCY.labels(request.method, name).observe(elapsed)
+        ACCESS.info(
+            "http.request",
+            method=request.method,
+            route=name,
+            status=response.status_code,
+            ms=round(elapsed * 1000, 1),
+        )
         REQUESTS.labels(request.method, name, str(response.status_code)).inc()
         for key, value in SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)

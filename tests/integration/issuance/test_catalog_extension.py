@@ -26,7 +26,8 @@ channels:
   counter: {fee: 300}
   online: {fee: 0}
 items:
-  - {code: past_addresses, label: 과거 주소, kind: choice, choices: {recent5: 최근 5년}, default: recent5}
+  - {code: past_addresses, label: 과거 주소, kind: choice,
+     choices: {recent5: 최근 5년}, default: recent5}
   - {code: rrn_back, label: 주민등록번호 뒷자리, kind: flag, default: false,
      restricted_to: [self, household_member, delegate]}
 """

@@ -1,0 +1,105 @@
+"""The ``minwon`` command as an operator meets it: help in Korean, plain error messages."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+MINWON = str(Path(sys.executable).parent / "minwon")
+HANGUL = re.compile(r"[가-힣]")
+
+
+def _env(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MINWON_")}
+    env.update(MINWON_DATA_DIR=str(data_dir), COLUMNS="200")
+    return env
+
+
+def _run(data_dir: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [MINWON, *args],
+        env=_env(data_dir),
+        cwd=data_dir,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def _plain_failure(done: subprocess.CompletedProcess[str]) -> str:
+    """Asserts a non-zero exit with a short Korean message and no traceback; returns it."""
+    output = done.stdout + done.stderr
+    assert done.returncode != 0, output
+    assert "Traceback" not in output, output
+    assert HANGUL.search(output), output
+    return output
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder after ``minwon init`` and ``minwon demo-data`` (keys inside it)."""
+    data_dir = tmp_path_factory.mktemp("cli") / "data"
+    data_dir.mkdir()
+    for args in (("init",), ("demo-data", "--residents", "200", "--seed", "3")):
+        done = _run(data_dir, *args)
+        assert done.returncode == 0, done.stdout + done.stderr
+    assert (data_dir / "keys" / "signing.pem").exists()
+    return data_dir
+
+
+@pytest.mark.parametrize(
+    "command",
+    [(), ("init",), ("demo-data",), ("serve",), ("issue",), ("verify",), ("keys", "init")],
+    ids=lambda c: " ".join(c) or "minwon",
+)
+def test_every_command_explains_itself_in_korean(tmp_path: Path, command: tuple[str, ...]) -> None:
+    done = _run(tmp_path, *command, "--help", timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Usage" in done.stdout and HANGUL.search(done.stdout), done.stdout
+    assert not (tmp_path / "minwon.sqlite3").exists()  # asking for help changes nothing
+
+
+def test_keys_init_refuses_to_overwrite_keys_unless_forced(tmp_path: Path) -> None:
+    first = _run(tmp_path, "keys", "init", timeout=60)
+    assert first.returncode == 0, first.stdout + first.stderr
+    signing = (tmp_path / "keys" / "signing.pem").read_bytes()
+    second = _run(tmp_path, "keys", "init", timeout=60)
+    message = _plain_failure(second)
+    assert "keys.exist" in message and "--force" in message
+    assert (tmp_path / "keys" / "signing.pem").read_bytes() == signing
+    forced = _run(tmp_path, "keys", "init", "--force", timeout=60)
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    assert (tmp_path / "keys" / "signing.pem").read_bytes() != signing
+
+
+def test_citizen_issues_a_deungbon_from_the_command_line(demo_dir: Path) -> None:
+    out = demo_dir / "cli-deungbon.pdf"
+    done = _run(demo_dir, "issue", "deungbon", "--as", "citizen:citizen1", "--out", str(out))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"\d{4}-\d{4}-\d{4}-\d{4}", done.stdout), done.stdout
+    assert out.read_bytes().startswith(b"%PDF")
+    checked = _run(demo_dir, "verify", str(out), "--offline")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "유효" in checked.stdout
+
+
+def test_an_unknown_document_type_fails_with_a_plain_message(demo_dir: Path) -> None:
+    done = _run(demo_dir, "issue", "nosuchtype", "--as", "citizen:citizen1")
+    assert done.returncode == 1
+    assert "catalog.unknown_type" in _plain_failure(done)
+    assert not (demo_dir / "document.pdf").exists()
+
+
+def test_verifying_a_file_that_is_not_a_pdf_fails_with_a_plain_message(demo_dir: Path) -> None:
+    garbage = demo_dir / "garbage.pdf"
+    garbage.write_bytes(b"this is not a PDF at all\x00\xff" * 20)
+    done = _run(demo_dir, "verify", str(garbage), "--offline")
+    _plain_failure(done)
