@@ -183,6 +183,27 @@ def test_a_pdf_with_one_flipped_byte_fails_verification(served: Served, issued: 
     assert "Traceback" not in done.stdout + done.stderr
 
 
+def test_a_stamp_appended_as_a_new_revision_fails_verification(
+    served: Served, issued: Issued
+) -> None:
+    import io
+
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.stamp import TextStamp, TextStampStyle
+
+    original = issued.pdf.read_bytes()
+    writer = IncrementalPdfFileWriter(io.BytesIO(original))
+    TextStamp(writer, TextStampStyle(stamp_text="VOID")).apply(dest_page=0, x=200, y=500)
+    out = io.BytesIO()
+    writer.write(out)
+    assert out.getvalue().startswith(original)  # the signed bytes are untouched
+    overlaid = issued.pdf.with_name("overlaid.pdf")
+    overlaid.write_bytes(out.getvalue())
+    done = served.minwon("verify", str(overlaid), "--server", served.base)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "pdf.modified_after_signing" in done.stdout
+
+
 def test_a_voided_document_fails_verification_by_file_and_by_number(
     served: Served, issued: Issued
 ) -> None:
