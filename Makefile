@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 export MINWON_DATA_DIR ?= $(CURDIR)/var
 DEMO_RESIDENTS ?= 20000
 
-.PHONY: help setup system run init demo test check lint format clean
+.PHONY: help setup system run init demo test check lint format clean cluster cluster-down
 
 help:
 	@echo "make run    - set up, create the demo registry and serve on http://127.0.0.1:8000"
@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 	@$(MAKE) --no-print-directory system
 	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --upgrade pip
-	@$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@$(BIN)/python -m pip install --quiet -e '.[dev,cluster]'
 	@touch $(STAMP)
 
 setup: $(STAMP)
@@ -53,3 +53,9 @@ test: setup
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache test-artifacts
+
+cluster: setup
+	@$(BIN)/minwon cluster up --root var/cluster
+
+cluster-down: setup
+	@$(BIN)/minwon cluster down --root var/cluster

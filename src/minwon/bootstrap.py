@@ -69,6 +69,7 @@ class Container:
             online_office_code=self.settings.extra.get("online_office_code", ONLINE_OFFICE_CODE),
             verify_url=f"{self.settings.public_base_url.rstrip('/')}/verify",
             idempotency_lease_seconds=self.settings.idempotency_lease_seconds,
+            db_retry_seconds=self.settings.db_retry_seconds,
         )
 
     @cached_property
@@ -79,6 +80,7 @@ class Container:
             biometrics=self.biometrics,
             session_hours=self.settings.session_hours,
             login_rate_per_minute=self.settings.login_rate_per_minute,
+            db_retry_seconds=self.settings.db_retry_seconds,
         )
 
     @cached_property

@@ -25,6 +25,7 @@ class Settings:
     verify_rate_per_minute: int = 120
     login_rate_per_minute: int = 10
     idempotency_lease_seconds: int = 30
+    db_retry_seconds: float = 25.0
     log_json: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -49,6 +50,7 @@ class Settings:
             verify_rate_per_minute=int(_env("VERIFY_RATE_PER_MINUTE", "120")),
             login_rate_per_minute=int(_env("LOGIN_RATE_PER_MINUTE", "10")),
             log_json=_env("LOG_JSON", "0") == "1",
+            db_retry_seconds=float(_env("DB_RETRY_SECONDS", "25")),
         )
         overrides.pop("data_dir", None)
         return replace(settings, **overrides)  # type: ignore[arg-type]

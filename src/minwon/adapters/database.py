@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+import structlog
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine.url import make_url
+
+log = structlog.get_logger(__name__)
+T = TypeVar("T")
 
 
 def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
@@ -61,3 +67,32 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 def _sqlite_begin(conn: Any) -> None:
     readonly = conn.get_execution_options().get("minwon_readonly", False)
     conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Returns True for errors a retry on a fresh connection may cure: a lost or refused
+    connection (failover, a restarted proxy), a server shutting down, a busy SQLite file."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError)
+
+
+def retry_transient(fn: Callable[[], T], *, seconds: float, first_pause: float = 0.1) -> T:
+    """Calls ``fn`` again after transient database errors, for at most ``seconds``.
+
+    ``fn`` must be a whole unit of work (its own transaction), safe to repeat: issuance
+    is, because it carries its idempotency key and claim holder into every attempt.
+    """
+    deadline = time.monotonic() + seconds
+    pause = first_pause
+    while True:
+        try:
+            return fn()
+        except Exception as exc:
+            if not is_transient(exc) or time.monotonic() + pause > deadline:
+                raise
+            log.warning("database.retry", error=type(exc).__name__, pause=round(pause, 2))
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)

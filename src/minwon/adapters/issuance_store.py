@@ -39,6 +39,7 @@ def _issuance(row: Any, vault: RrnVault) -> IssuanceRecord:
     return IssuanceRecord(
         id=row.id,
         number=row.number,
+        request_ref=row.request_ref,
         document_type=row.document_type,
         subject_ref=row.subject_ref,
         requester_kind=row.requester_kind,
@@ -68,6 +69,7 @@ class IssuanceStore:
         values = {
             "id": record.id,
             "number": record.number,
+            "request_ref": record.request_ref,
             "document_type": record.document_type,
             "subject_ref": record.subject_ref,
             "requester_kind": record.requester_kind,
@@ -182,9 +184,20 @@ class IdempotencyStore:
         self._conn = conn
 
     def claim(
-        self, *, principal: str, key: str, request_hash: str, now: datetime, lease: timedelta
+        self,
+        *,
+        principal: str,
+        key: str,
+        request_hash: str,
+        now: datetime,
+        lease: timedelta,
+        holder: str = "",
     ) -> IdempotencyClaim:
-        """Takes the key for this request, or reports who holds it and in which state."""
+        """Takes the key for this request, or reports who holds it and in which state.
+
+        The holder that made an in-flight claim may take it again (it is retrying after a
+        lost connection); anyone else waits for the lease to end.
+        """
         table = t.idempotency_keys
         try:
             with self._conn.begin_nested():
@@ -194,6 +207,7 @@ class IdempotencyStore:
                         key=key,
                         request_hash=request_hash,
                         state=ClaimState.IN_FLIGHT.value,
+                        holder=holder,
                         lease_until=now + lease,
                         created_at=now,
                         replays=0,
@@ -207,7 +221,8 @@ class IdempotencyStore:
         ).one()
         lease_until = _aware(row.lease_until)
         assert lease_until is not None
-        if row.state == ClaimState.IN_FLIGHT.value and lease_until < now:
+        mine = bool(holder) and row.holder == holder and row.request_hash == request_hash
+        if row.state == ClaimState.IN_FLIGHT.value and (mine or lease_until < now):
             # The holder died mid-request (its transaction rolled back); take the key over.
             taken = self._conn.execute(
                 update(table)
@@ -219,7 +234,7 @@ class IdempotencyStore:
                         table.c.lease_until == row.lease_until,
                     )
                 )
-                .values(request_hash=request_hash, lease_until=now + lease)
+                .values(request_hash=request_hash, holder=holder, lease_until=now + lease)
             )
             if taken.rowcount == 1:
                 return IdempotencyClaim(ClaimState.NEW, request_hash)

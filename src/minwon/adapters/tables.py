@@ -190,6 +190,9 @@ idempotency_keys = Table(
     Column("key", String(80), primary_key=True),
     Column("request_hash", String(64), nullable=False),
     Column("state", String(12), nullable=False),  # in_flight | completed
+    # Which request holds an in-flight claim: that request may retry after a lost
+    # connection; any other request with the same key gets 409 until the lease ends.
+    Column("holder", String(32), nullable=False),
     Column("lease_until", TS, nullable=False),
     Column("issuance_id", String(32), nullable=True),
     Column("created_at", TS, nullable=False),
@@ -201,6 +204,8 @@ issuances = Table(
     metadata,
     Column("id", String(32), primary_key=True),
     Column("number", String(16), nullable=False, unique=True),
+    # principal|idempotency key: a second issuance for one key would be a duplicate.
+    Column("request_ref", String(160), nullable=False),
     Column("document_type", String(40), nullable=False),
     Column("subject_ref", String(60), nullable=False),
     Column("requester_kind", String(20), nullable=False),
@@ -219,6 +224,7 @@ issuances = Table(
     Column("voided_by", String(40), nullable=True),
     Index("ix_issuances_office_issued", "office_code", "issued_at"),
     Index("ix_issuances_subject", "subject_ref"),
+    Index("ix_issuances_request_ref", "request_ref"),
 )
 
 fees = Table(

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from minwon.adapters.database import retry_transient
 from minwon.adapters.unit_of_work import UnitOfWorkFactory
 from minwon.clock import Clock
 from minwon.errors import RateLimited, Unauthorized
@@ -31,6 +32,7 @@ class IdentityContext:
     session_hours: int = 8
     kiosk_session_minutes: int = 5
     login_rate_per_minute: int = 10
+    db_retry_seconds: float = 25.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,8 +166,12 @@ def kiosk_session(
 
 def authenticate(ctx: IdentityContext, token: str) -> Principal:
     """Returns the principal of a bearer token, or raises Unauthorized."""
-    with ctx.uows(readonly=True) as uow:
-        principal = uow.identity.session(token, ctx.clock.now())
+
+    def read() -> Principal | None:
+        with ctx.uows(readonly=True) as uow:
+            return uow.identity.session(token, ctx.clock.now())
+
+    principal = retry_transient(read, seconds=ctx.db_retry_seconds)
     if principal is None:
         raise Unauthorized("auth.session_invalid", "로그인이 만료되었거나 올바르지 않습니다.")
     return principal

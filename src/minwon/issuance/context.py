@@ -17,3 +17,4 @@ class IssuanceContext:
     online_office_code: str
     verify_url: str
     idempotency_lease_seconds: int = 30
+    db_retry_seconds: float = 25.0

@@ -22,6 +22,7 @@ class IssuanceRecord:
 
     id: str
     number: str
+    request_ref: str
     document_type: str
     subject_ref: str
     requester_kind: str

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import structlog
 
+from minwon.adapters.database import is_transient, retry_transient
 from minwon.adapters.unit_of_work import UnitOfWork
 from minwon.catalog.model import DocumentType, Subject
 from minwon.clock import KST
@@ -58,6 +59,30 @@ def issue_document(
             "Idempotency-Key는 영문·숫자·'-_.:' 8~80자여야 합니다.",
         )
     request_hash = cmd.fingerprint()
+    holder = uuid.uuid4().hex
+    return retry_transient(
+        lambda: _attempt(
+            ctx,
+            principal=principal,
+            cmd=cmd,
+            document=document,
+            request_hash=request_hash,
+            holder=holder,
+        ),
+        seconds=ctx.db_retry_seconds,
+    )
+
+
+def _attempt(
+    ctx: IssuanceContext,
+    *,
+    principal: Principal,
+    cmd: IssueDocument,
+    document: DocumentType,
+    request_hash: str,
+    holder: str,
+) -> IssueOutcome:
+    """One try at the whole issuance; repeated after a lost connection with the same holder."""
     now = ctx.clock.now()
     with ctx.uows() as uow:
         claim = uow.idempotency.claim(
@@ -66,6 +91,7 @@ def issue_document(
             request_hash=request_hash,
             now=now,
             lease=timedelta(seconds=ctx.idempotency_lease_seconds),
+            holder=holder,
         )
         uow.commit()
     if claim.state is not ClaimState.NEW and claim.request_hash != request_hash:
@@ -77,6 +103,7 @@ def issue_document(
         raise Conflict(
             "idempotency.in_flight",
             "같은 요청을 아직 처리하고 있습니다. 잠시 후 같은 키로 다시 시도해 주세요.",
+            retry_after=1,
         )
     if claim.state is ClaimState.COMPLETED:
         assert claim.issuance_id is not None
@@ -85,8 +112,9 @@ def issue_document(
         )
     try:
         return _issue_new(ctx, principal=principal, cmd=cmd, document=document)
-    except Exception:
-        _release_quietly(ctx, principal=principal, key=cmd.idempotency_key)
+    except Exception as exc:
+        if not is_transient(exc):  # after a lost connection the retry keeps the claim
+            _release_quietly(ctx, principal=principal, key=cmd.idempotency_key)
         raise
 
 
@@ -295,6 +323,7 @@ def _issue_new(
             subject_ref=subject_ref,
             fee_amount=fee.amount,
             purpose=cmd.purpose,
+            request_ref=f"{principal.ref}|{cmd.idempotency_key}",
         )
         fee_record = FeeRecord(record.id, fee.amount, principal.channel.value, fee.exemption, now)
         uow.issuances.charge(fee_record)
@@ -364,6 +393,7 @@ def _store(
     subject_ref: str,
     fee_amount: int,
     purpose: str | None,
+    request_ref: str,
 ) -> IssuanceRecord:
     from minwon.registry.model import Office
 
@@ -389,6 +419,7 @@ def _store(
         record = IssuanceRecord(
             id=_new_id(),
             number=number,
+            request_ref=request_ref,
             document_type=document.code,
             subject_ref=subject_ref,
             requester_kind=principal.kind.value,

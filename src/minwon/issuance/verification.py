@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from minwon.adapters.database import retry_transient
 from minwon.errors import InvalidRequest, NotFound
 from minwon.issuance.context import IssuanceContext
 from minwon.issuance.numbers import InvalidNumber, display, normalise
@@ -98,8 +99,12 @@ def verify_number(ctx: IssuanceContext, *, number_text: str) -> VerificationResu
         number = normalise(number_text)
     except InvalidNumber as exc:
         raise InvalidRequest(exc.code, exc.detail) from exc
-    with ctx.uows(readonly=True) as uow:
-        record = uow.issuances.by_number(number)
+
+    def read() -> IssuanceRecord | None:
+        with ctx.uows(readonly=True) as uow:
+            return uow.issuances.by_number(number)
+
+    record = retry_transient(read, seconds=ctx.db_retry_seconds)
     if record is None:
         raise NotFound("verify.not_found", "해당 문서확인번호로 발급된 문서가 없습니다.")
     return summarise(record, ctx.clock.now())

@@ -268,3 +268,22 @@ def test_seal_certificates_are_not_issued_online(world: World) -> None:
             cmd=IssueDocument(idempotency_key="k-seal-0003", document_type="ingam"),
         )
     assert err.value.code == "entitlement.channel_not_offered"
+
+
+@pytest.mark.parametrize("after_commit", [False, True], ids=["before_commit", "ack_lost"])
+def test_a_connection_lost_mid_issuance_is_retried_without_a_duplicate(
+    world: World, after_commit: bool
+) -> None:
+    from dataclasses import replace
+
+    from support.faults import FlakyUnitOfWorkFactory
+
+    # Commit 1 is the idempotency claim; commit 2 writes issuance, fee and audit.
+    flaky = FlakyUnitOfWorkFactory(world.container.uows, fail_on=2, after_commit=after_commit)
+    ctx = replace(world.container.issuance, uows=flaky)
+    outcome = issue_document(ctx, principal=world.citizen(), cmd=_deungbon("k-lost-0001"))
+    assert flaky.commits >= 3
+    assert outcome.replayed is after_commit
+    assert world.count(t.issuances) == 1 and world.count(t.fees) == 1
+    with world.container.uows(readonly=True) as uow:
+        assert uow.issuances.by_number(outcome.record.number) is not None

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 05:00:48.240325
+Create Date: 2026-11-25 05:08:43.537914
 """
 
 from __future__ import annotations
@@ -76,6 +76,7 @@ def upgrade() -> None:
         sa.Column("key", sa.String(length=80), nullable=False),
         sa.Column("request_hash", sa.String(length=64), nullable=False),
         sa.Column("state", sa.String(length=12), nullable=False),
+        sa.Column("holder", sa.String(length=32), nullable=False),
         sa.Column("lease_until", sa.DateTime(timezone=True), nullable=False),
         sa.Column("issuance_id", sa.String(length=32), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -86,6 +87,7 @@ def upgrade() -> None:
         "issuances",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("number", sa.String(length=16), nullable=False),
+        sa.Column("request_ref", sa.String(length=160), nullable=False),
         sa.Column("document_type", sa.String(length=40), nullable=False),
         sa.Column("subject_ref", sa.String(length=60), nullable=False),
         sa.Column("requester_kind", sa.String(length=20), nullable=False),
@@ -107,6 +109,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_issuances_office_issued", ["office_code", "issued_at"], unique=False
         )
+        batch_op.create_index("ix_issuances_request_ref", ["request_ref"], unique=False)
         batch_op.create_index("ix_issuances_subject", ["subject_ref"], unique=False)
 
     op.create_table(
@@ -320,6 +323,7 @@ def downgrade() -> None:
     op.drop_table("notifications")
     with op.batch_alter_table("issuances", schema=None) as batch_op:
         batch_op.drop_index("ix_issuances_subject")
+        batch_op.drop_index("ix_issuances_request_ref")
         batch_op.drop_index("ix_issuances_office_issued")
 
     op.drop_table("issuances")
