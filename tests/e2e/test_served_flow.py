@@ -8,10 +8,6 @@ server's log, not even from requests that carried one and failed.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,41 +20,10 @@ from sqlalchemy import select
 from minwon.adapters import tables as t
 from minwon.bootstrap import bootstrap
 from minwon.config import Settings
-from minwon.operations.processes import free_port
-from minwon.registry.demo_data import DEMO_KIOSK_KEY, DEMO_PASSWORD
+from minwon.registry.demo_data import DEMO_KIOSK_KEY
+from support.served import Served, clean_env, start, stop
 
 pytestmark = pytest.mark.slow
-
-MINWON = str(Path(sys.executable).parent / "minwon")
-HOST = "127.0.0.1"
-
-
-@dataclass
-class Served:
-    base: str
-    data_dir: Path
-    log: Path
-    env: dict[str, str]
-
-    def minwon(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [MINWON, *args],
-            env=self.env,
-            cwd=self.data_dir,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-
-    def login(self, username: str, kind: str = "citizen") -> dict[str, str]:
-        response = httpx.post(
-            f"{self.base}/api/v1/auth/{kind}",
-            json={"username": username, "password": DEMO_PASSWORD},
-            timeout=10,
-        )
-        assert response.status_code == 200, response.text
-        return {"Authorization": f"Bearer {response.json()['token']}"}
 
 
 @dataclass
@@ -67,63 +32,23 @@ class Issued:
     pdf: Path
 
 
-def _clean_env(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MINWON_")}
-    env.update(MINWON_DATA_DIR=str(data_dir), COLUMNS="200", PYTHONUNBUFFERED="1")
-    return env
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
-def _start(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """Starts ``minwon serve`` on a free port; retries if the port was taken meanwhile."""
-    for _ in range(3):
-        port = free_port(HOST)
-        base = f"http://{HOST}:{port}"
-        with log.open("ab") as sink:
-            process = subprocess.Popen(
-                [MINWON, "serve", "--host", HOST, "--port", str(port)],
-                env={**env, "MINWON_PUBLIC_BASE_URL": base},
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    return process, base
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        _stop(process)
-    pytest.fail(f"minwon serve did not become healthy:\n{log.read_text(errors='replace')}")
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     data_dir = tmp_path_factory.mktemp("served") / "data"
     data_dir.mkdir()
     log = data_dir.parent / "server.log"
-    env = _clean_env(data_dir)
+    env = clean_env(data_dir)
     setup = Served(base="", data_dir=data_dir, log=log, env=env)
     for args in (("init",), ("demo-data", "--residents", "300", "--seed", "5")):
         done = setup.minwon(*args, timeout=300)
         assert done.returncode == 0, done.stdout + done.stderr
-    process, base = _start(env, log)
+    process, base = start(env, log)
     try:
         yield Served(
             base=base, data_dir=data_dir, log=log, env={**env, "MINWON_PUBLIC_BASE_URL": base}
         )
     finally:
-        _stop(process)
+        stop(process)
 
 
 @pytest.fixture(scope="module")

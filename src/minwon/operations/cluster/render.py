@@ -1,0 +1,136 @@
+"""Spec → configuration files, from the one set of templates in ``templates/``.
+
+The local launcher and ``minwon cluster plan`` call the same functions; only the spec and
+the credentials (generated, or ``${...}`` placeholders) differ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from minwon.operations.cluster.spec import (
+    HAPROXY_DEFAULT_SERVER,
+    HAPROXY_IDLE_TIMEOUT,
+    AppInstance,
+    ClusterSpec,
+    Credentials,
+    EtcdMember,
+    HAProxyInstance,
+    PatroniNode,
+    dcs_settings,
+)
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    """One file to write: where it belongs on its host, its text and its mode."""
+
+    path: str
+    text: str
+    mode: int = 0o644
+
+
+def _to_yaml(value: Any, indent: int = 0) -> str:
+    text = yaml.safe_dump(value, sort_keys=False, default_flow_style=False, allow_unicode=True)
+    pad = " " * indent
+    return "\n".join(pad + line if line else line for line in text.rstrip("\n").splitlines())
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,  # configuration files, not HTML
+    )
+    env.filters["to_yaml"] = _to_yaml
+    return env
+
+
+_ENV = _environment()
+
+
+def _render(template: str, **context: Any) -> str:
+    return _ENV.get_template(template).render(**context)
+
+
+def patroni_yml(spec: ClusterSpec, node: PatroniNode) -> RenderedFile:
+    """Returns the node's ``patroni.yml`` (no passwords: those come from its env file)."""
+    text = _render("patroni.yml.j2", spec=spec, node=node, dcs=dcs_settings())
+    return RenderedFile(node.config_file, text)
+
+
+def patroni_env(spec: ClusterSpec, node: PatroniNode, credentials: Credentials) -> RenderedFile:
+    """Returns the node's secrets as ``KEY=value`` lines (systemd ``EnvironmentFile``)."""
+    text = _render("patroni.env.j2", spec=spec, node=node, credentials=credentials)
+    return RenderedFile(node.env_file, text, 0o600)
+
+
+def post_bootstrap(spec: ClusterSpec, node: PatroniNode) -> RenderedFile:
+    """Returns the script that creates the app role and database after bootstrap."""
+    return RenderedFile(node.post_bootstrap, _render("post_bootstrap.sh.j2", spec=spec), 0o755)
+
+
+def etcd_env(spec: ClusterSpec, member: EtcdMember) -> RenderedFile:
+    """Returns the member's ``ETCD_*`` settings for a new cluster."""
+    return RenderedFile(member.env_file, _render("etcd.env.j2", spec=spec, member=member))
+
+
+def haproxy_cfg(spec: ClusterSpec, proxy: HAProxyInstance) -> RenderedFile:
+    """Returns ``haproxy.cfg`` for one load-balancer path."""
+    text = _render(
+        "haproxy.cfg.j2",
+        spec=spec,
+        proxy=proxy,
+        default_server=HAPROXY_DEFAULT_SERVER,
+        idle_timeout=HAPROXY_IDLE_TIMEOUT,
+    )
+    return RenderedFile(proxy.config_file, text)
+
+
+def app_env(spec: ClusterSpec, app: AppInstance, credentials: Credentials) -> RenderedFile:
+    """Returns the app's ``MINWON_*`` settings, with the multi-host database URL."""
+    text = _render(
+        "app.env.j2",
+        spec=spec,
+        app=app,
+        database_url=spec.database_url(credentials.app_password),
+        public_base_url=spec.apps[0].url,
+    )
+    return RenderedFile(app.env_file, text, 0o600)
+
+
+def etcd_unit(spec: ClusterSpec, member: EtcdMember) -> RenderedFile:
+    text = _render("minwon-etcd.service.j2", spec=spec, member=member)
+    return RenderedFile("/etc/systemd/system/minwon-etcd.service", text)
+
+
+def patroni_unit(spec: ClusterSpec, node: PatroniNode) -> RenderedFile:
+    text = _render("minwon-patroni.service.j2", spec=spec, node=node)
+    return RenderedFile("/etc/systemd/system/minwon-patroni.service", text)
+
+
+def app_unit(spec: ClusterSpec, app: AppInstance) -> RenderedFile:
+    text = _render("minwon-app.service.j2", spec=spec, app=app)
+    return RenderedFile("/etc/systemd/system/minwon-app.service", text)
+
+
+def parse_env(text: str) -> dict[str, str]:
+    """Returns the ``KEY=value`` pairs of an env file (comments and blanks skipped)."""
+    result: dict[str, str] = {}
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#") or "=" not in stripped:
+            continue
+        key, _, value = stripped.partition("=")
+        result[key.strip()] = value.strip()
+    return result
