@@ -24,7 +24,7 @@ class Settings:
     session_hours: int = 8
     verify_rate_per_minute: int = 120
     login_rate_per_minute: int = 10
-    idempotency_lease_seconds: int = 30
+    idempotency_lease_seconds: int = 10
     db_retry_seconds: float = 25.0
     log_json: bool = False
     extra: dict[str, str] = field(default_factory=dict)

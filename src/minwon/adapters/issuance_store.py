@@ -240,13 +240,24 @@ class IdempotencyStore:
                 return IdempotencyClaim(ClaimState.NEW, request_hash)
         return IdempotencyClaim(ClaimState(row.state), row.request_hash, row.issuance_id)
 
-    def complete(self, *, principal: str, key: str, issuance_id: str) -> None:
+    def complete(self, *, principal: str, key: str, holder: str, issuance_id: str) -> bool:
+        """Marks the key completed, only if this holder still holds it; False otherwise.
+
+        The condition is what stops a duplicate: if a lease ran out and another request
+        took the key over, exactly one of the two transactions can complete it.
+        """
         table = t.idempotency_keys
-        self._conn.execute(
+        result = self._conn.execute(
             update(table)
-            .where(table.c.principal == principal, table.c.key == key)
+            .where(
+                table.c.principal == principal,
+                table.c.key == key,
+                table.c.holder == holder,
+                table.c.state == ClaimState.IN_FLIGHT.value,
+            )
             .values(state=ClaimState.COMPLETED.value, issuance_id=issuance_id)
         )
+        return result.rowcount == 1
 
     def release(self, *, principal: str, key: str) -> None:
         table = t.idempotency_keys

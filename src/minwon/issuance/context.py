@@ -16,5 +16,5 @@ class IssuanceContext:
     clock: Clock
     online_office_code: str
     verify_url: str
-    idempotency_lease_seconds: int = 30
+    idempotency_lease_seconds: int = 10
     db_retry_seconds: float = 25.0

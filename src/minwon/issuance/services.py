@@ -111,7 +111,7 @@ def _attempt(
             ctx, principal=principal, key=cmd.idempotency_key, issuance_id=claim.issuance_id
         )
     try:
-        return _issue_new(ctx, principal=principal, cmd=cmd, document=document)
+        return _issue_new(ctx, principal=principal, cmd=cmd, document=document, holder=holder)
     except Exception as exc:
         if not is_transient(exc):  # after a lost connection the retry keeps the claim
             _release_quietly(ctx, principal=principal, key=cmd.idempotency_key)
@@ -211,7 +211,12 @@ def _resident_dossier(uow: UnitOfWork, subject: Resident) -> Dossier:
 
 
 def _issue_new(
-    ctx: IssuanceContext, *, principal: Principal, cmd: IssueDocument, document: DocumentType
+    ctx: IssuanceContext,
+    *,
+    principal: Principal,
+    cmd: IssueDocument,
+    document: DocumentType,
+    holder: str,
 ) -> IssueOutcome:
     now = ctx.clock.now()
     today = now.astimezone(KST).date()
@@ -355,9 +360,15 @@ def _issue_new(
                 message=f"{office.name}에서 {document.title}이(가) 발급되었습니다. "
                 f"본인이 신청하지 않았다면 {office.name}에 알려 주세요.",
             )
-        uow.idempotency.complete(
-            principal=principal.ref, key=cmd.idempotency_key, issuance_id=record.id
-        )
+        if not uow.idempotency.complete(
+            principal=principal.ref, key=cmd.idempotency_key, holder=holder, issuance_id=record.id
+        ):
+            uow.rollback()  # another request took this key over; it issues, we do not
+            raise Conflict(
+                "idempotency.in_flight",
+                "같은 요청을 다른 곳에서 처리했습니다. 같은 키로 다시 시도해 주세요.",
+                retry_after=1,
+            )
         uow.commit()
     log.info(
         "issuance.issued",

@@ -74,13 +74,13 @@ def test_in_flight_duplicate_answers_conflict_until_its_lease_expires(world: Wor
             key=cmd.idempotency_key,
             request_hash=cmd.fingerprint(),
             now=now,
-            lease=timedelta(seconds=30),
+            lease=timedelta(seconds=10),
         )
         uow.commit()
     with pytest.raises(Conflict) as err:
         issue_document(world.container.issuance, principal=citizen, cmd=cmd)
     assert err.value.code == "idempotency.in_flight" and err.value.status == 409
-    world.clock.advance(timedelta(seconds=31))  # that instance died; its lease runs out
+    world.clock.advance(timedelta(seconds=11))  # that instance died; its lease runs out
     outcome = issue_document(world.container.issuance, principal=citizen, cmd=cmd)
     assert not outcome.replayed and world.count(t.issuances) == 1
 
@@ -287,3 +287,37 @@ def test_a_connection_lost_mid_issuance_is_retried_without_a_duplicate(
     assert world.count(t.issuances) == 1 and world.count(t.fees) == 1
     with world.container.uows(readonly=True) as uow:
         assert uow.issuances.by_number(outcome.record.number) is not None
+
+
+def test_only_the_current_holder_of_a_key_can_complete_it(world: World) -> None:
+    now = world.clock.now()
+    lease = timedelta(seconds=10)
+    with world.container.uows() as uow:
+        first = uow.idempotency.claim(
+            principal="p", key="k-race-0001", request_hash="h", now=now, lease=lease, holder="a"
+        )
+        again = uow.idempotency.claim(
+            principal="p", key="k-race-0001", request_hash="h", now=now, lease=lease, holder="a"
+        )
+        other = uow.idempotency.claim(
+            principal="p", key="k-race-0001", request_hash="h", now=now, lease=lease, holder="b"
+        )
+        taken = uow.idempotency.claim(
+            principal="p",
+            key="k-race-0001",
+            request_hash="h",
+            now=now + timedelta(seconds=11),
+            lease=lease,
+            holder="b",
+        )
+        late = uow.idempotency.complete(
+            principal="p", key="k-race-0001", holder="a", issuance_id="x"
+        )
+        won = uow.idempotency.complete(
+            principal="p", key="k-race-0001", holder="b", issuance_id="y"
+        )
+        uow.commit()
+    assert first.state.value == "new" and again.state.value == "new"  # the holder may retry
+    assert other.state.value == "in_flight"  # anyone else waits for the lease
+    assert taken.state.value == "new"  # after the lease, the key is taken over
+    assert (late, won) == (False, True)  # and only the new holder can complete it
