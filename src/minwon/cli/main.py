@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from minwon.cli import admin, documents
+from minwon.cli import admin, cluster, documents
 
 app = typer.Typer(
     name="minwon",
@@ -15,6 +15,7 @@ app = typer.Typer(
 )
 keys_app = typer.Typer(help="문서 서명 키와 QR 토큰 키를 관리합니다.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+app.add_typer(cluster.app, name="cluster")
 
 app.command("init")(admin.init)
 app.command("demo-data")(admin.demo_data)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, TypeVar
 
 import httpx
@@ -21,6 +21,7 @@ from minwon.operations.cluster.spec import (
     Credentials,
     EtcdMember,
     HAProxyInstance,
+    PatroniNode,
 )
 
 SYNC_ROLES = frozenset({"sync_standby", "quorum_standby"})
@@ -38,6 +39,7 @@ class MemberStatus:
     timeline: int | None
     lag_bytes: int | None
     sync: bool
+    failsafe_active: bool = False
 
     @property
     def is_leader(self) -> bool:
@@ -96,6 +98,10 @@ class ClusterStatus:
                 found.append(f"replica {m.name} is {m.state}, not streaming")
             if not m.is_leader and (m.lag_bytes is None or m.lag_bytes > MAX_HEALTHY_LAG_BYTES):
                 found.append(f"replica {m.name} lag is {m.lag_bytes} bytes")
+            if m.failsafe_active:
+                # Set while etcd was unreachable and kept for a ttl after: replicas follow
+                # the old primary and will not race for the lock, so no failover can happen.
+                found.append(f"{m.name} is still in failsafe mode after a DCS outage")
         if not any(m.sync for m in self.members):
             found.append("no synchronous standby")
         found += [f"etcd {e.name} unhealthy" for e in self.etcd if not e.healthy]
@@ -151,6 +157,15 @@ def fetch_cluster(spec: ClusterSpec, timeout: float = 1.0) -> dict[str, Any] | N
         except (httpx.HTTPError, ValueError):
             continue
     return None
+
+
+def failsafe_active(node: PatroniNode, timeout: float = 1.0) -> bool:
+    """Returns True when a member's ``GET /patroni`` says failsafe mode is active."""
+    try:
+        response = httpx.get(f"{node.rest_url}/patroni", timeout=timeout)
+        return bool(response.json().get("failsafe_mode_is_active", False))
+    except (httpx.HTTPError, ValueError):
+        return False
 
 
 def etcd_healthy(member: EtcdMember, timeout: float = 1.0) -> bool:
@@ -216,9 +231,15 @@ def collect_status(spec: ClusterSpec, credentials: Credentials) -> ClusterStatus
             lambda a: AppStatus(a.name, a.url, app_ready(a.url)),
             spec.apps,
         )
+        failsafe = pool.submit(_parallel, failsafe_active, spec.nodes)
         raw = cluster.result()
+        active = {n.name for n, on in zip(spec.nodes, failsafe.result(), strict=True) if on}
+        members = tuple(
+            replace(m, failsafe_active=m.name in active)
+            for m in (parse_members(raw) if raw else ())
+        )
         return ClusterStatus(
-            members=parse_members(raw) if raw else (),
+            members=members,
             etcd=tuple(etcd.result()),
             haproxy=tuple(proxies.result()),
             apps=tuple(apps.result()),

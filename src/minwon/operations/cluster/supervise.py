@@ -79,7 +79,10 @@ def spawn(
                 env=env,
                 start_new_session=True,
             )
-    return Launched(name, process.pid, tuple(argv), str(log)), process
+    # After exec the kernel shows the real command line (a script's interpreter first):
+    # record that, since it is what ``is_ours`` compares with later.
+    actual = cmdline(process.pid) or tuple(argv)
+    return Launched(name, process.pid, actual, str(log)), process
 
 
 def signal_ours(launched: Launched, sig: int) -> bool:

@@ -1,0 +1,183 @@
+"""``minwon cluster``: the local Patroni/etcd/HAProxy cluster, and plans for real hosts."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from minwon.cli.common import console, fail
+from minwon.operations.cluster.local import ClusterError, ClusterNotFoundError, LocalCluster
+from minwon.operations.cluster.plan import write_plan
+from minwon.operations.cluster.spec import hosts_spec
+from minwon.operations.cluster.status import ClusterStatus
+
+app = typer.Typer(
+    help="PostgreSQL 클러스터(Patroni·etcd·HAProxy)와 앱 인스턴스를 띄우고, 살피고, 내립니다.",
+    no_args_is_help=True,
+)
+
+RootOption = Annotated[
+    Path, typer.Option("--root", help="클러스터 상태·로그·비밀 파일을 두는 폴더")
+]
+DEFAULT_ROOT = Path("var/cluster")
+
+
+def _attach(root: Path) -> LocalCluster:
+    cluster = LocalCluster(root)
+    if not cluster.exists:
+        fail(
+            f"{root}에 실행 중인 클러스터 상태가 없습니다 (`minwon cluster up`).", "cluster.none", 2
+        )
+    return cluster
+
+
+def _masked(url: str) -> str:
+    head, _, tail = url.partition("@")
+    return f"{head.rpartition(':')[0]}:***@{tail}" if tail else url
+
+
+@app.command("up")
+def up(
+    root: RootOption = DEFAULT_ROOT,
+    apps: Annotated[int, typer.Option(min=1, max=16, help="앱 인스턴스 수")] = 2,
+    residents: Annotated[int, typer.Option(min=1, help="만들 가상 주민 수")] = 2000,
+    seed: Annotated[int, typer.Option(help="가상 주민등록 seed")] = 1,
+) -> None:
+    """etcd 3대, Patroni/PostgreSQL 3대, HAProxy 2대, 앱 N대를 127.0.0.1에 띄웁니다."""
+    cluster = LocalCluster(root, apps=apps)
+    began = time.monotonic()
+    with console.status("클러스터를 띄우는 중 (etcd → Patroni → HAProxy → 앱)..."):
+        try:
+            cluster.up(demo_residents=residents, seed=seed)
+        except ClusterError as exc:
+            fail(str(exc), "cluster.up")
+        except KeyboardInterrupt:
+            fail("중단했습니다. 띄운 프로세스는 모두 내렸습니다.", "cluster.interrupted", 130)
+    elapsed = time.monotonic() - began
+    spec = cluster.spec
+    table = Table(title=f"Minwon 클러스터 ({elapsed:.1f}초, 리더 {cluster.leader()})")
+    table.add_column("구성요소")
+    table.add_column("주소")
+    for a in spec.apps:
+        table.add_row(f"앱 {a.name}", a.url)
+    for p in spec.haproxies:
+        table.add_row(
+            f"HAProxy {p.name}",
+            f"{p.host}:{p.port} (통계 http://{p.host}:{p.stats_port}/)",
+        )
+    for n in spec.nodes:
+        table.add_row(f"Patroni {n.name}", f"REST {n.rest_url}  PostgreSQL {n.host}:{n.pg_port}")
+    for m in spec.etcd:
+        table.add_row(f"etcd {m.name}", f"{m.client_url} (peer {m.peer_port})")
+    console.print(table)
+    console.print(f"DB URL: {_masked(cluster.database_url())}", highlight=False)
+    console.print(
+        f"비밀번호: {cluster.root / 'secrets.json'} (0600)   로그: {cluster.root / 'logs'}"
+    )
+    console.print(
+        f"살펴보기: minwon cluster status --root {root}   내리기: minwon cluster down --root {root}"
+    )
+
+
+def _status_table(status: ClusterStatus) -> Table:
+    table = Table(title="클러스터 상태: " + ("정상" if status.healthy else "이상"))
+    for column in ("구성요소", "역할", "상태", "타임라인", "지연(bytes)", "동기"):
+        table.add_column(column)
+    for m in status.members:
+        table.add_row(
+            m.name,
+            m.role,
+            m.state,
+            str(m.timeline if m.timeline is not None else "-"),
+            str(m.lag_bytes if m.lag_bytes is not None else "?"),
+            "예" if m.sync else "",
+        )
+    for e in status.etcd:
+        table.add_row(f"etcd {e.name}", "dcs", "healthy" if e.healthy else "UNHEALTHY", "", "", "")
+    for h in status.haproxy:
+        state = "→ primary" if h.reaches_primary else "NO PRIMARY"
+        table.add_row(f"haproxy {h.name}", f":{h.port}", state, "", "", "")
+    for a in status.apps:
+        table.add_row(f"app {a.name}", a.url, "ready" if a.ready else "NOT READY", "", "", "")
+    return table
+
+
+@app.command("status")
+def status(
+    root: RootOption = DEFAULT_ROOT,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON으로 출력합니다")] = False,
+) -> None:
+    """구성원·역할·지연·동기 여부와 etcd·HAProxy·앱 상태를 보여 줍니다 (이상하면 종료 코드 1)."""
+    cluster = _attach(root)
+    try:
+        current = cluster.status()
+    except ClusterNotFoundError as exc:
+        fail(str(exc), "cluster.none", 2)
+    except ClusterError as exc:
+        fail(str(exc), "cluster.status")
+    if as_json:
+        console.print_json(json.dumps(current.to_dict(), ensure_ascii=False))
+    else:
+        console.print(_status_table(current))
+        for problem in current.problems:
+            console.print(f"[red]문제[/]: {problem}", highlight=False)
+    if not current.healthy:
+        raise typer.Exit(1)
+
+
+@app.command("down")
+def down(
+    root: RootOption = DEFAULT_ROOT,
+    keep: Annotated[bool, typer.Option(help="데이터와 상태 파일을 지우지 않습니다")] = False,
+) -> None:
+    """띄운 프로세스를 PID로 모두 내리고 데이터를 지웁니다 (여러 번 실행해도 안전)."""
+    cluster = LocalCluster(root)
+    if not cluster.exists:
+        console.print(f"{root}에 클러스터가 없습니다. 할 일이 없습니다.")
+        return
+    began = time.monotonic()
+    try:
+        cluster.down(keep=keep)
+    except ClusterError as exc:
+        fail(str(exc), "cluster.down")
+    console.print(f"클러스터를 내렸습니다 ({time.monotonic() - began:.1f}초).")
+
+
+@app.command("switchover")
+def switchover(
+    root: RootOption = DEFAULT_ROOT,
+    candidate: Annotated[
+        str | None, typer.Option(help="새 리더 (동기 대기 서버여야 합니다, 예: pg2)")
+    ] = None,
+) -> None:
+    """계획된 리더 교체: 새 리더가 쓰기를 받고 옛 리더가 다시 복제할 때까지 기다립니다."""
+    cluster = _attach(root)
+    began = time.monotonic()
+    try:
+        old = cluster.leader()
+        new = cluster.switchover(candidate)
+    except (ClusterError, KeyError) as exc:
+        fail(str(exc), "cluster.switchover")
+    console.print(f"리더 교체: {old} → {new} ({time.monotonic() - began:.1f}초)")
+
+
+@app.command("plan")
+def plan(
+    hosts: Annotated[str, typer.Option(help="쉼표로 구분한 호스트 주소 3개 이상")],
+    out: Annotated[Path, typer.Option("--out", help="설정 파일을 쓸 폴더")] = Path("deploy/plan"),
+) -> None:
+    """실제 서버용 설정 파일(Patroni·etcd·HAProxy·systemd·app.env)을 씁니다 (접속 없음)."""
+    names = [h.strip() for h in hosts.split(",") if h.strip()]
+    try:
+        spec = hosts_spec(names)
+    except ValueError as exc:
+        fail(str(exc), "cluster.plan")
+    written = write_plan(spec, out)
+    console.print(
+        f"{len(written)}개 파일을 {out}에 썼습니다. 비밀번호는 ${{...}} 자리표시자입니다."
+    )

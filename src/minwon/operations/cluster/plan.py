@@ -1,0 +1,66 @@
+"""Configuration files for real hosts: ``minwon cluster plan --hosts ... --out DIR``.
+
+Writes, per host, what the local launcher renders from the same templates: Patroni,
+etcd, HAProxy, systemd units, plus ``app.env``. Only files; nothing is contacted.
+Secrets are ``${...}`` placeholders for the operator to fill from the city's secret store
+(e.g. ``envsubst``) before installing the env files with mode 0600.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from minwon.operations.cluster import render
+from minwon.operations.cluster.render import RenderedFile
+from minwon.operations.cluster.spec import ClusterSpec, Credentials
+
+
+def plan_files(spec: ClusterSpec) -> dict[str, list[tuple[str, RenderedFile]]]:
+    """Returns, per host, (file name in the plan, rendered file) pairs."""
+    credentials = Credentials.placeholders()
+    hosts: dict[str, list[tuple[str, RenderedFile]]] = {}
+
+    def add(host: str, name: str, rendered: RenderedFile) -> None:
+        hosts.setdefault(host, []).append((name, rendered))
+
+    for member in spec.etcd:
+        add(member.host, "etcd.env", render.etcd_env(spec, member))
+        add(member.host, "systemd/minwon-etcd.service", render.etcd_unit(spec, member))
+    for node in spec.nodes:
+        add(node.host, "patroni.yml", render.patroni_yml(spec, node))
+        add(node.host, "patroni.env", render.patroni_env(spec, node, credentials))
+        add(node.host, "post_bootstrap.sh", render.post_bootstrap(spec, node))
+        add(node.host, "systemd/minwon-patroni.service", render.patroni_unit(spec, node))
+    for proxy in spec.haproxies:
+        # Debian's own haproxy.service runs it; only the configuration is ours.
+        add(proxy.host, "haproxy.cfg", render.haproxy_cfg(spec, proxy))
+    for app in spec.apps:
+        add(app.host, "app.env", render.app_env(spec, app, credentials))
+        add(app.host, "systemd/minwon-app.service", render.app_unit(spec, app))
+    return hosts
+
+
+def write_plan(spec: ClusterSpec, out_dir: Path) -> list[Path]:
+    """Writes the plan under `out_dir` (``<host>/...`` and ``app.env``); returns the paths.
+
+    Each file starts where it belongs on its host (see ``INSTALL.txt``); ``app.env`` at the
+    top is the app's settings with the multi-host database URL, the same on every host.
+    """
+    written: list[Path] = []
+    install_lines = [
+        "# Where each file goes on its host (fill ${...} placeholders first; env files 0600).",
+    ]
+    for host, files in plan_files(spec).items():
+        for name, rendered in files:
+            path = out_dir / host / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(rendered.text, encoding="utf-8")
+            path.chmod(rendered.mode)
+            written.append(path)
+            install_lines.append(f"{host}/{name} -> {rendered.path} (mode {rendered.mode:o})")
+    top = out_dir / "app.env"
+    top.write_text(render.app_env(spec, spec.apps[0], Credentials.placeholders()).text)
+    top.chmod(0o600)
+    install = out_dir / "INSTALL.txt"
+    install.write_text("\n".join(install_lines) + "\n", encoding="utf-8")
+    return [*written, top, install]

@@ -1,0 +1,147 @@
+"""Rendering the cluster's configuration: pure, no process started, nothing contacted."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import yaml
+from sqlalchemy.engine import make_url
+
+from minwon.operations.cluster import render
+from minwon.operations.cluster.plan import write_plan
+from minwon.operations.cluster.spec import (
+    MINWON_TUNED,
+    PATRONI_DEFAULTS,
+    ClusterSpec,
+    Credentials,
+    dcs_settings,
+    hosts_spec,
+    local_spec,
+)
+
+HOSTS = ["10.0.0.11", "10.0.0.12", "10.0.0.13"]
+
+
+def _local() -> ClusterSpec:
+    ports = itertools.count(41000)
+    return local_spec(
+        run_dir="/var/tmp/minwon-cluster-test",
+        config_dir="/var/tmp/minwon-cluster-test/config",
+        app_data_dir="/srv/app",
+        apps=2,
+        next_port=lambda: next(ports),
+        pg_bindir="/usr/lib/postgresql/15/bin",
+        patroni_bin="/opt/venv/bin/patroni",
+        etcd_bin="/usr/bin/etcd",
+        minwon_bin="/opt/venv/bin/minwon",
+        db_os_user="minwon-db",
+    )
+
+
+def test_every_node_gets_its_own_patroni_yml_with_the_same_scope_and_etcd_hosts() -> None:
+    for spec in (_local(), hosts_spec(HOSTS)):
+        configs = [yaml.safe_load(render.patroni_yml(spec, n).text) for n in spec.nodes]
+        assert [c["name"] for c in configs] == ["pg1", "pg2", "pg3"]
+        assert {c["scope"] for c in configs} == {"minwon"}
+        assert {c["etcd3"]["hosts"] for c in configs} == {spec.etcd_hosts}
+        for node, config in zip(spec.nodes, configs, strict=True):
+            assert config["postgresql"]["listen"] == f"{node.host}:{node.pg_port}"
+            assert config["postgresql"]["connect_address"] == f"{node.host}:{node.pg_port}"
+            assert config["restapi"]["listen"] == f"{node.host}:{node.rest_port}"
+            assert config["postgresql"]["data_dir"] == node.data_dir
+        assert len({c["restapi"]["listen"] for c in configs}) == 3
+
+
+def test_local_cluster_listens_on_loopback_only_and_never_on_default_ports() -> None:
+    spec = _local()
+    defaults = {2379, 2380, 5432, 8008, 5000}
+    ports = [p for m in spec.etcd for p in (m.client_port, m.peer_port)]
+    ports += [p for n in spec.nodes for p in (n.pg_port, n.rest_port)]
+    ports += [p for h in spec.haproxies for p in (h.port, h.stats_port)] + [spec.apps[0].port]
+    assert not defaults & set(ports)
+    assert len(set(ports)) == len(ports)
+    assert {m.host for m in spec.etcd} | {n.host for n in spec.nodes} == {"127.0.0.1"}
+
+
+def test_bootstrap_dcs_holds_the_tuned_failover_settings() -> None:
+    dcs = yaml.safe_load(render.patroni_yml(_local(), _local().nodes[0]).text)["bootstrap"]["dcs"]
+    assert dcs == dcs_settings()
+    assert dcs["ttl"] >= 20
+    assert dcs["loop_wait"] + 2 * dcs["retry_timeout"] <= dcs["ttl"]
+    assert dcs["synchronous_mode"] is True and dcs["synchronous_mode_strict"] is True
+    assert dcs["failsafe_mode"] is True and dcs["primary_start_timeout"] == 0
+    assert dcs["postgresql"]["use_pg_rewind"] is True
+    assert dcs["postgresql"]["parameters"]["wal_log_hints"] == "on"
+    assert set(PATRONI_DEFAULTS) == set(MINWON_TUNED)
+
+
+def test_haproxy_lists_the_three_nodes_checked_on_patroni_primary_endpoint() -> None:
+    spec = _local()
+    for proxy in spec.haproxies:
+        text = render.haproxy_cfg(spec, proxy).text
+        assert "mode tcp" in text
+        assert "option httpchk GET /primary" in text
+        assert "http-check expect status 200" in text
+        assert "inter 1s fastinter 500ms" in text and "fall 2 rise 1" in text
+        assert "on-marked-down shutdown-sessions" in text
+        assert f"bind 127.0.0.1:{proxy.port}" in text
+        for node in spec.nodes:
+            assert (
+                f"server {node.name} {node.host}:{node.pg_port} check port {node.rest_port}" in text
+            )
+
+
+def test_systemd_units_reference_the_config_paths() -> None:
+    spec = hosts_spec(HOSTS)
+    node, member, app = spec.nodes[0], spec.etcd[0], spec.apps[0]
+    patroni = render.patroni_unit(spec, node).text
+    assert f"ExecStart={spec.patroni_bin} {node.config_file}" in patroni
+    assert f"EnvironmentFile={node.env_file}" in patroni
+    assert "KillMode=process" in patroni
+    assert f"EnvironmentFile={member.env_file}" in render.etcd_unit(spec, member).text
+    assert f"EnvironmentFile={app.env_file}" in render.app_unit(spec, app).text
+
+
+def test_database_url_goes_through_every_haproxy_and_asks_for_a_writable_node() -> None:
+    spec = _local()
+    url = make_url(spec.database_url("pw"))
+    assert url.drivername == "postgresql+psycopg"
+    assert url.query["host"] == tuple(f"127.0.0.1:{p.port}" for p in spec.haproxies)
+    assert url.query["target_session_attrs"] == "read-write"
+    assert url.database == "minwon" and url.username == "minwon"
+
+
+def test_plan_writes_each_host_from_the_same_templates_with_placeholder_secrets(
+    tmp_path: Path,
+) -> None:
+    spec = hosts_spec(HOSTS)
+    secret = Credentials.generate()
+    written = write_plan(spec, tmp_path)
+    for host in HOSTS:
+        for name in (
+            "patroni.yml",
+            "etcd.env",
+            "haproxy.cfg",
+            "patroni.env",
+            "systemd/minwon-patroni.service",
+            "systemd/minwon-etcd.service",
+            "systemd/minwon-app.service",
+        ):
+            assert (tmp_path / host / name).is_file(), f"{host}/{name}"
+        config = yaml.safe_load((tmp_path / host / "patroni.yml").read_text())
+        assert config["restapi"]["listen"] == f"{host}:8008"
+        assert config["postgresql"]["data_dir"] == "/var/lib/postgresql/15/main"
+    app_env = render.parse_env((tmp_path / "app.env").read_text())
+    assert "${MINWON_DB_PASSWORD}" in app_env["MINWON_DATABASE_URL"]
+    assert "host=10.0.0.11:5000&host=10.0.0.12:5000" in app_env["MINWON_DATABASE_URL"]
+    patroni_env = render.parse_env((tmp_path / HOSTS[0] / "patroni.env").read_text())
+    assert patroni_env["PATRONI_SUPERUSER_PASSWORD"] == "${PATRONI_SUPERUSER_PASSWORD}"
+    everything = "".join(p.read_text() for p in written)
+    assert secret.superuser_password not in everything
+    assert "password:" not in (tmp_path / HOSTS[0] / "patroni.yml").read_text()
+
+
+def test_spec_survives_a_round_trip_through_state_json() -> None:
+    spec = _local()
+    assert ClusterSpec.from_dict(spec.to_dict()) == spec
