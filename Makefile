@@ -10,12 +10,14 @@ STAMP := $(VENV)/.installed
 export MINWON_DATA_DIR ?= $(CURDIR)/var
 DEMO_RESIDENTS ?= 20000
 
-.PHONY: help setup system run init demo test check lint format clean cluster cluster-down
+.PHONY: help setup system run init demo test check lint format clean cluster cluster-down bench-failover
 
 help:
 	@echo "make run    - set up, create the demo registry and serve on http://127.0.0.1:8000"
 	@echo "make test   - set up and run every test (lint, types, unit, integration, PostgreSQL)"
 	@echo "make check  - ruff, ruff format --check, mypy --strict on src/"
+	@echo "make cluster - a local Patroni/etcd/HAProxy cluster with two app instances"
+	@echo "make bench-failover - each fault scenario several times; table + bench/results/failover.json"
 
 system:
 	@bash scripts/setup-system.sh
@@ -27,7 +29,14 @@ $(STAMP): pyproject.toml
 	@$(BIN)/python -m pip install --quiet -e '.[dev,cluster]'
 	@touch $(STAMP)
 
-setup: $(STAMP)
+setup: $(STAMP) browser-deps
+
+# Browser tests: Debian's chromium (installed by scripts/setup-system.sh when root) and
+# axe-core from npm (package-lock.json; node_modules/ is not committed).
+.PHONY: browser-deps
+browser-deps:
+	@$(MAKE) --no-print-directory system
+	@[ -f node_modules/axe-core/axe.min.js ] || npm ci --no-audit --no-fund --loglevel=error
 
 init: setup
 	@$(BIN)/minwon init
@@ -39,13 +48,13 @@ run: demo
 	@$(BIN)/minwon serve --host 127.0.0.1 --port 8000
 
 check: setup
-	@$(BIN)/ruff check src tests
-	@$(BIN)/ruff format --check src tests
+	@$(BIN)/ruff check src tests bench
+	@$(BIN)/ruff format --check src tests bench
 	@$(BIN)/mypy src
 
 format: setup
-	@$(BIN)/ruff check --fix src tests
-	@$(BIN)/ruff format src tests
+	@$(BIN)/ruff check --fix src tests bench
+	@$(BIN)/ruff format src tests bench
 
 test: setup
 	@$(MAKE) --no-print-directory check
@@ -59,3 +68,6 @@ cluster: setup
 
 cluster-down: setup
 	@$(BIN)/minwon cluster down --root var/cluster
+
+bench-failover: setup
+	@$(BIN)/python bench/failover.py --runs $${RUNS:-3}

@@ -95,4 +95,6 @@ def retry_transient(fn: Callable[[], T], *, seconds: float, first_pause: float =
                 raise
             log.warning("database.retry", error=type(exc).__name__, pause=round(pause, 2))
             time.sleep(pause)
-            pause = min(pause * 2, 1.0)
+            # Short pauses: a failover ends at an unknown moment, and every pause after it is
+            # added to the time without issuance.
+            pause = min(pause * 2, 0.25)

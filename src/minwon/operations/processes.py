@@ -87,6 +87,8 @@ def free_port(host: str = "127.0.0.1") -> int:
 def port_is_free(host: str, port: int) -> bool:
     """Returns True if nothing listens on `host`:`port` and it can be bound."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # Closed connections linger in TIME_WAIT on the server's port; they do not listen.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:

@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from minwon import __version__
 from minwon.bootstrap import Container
-from minwon.web import problems
+from minwon.web import pages, problems
 from minwon.web.api import auth, issuance, registry
 
 ACCESS = structlog.get_logger("minwon.access")
@@ -25,6 +25,11 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",
 }
+# Pages load only their own CSS/JS (no inline script or style); nothing may frame them.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
 
 
 def create_app(container: Container) -> FastAPI:
@@ -41,6 +46,7 @@ def create_app(container: Container) -> FastAPI:
     problems.install(app)
     for router in (auth.router, issuance.router, registry.router):
         app.include_router(router, prefix="/api/v1")
+    pages.install(app)
 
     @app.middleware("http")
     async def _observe(
@@ -63,6 +69,8 @@ def create_app(container: Container) -> FastAPI:
         REQUESTS.labels(request.method, name, str(response.status_code)).inc()
         for key, value in SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
+        if not request.url.path.startswith("/api/v1/docs"):  # Swagger UI loads from a CDN
+            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         return response
 
     @app.get("/healthz", tags=["operations"], summary="프로세스 생존 확인")

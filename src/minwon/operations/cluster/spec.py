@@ -26,6 +26,7 @@ PATRONI_DEFAULTS: dict[str, int | bool | str] = {
     "failsafe_mode": False,
     "haproxy_inter": "2s",
     "haproxy_fastinter": "2s",
+    "haproxy_downinter": "2s",
     "haproxy_fall": 3,
     "haproxy_rise": 2,
 }
@@ -40,6 +41,9 @@ MINWON_TUNED: dict[str, int | bool | str] = {
     "failsafe_mode": True,
     "haproxy_inter": "1s",
     "haproxy_fastinter": "500ms",
+    # A standby is "down" in HAProxy until promoted: checking it twice a second finds the
+    # new primary within 0.5 s of its promotion.
+    "haproxy_downinter": "500ms",
     "haproxy_fall": 2,
     "haproxy_rise": 1,
 }
@@ -49,7 +53,8 @@ MINWON_TUNED: dict[str, int | bool | str] = {
 # to a demoted primary so that their pools reconnect to the new one at once.
 HAPROXY_DEFAULT_SERVER = (
     f"inter {MINWON_TUNED['haproxy_inter']} fastinter {MINWON_TUNED['haproxy_fastinter']} "
-    f"downinter 1s fall {MINWON_TUNED['haproxy_fall']} rise {MINWON_TUNED['haproxy_rise']} "
+    f"downinter {MINWON_TUNED['haproxy_downinter']} "
+    f"fall {MINWON_TUNED['haproxy_fall']} rise {MINWON_TUNED['haproxy_rise']} "
     "on-marked-down shutdown-sessions"
 )
 # Pooled application connections sit idle between requests: a short client/server timeout

@@ -1,0 +1,204 @@
+"""What several page areas share: who is signed in, the selectable items, the household."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import text
+from starlette.datastructures import FormData
+
+from minwon.bootstrap import Container
+from minwon.catalog.model import Channel, DocumentType, Item
+from minwon.errors import Forbidden, InvalidRequest, NotFound, Unauthorized
+from minwon.identity.model import Principal, PrincipalKind
+from minwon.identity.services import authenticate
+from minwon.issuance.model import ItemValue
+from minwon.issuance.numbers import InvalidNumber, normalise
+from minwon.issuance.records import IssuanceRecord
+from minwon.registry.model import Resident
+from minwon.web.api.issuance import _may_read as may_read  # one rule for API and pages
+from minwon.web.deps import ContainerDep
+from minwon.web.pages.sessions import session_token
+
+
+def signed_in(request: Request, c: ContainerDep, kind: PrincipalKind) -> Principal:
+    """Returns the principal of the session cookie, which must be of ``kind``."""
+    token = session_token(request)
+    if not token:
+        raise Unauthorized("auth.required", "로그인이 필요합니다.")
+    principal = authenticate(c.identity, token)
+    if principal.kind is not kind:
+        raise Unauthorized("auth.required", "이 화면을 쓰려면 다시 로그인해 주세요.")
+    return principal
+
+
+def citizen(request: Request, c: ContainerDep) -> Principal:
+    return signed_in(request, c, PrincipalKind.CITIZEN)
+
+
+def clerk(request: Request, c: ContainerDep) -> Principal:
+    return signed_in(request, c, PrincipalKind.CLERK)
+
+
+CitizenDep = Annotated[Principal, Depends(citizen)]
+ClerkPageDep = Annotated[Principal, Depends(clerk)]
+
+
+def new_idempotency_key(prefix: str) -> str:
+    """Returns a key rendered into an issue form: resubmitting the form never issues twice."""
+    return f"{prefix}-{uuid.uuid4().hex}"
+
+
+def document_or_404(c: Container, code: str) -> DocumentType:
+    document = c.catalog.get(code)
+    if document is None:
+        raise NotFound("catalog.unknown_type", "요청한 증명서 종류가 없습니다.")
+    return document
+
+
+def fee_for(document: DocumentType, channel: Channel) -> int | None:
+    """Returns the fee of one copy through ``channel``, or None if it is not offered there."""
+    offer = document.offer(channel)
+    return offer.fee if offer else None
+
+
+def field(form: FormData, name: str) -> str:
+    """Returns a text field, stripped; missing fields and file uploads read as ''."""
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def flag(form: FormData, name: str) -> bool:
+    return field(form, name) in {"1", "on", "true", "yes"}
+
+
+def items_from(form: FormData, document: DocumentType) -> dict[str, ItemValue]:
+    """Returns the items the person changed from the statute's defaults.
+
+    Only changes are sent: an unchanged default stays the service's decision, so an item
+    the requester is not entitled to is dropped quietly instead of refused.
+    """
+    chosen: dict[str, ItemValue] = {}
+    for item in document.items:
+        name = f"item_{item.code}"
+        value: ItemValue = (
+            flag(form, name) if item.kind == "flag" else field(form, name) or str(item.default)
+        )
+        if value != item.default:
+            chosen[item.code] = value
+    return chosen
+
+
+@dataclass(frozen=True, slots=True)
+class ItemView:
+    """An item as a form shows it."""
+
+    item: Item
+    field_name: str
+    value: ItemValue
+
+
+def item_views(
+    document: DocumentType, values: dict[str, ItemValue] | None = None
+) -> list[ItemView]:
+    values = values or {}
+    return [
+        ItemView(item=i, field_name=f"item_{i.code}", value=values.get(i.code, i.default))
+        for i in document.items
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class HouseholdPerson:
+    """A household member as the request form lists them: no number shown."""
+
+    resident_id: str
+    name: str
+    relation: str
+    is_self: bool
+
+
+def household_of(c: Container, resident_id: str | None) -> list[HouseholdPerson]:
+    """Returns the person first, then the other members of their household."""
+    if resident_id is None:
+        return []
+    with c.uows(readonly=True) as uow:
+        person = uow.registry.resident(resident_id)
+        if person is None:
+            return []
+        members = uow.registry.members(person.household_id) if person.household_id else []
+    people = [HouseholdPerson(person.id, person.name, "본인", True)]
+    people += [
+        HouseholdPerson(r.id, r.name, m.relation_to_head, False)
+        for m, r in members
+        if r.id != person.id
+    ]
+    return people
+
+
+def resident(c: Container, resident_id: str) -> Resident:
+    with c.uows(readonly=True) as uow:
+        found = uow.registry.resident(resident_id)
+    if found is None:
+        raise NotFound("registry.subject_not_found", "주민등록에서 찾을 수 없습니다.")
+    return found
+
+
+def record_for(c: Container, p: Principal, number_text: str) -> IssuanceRecord:
+    """Returns an issuance ``p`` may see; one answer for absent and not-yours."""
+    try:
+        number = normalise(number_text)
+    except InvalidNumber as exc:
+        raise InvalidRequest(exc.code, exc.detail) from exc
+    with c.uows(readonly=True) as uow:
+        record = uow.issuances.by_number(number)
+    if record is None or not may_read(p, record):
+        raise NotFound("issuance.not_found", "해당 발급 기록이 없거나 조회 권한이 없습니다.")
+    return record
+
+
+def pdf_of(c: Container, record: IssuanceRecord) -> bytes:
+    if record.status.value != "valid":
+        raise Forbidden("issuance.voided", "발급이 취소된 문서는 내려받을 수 없습니다.")
+    return c.renderer.pdf_for(record)
+
+
+def service_ready(c: Container) -> bool:
+    """Returns True when the database answers now (the kiosk asks before starting a flow)."""
+    try:
+        with c.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception:
+        return False
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class IssuanceRow:
+    """One line of a list of issuances (발급 내역, 교부대장)."""
+
+    record: IssuanceRecord
+    title: str
+    fee: int | None
+
+    @property
+    def valid(self) -> bool:
+        return self.record.status.value == "valid"
+
+
+def issuance_rows(c: Container, records: list[IssuanceRecord]) -> list[IssuanceRow]:
+    """Returns the records with their titles and the fee charged for each."""
+    with c.uows(readonly=True) as uow:
+        fees = {r.id: uow.issuances.fee_for(r.id) for r in records}
+    return [
+        IssuanceRow(r, title_of(c, r.document_type), f.amount if (f := fees[r.id]) else None)
+        for r in records
+    ]
+
+
+def title_of(c: Container, code: str) -> str:
+    document = c.catalog.get(code)
+    return document.title if document else code

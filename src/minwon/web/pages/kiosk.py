@@ -1,0 +1,353 @@
+"""무인민원발급기: document → fingerprint → items → pay → print → 처음으로.
+
+A kiosk is bound once by staff (device id + key); the key then lives only in an encrypted
+HttpOnly cookie and is checked again by the identity service at every identification. The
+person's session is the identity service's short kiosk session (minutes), and the page
+returns to the start by itself after a minute without a touch. Before each step the kiosk
+asks the database whether it answers, and says so plainly instead of failing mid-flow.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import timedelta
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.datastructures import FormData
+
+from minwon.bootstrap import Container, fingerprint_secret
+from minwon.catalog.model import Channel, DocumentType, Subject
+from minwon.errors import NotFound, Unauthorized
+from minwon.identity import services as identity
+from minwon.identity.biometrics import SimulatedFingerprintVerifier, simulated_capture
+from minwon.identity.model import Principal, PrincipalKind
+from minwon.identity.passwords import verify_password
+from minwon.issuance.commands import IssueDocument
+from minwon.issuance.records import IssuanceRecord
+from minwon.issuance.services import issue_document
+from minwon.web.deps import ContainerDep, client_address
+from minwon.web.pages.common import (
+    document_or_404,
+    fee_for,
+    field,
+    household_of,
+    item_views,
+    items_from,
+    new_idempotency_key,
+    pdf_of,
+    record_for,
+    service_ready,
+    title_of,
+)
+from minwon.web.pages.csrf import CheckedForm
+from minwon.web.pages.rendering import redirect, render
+from minwon.web.pages.sessions import (
+    DEVICE_COOKIE_DAYS,
+    KIOSK_DEVICE_COOKIE,
+    KIOSK_PATH,
+    KIOSK_SESSION_COOKIE,
+    KioskDevice,
+    clear_cookie,
+    kiosk_token,
+    open_device,
+    seal_device,
+    set_cookie,
+)
+
+router = APIRouter(prefix="/kiosk")
+
+
+def _device(request: Request, c: Container) -> KioskDevice | None:
+    return open_device(c, request.cookies.get(KIOSK_DEVICE_COOKIE))
+
+
+def _page(
+    request: Request, template: str, context: dict[str, object], status: int = 200
+) -> Response:
+    return render(request, template, context, status=status)
+
+
+def _degraded(request: Request) -> Response:
+    return _page(
+        request,
+        "kiosk/degraded.html",
+        {"page_title": "지금은 발급할 수 없습니다", "idle_seconds": 0},
+        status=503,
+    )
+
+
+def _person(request: Request, c: Container) -> Principal:
+    device = _device(request, c)
+    token = kiosk_token(request)
+    if device is None or not token:
+        raise Unauthorized(
+            "kiosk.session_expired", "시간이 지나 본인 확인이 끝났습니다. 처음부터 다시 해 주세요."
+        )
+    principal = identity.authenticate(c.identity, token)
+    if principal.kind is not PrincipalKind.KIOSK or principal.id != device.device_id:
+        raise Unauthorized("kiosk.session_expired", "처음부터 다시 해 주세요.")
+    return principal
+
+
+@router.get("/setup")
+def setup_form(request: Request) -> Response:
+    return render(
+        request,
+        "kiosk/setup.html",
+        {"page_title": "무인민원발급기 설정", "error": None, "device_id": "", "idle_seconds": 0},
+    )
+
+
+@router.post("/setup")
+def setup(request: Request, form: CheckedForm, c: ContainerDep) -> Response:
+    """Binds this browser to a kiosk device after checking its key (staff only, once)."""
+    device_id = field(form, "device_id")[:40]
+    key = field(form, "device_key")[:200]
+    identity.check_rate(c.identity, f"kiosk:{device_id}", c.identity.login_rate_per_minute * 3)
+    identity.check_rate(c.identity, f"login-ip:{client_address(request)}", 50)
+    with c.uows(readonly=True) as uow:
+        kiosk = uow.identity.kiosk(device_id)
+    if kiosk is None or not kiosk.active or not verify_password(kiosk.secret_hash, key):
+        return render(
+            request,
+            "kiosk/setup.html",
+            {
+                "page_title": "무인민원발급기 설정",
+                "error": "등록되지 않은 기기이거나 기기 키가 맞지 않습니다.",
+                "device_id": device_id,
+                "idle_seconds": 0,
+            },
+            status=401,
+        )
+    response = redirect("/kiosk")
+    set_cookie(
+        response,
+        request,
+        KIOSK_DEVICE_COOKIE,
+        seal_device(c, KioskDevice(device_id, key)),
+        max_age=DEVICE_COOKIE_DAYS * 86400,
+        samesite="strict",
+    )
+    return response
+
+
+@router.get("")
+def home(request: Request, c: ContainerDep) -> Response:
+    if not service_ready(c):
+        return _degraded(request)
+    device = _device(request, c)
+    if device is None:
+        return redirect("/kiosk/setup")
+    documents = [
+        (d, fee) for d in c.catalog.all() if (fee := fee_for(d, Channel.KIOSK)) is not None
+    ]
+    return _page(
+        request,
+        "kiosk/home.html",
+        {
+            "page_title": "발급할 증명서를 고르세요",
+            "documents": documents,
+            "device_id": device.device_id,
+        },
+    )
+
+
+def _kiosk_document(c: Container, code: str) -> DocumentType:
+    document = document_or_404(c, code)
+    if fee_for(document, Channel.KIOSK) is None:
+        raise NotFound("kiosk.not_offered", "이 증명서는 무인민원발급기에서 발급하지 않습니다.")
+    return document
+
+
+@router.get("/identify")
+def identify_form(request: Request, c: ContainerDep, doc: str = "") -> Response:
+    if not service_ready(c):
+        return _degraded(request)
+    if _device(request, c) is None:
+        return redirect("/kiosk/setup")
+    document = _kiosk_document(c, doc)
+    return _page(
+        request,
+        "kiosk/identify.html",
+        {"page_title": "본인 확인", "document": document, "error": None},
+    )
+
+
+@router.post("/sensor")
+def sensor(request: Request, form: CheckedForm, c: ContainerDep) -> Response:
+    """시연용 지문 센서: the simulated capture for a number, only when the simulator runs."""
+    device = _device(request, c)
+    if device is None or not isinstance(c.biometrics, SimulatedFingerprintVerifier):
+        raise NotFound("kiosk.sensor_unavailable", "지문 센서 시연 기능을 사용할 수 없습니다.")
+    identity.check_rate(c.identity, f"sensor:{device.device_id}", 60)
+    rrn = field(form, "rrn")[:20]
+    with c.uows(readonly=True) as uow:
+        digest = uow.registry.digest(rrn)
+    capture = simulated_capture(fingerprint_secret(c.keys), digest)
+    return JSONResponse({"capture": capture, "simulated": True})
+
+
+@router.post("/identify")
+def identify(request: Request, form: CheckedForm, c: ContainerDep) -> Response:
+    device = _device(request, c)
+    if device is None:
+        return redirect("/kiosk/setup")
+    document = _kiosk_document(c, field(form, "doc"))
+    try:
+        grant = identity.kiosk_session(
+            c.identity,
+            device_id=device.device_id,
+            device_key=device.device_key,
+            rrn=field(form, "rrn")[:20],
+            fingerprint=field(form, "fingerprint")[:128],
+            client=client_address(request),
+        )
+    except Unauthorized as exc:
+        return _page(
+            request,
+            "kiosk/identify.html",
+            {"page_title": "본인 확인", "document": document, "error": exc.detail},
+            status=401,
+        )
+    response = redirect(f"/kiosk/items?doc={document.code}")
+    set_cookie(
+        response,
+        request,
+        KIOSK_SESSION_COOKIE,
+        grant.token,
+        max_age=c.identity.kiosk_session_minutes * 60,
+        path=KIOSK_PATH,
+        samesite="strict",
+    )
+    return response
+
+
+@router.get("/items")
+def items_form(request: Request, c: ContainerDep, doc: str = "") -> Response:
+    if not service_ready(c):
+        return _degraded(request)
+    p = _person(request, c)
+    document = _kiosk_document(c, doc)
+    return _page(
+        request,
+        "kiosk/items.html",
+        {
+            "page_title": "발급 내용 선택",
+            "document": document,
+            "items": item_views(document),
+            "people": household_of(c, p.resident_id),
+            "needs_building": document.subject is Subject.BUILDING,
+        },
+    )
+
+
+def _choices(form: FormData, c: Container, p: Principal) -> dict[str, object]:
+    document = _kiosk_document(c, field(form, "doc"))
+    people = household_of(c, p.resident_id)
+    subject_id = field(form, "subject")
+    subject = next(
+        (x for x in people if x.resident_id == subject_id), people[0] if people else None
+    )
+    changed = items_from(form, document)
+    values = {**document.defaults(), **changed}
+    copies_text = field(form, "copies") or "1"
+    copies = int(copies_text) if copies_text.isdigit() else 1
+    return {
+        "document": document,
+        "subject": subject,
+        "building_number": field(form, "building_number")[:40],
+        "items": item_views(document, values),
+        "copies": max(1, min(copies, 5)),
+    }
+
+
+@router.post("/pay")
+def pay(request: Request, form: CheckedForm, c: ContainerDep) -> Response:
+    p = _person(request, c)
+    chosen = _choices(form, c, p)
+    document = chosen["document"]
+    assert isinstance(document, DocumentType)
+    fee = fee_for(document, Channel.KIOSK) or 0
+    copies = chosen["copies"]
+    assert isinstance(copies, int)
+    return _page(
+        request,
+        "kiosk/pay.html",
+        {
+            "page_title": "결제",
+            **chosen,
+            "fee": fee,
+            "total": fee * copies,
+            "idempotency_key": new_idempotency_key("kiosk"),
+        },
+    )
+
+
+@router.post("/issue")
+def issue(request: Request, form: CheckedForm, c: ContainerDep) -> Response:
+    p = _person(request, c)
+    document = _kiosk_document(c, field(form, "doc"))
+    building = document.subject is Subject.BUILDING
+    copies_text = field(form, "copies") or "1"
+    outcome = issue_document(
+        c.issuance,
+        principal=p,
+        cmd=IssueDocument(
+            idempotency_key=field(form, "idempotency_key"),
+            document_type=document.code,
+            subject_resident_id=None if building else (field(form, "subject") or None),
+            building_number=(field(form, "building_number")[:40] or None) if building else None,
+            items=items_from(form, document),
+            copies=int(copies_text) if copies_text.isdigit() else 1,
+        ),
+    )
+    return redirect(f"/kiosk/done/{outcome.record.number}")
+
+
+def _printable(c: Container, p: Principal, number: str) -> IssuanceRecord:
+    record = record_for(c, p, number)
+    # Every person at this kiosk shares its requester ref: print only what this session
+    # issued (after it started) for the identified person's own household.
+    household = {f"resident:{x.resident_id}" for x in household_of(c, p.resident_id)}
+    recent = record.issued_at >= c.clock.now() - timedelta(minutes=c.identity.kiosk_session_minutes)
+    if not recent or not (
+        record.subject_ref in household or record.subject_ref.startswith("building:")
+    ):
+        raise NotFound("issuance.not_found", "해당 발급 기록이 없거나 조회 권한이 없습니다.")
+    return record
+
+
+@router.get("/done/{number}")
+def done(number: str, request: Request, c: ContainerDep) -> Response:
+    p = _person(request, c)
+    record = _printable(c, p, number)
+    return _page(
+        request,
+        "kiosk/done.html",
+        {"page_title": "발급 완료", "record": record, "title": title_of(c, record.document_type)},
+    )
+
+
+@router.get("/print/{number}")
+def print_pdf(number: str, request: Request, c: ContainerDep) -> Response:
+    p = _person(request, c)
+    record = _printable(c, p, number)
+    return Response(
+        pdf_of(c, record),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="minwon-{number}.pdf"'},
+    )
+
+
+@router.post("/reset")
+def reset(request: Request, _: CheckedForm, c: ContainerDep) -> Response:
+    """처음으로: ends the person's kiosk session (also after inactivity); the device stays bound."""
+    token = kiosk_token(request)
+    if token:
+        # The short session expires by itself; the screen must reset anyway.
+        with contextlib.suppress(Exception):
+            identity.logout(c.identity, token)
+    response = redirect("/kiosk")
+    clear_cookie(response, request, KIOSK_SESSION_COOKIE, path=KIOSK_PATH, samesite="strict")
+    return response

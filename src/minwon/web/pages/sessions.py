@@ -1,0 +1,116 @@
+"""Cookies the pages use, and the kiosk's device binding.
+
+Every cookie is HttpOnly (no script reads it), SameSite (Lax for the portal and the counter,
+so a link from elsewhere still arrives signed in; Strict for the kiosk), and Secure whenever
+the request came over TLS. Session tokens are the identity service's database sessions, so
+any app instance can read them.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+from dataclasses import dataclass
+from typing import Literal
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from fastapi import Request, Response
+
+from minwon.bootstrap import Container
+from minwon.web.deps import SESSION_COOKIE
+
+KIOSK_SESSION_COOKIE = "minwon_kiosk_session"
+KIOSK_DEVICE_COOKIE = "minwon_kiosk_device"
+KIOSK_PATH = "/kiosk"
+DEVICE_COOKIE_DAYS = 365
+
+SameSite = Literal["lax", "strict"]
+
+
+def is_secure(request: Request) -> bool:
+    """Returns True when the browser reached us over TLS (Secure cookies only then)."""
+    return request.url.scheme == "https"
+
+
+def set_cookie(
+    response: Response,
+    request: Request,
+    name: str,
+    value: str,
+    *,
+    max_age: int | None = None,
+    path: str = "/",
+    samesite: SameSite = "lax",
+) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path=path,
+        httponly=True,
+        secure=is_secure(request),
+        samesite=samesite,
+    )
+
+
+def clear_cookie(
+    response: Response, request: Request, name: str, *, path: str = "/", samesite: SameSite = "lax"
+) -> None:
+    response.delete_cookie(
+        name, path=path, httponly=True, secure=is_secure(request), samesite=samesite
+    )
+
+
+def derived_secret(container: Container, purpose: bytes) -> bytes:
+    """Returns a secret for ``purpose`` derived from the pepper: the same on every instance."""
+    return hmac.new(container.keys.pepper, b"minwon-pages:" + purpose, hashlib.sha256).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class KioskDevice:
+    """A kiosk's device credentials, kept only inside an encrypted HttpOnly cookie."""
+
+    device_id: str
+    device_key: str
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def seal_device(container: Container, device: KioskDevice) -> str:
+    """Returns the device cookie value: AES-GCM, so neither page nor script can read the key."""
+    aead = AESGCM(derived_secret(container, b"kiosk-device"))
+    nonce = os.urandom(12)
+    plain = json.dumps({"d": device.device_id, "k": device.device_key}).encode()
+    return _b64(nonce + aead.encrypt(nonce, plain, b"kiosk-device"))
+
+
+def open_device(container: Container, value: str | None) -> KioskDevice | None:
+    """Returns the device in a cookie value, or None for a missing or tampered cookie."""
+    if not value:
+        return None
+    try:
+        raw = _unb64(value)
+        aead = AESGCM(derived_secret(container, b"kiosk-device"))
+        data = json.loads(aead.decrypt(raw[:12], raw[12:], b"kiosk-device"))
+        return KioskDevice(device_id=str(data["d"]), device_key=str(data["k"]))
+    except (InvalidTag, ValueError, KeyError, TypeError):
+        return None
+
+
+def session_token(request: Request) -> str | None:
+    """Returns the portal/counter session token from its cookie."""
+    return request.cookies.get(SESSION_COOKIE) or None
+
+
+def kiosk_token(request: Request) -> str | None:
+    return request.cookies.get(KIOSK_SESSION_COOKIE) or None
