@@ -17,7 +17,7 @@ from minwon.issuance.commands import CounterRequester, IssueDocument, PartyInput
 from minwon.issuance.model import Delegation, Ground, ProxyFacts
 from minwon.issuance.services import issue_document, void_issuance
 from minwon.registry.services import find_resident
-from minwon.web.deps import SESSION_COOKIE, ContainerDep, client_address
+from minwon.web.deps import ContainerDep, client_address
 from minwon.web.pages.common import (
     ClerkPageDep,
     document_or_404,
@@ -35,7 +35,7 @@ from minwon.web.pages.common import (
 )
 from minwon.web.pages.csrf import CheckedForm
 from minwon.web.pages.rendering import redirect, render
-from minwon.web.pages.sessions import clear_cookie, session_token, set_cookie
+from minwon.web.pages.sessions import end_session, start_session
 
 router = APIRouter(prefix="/counter")
 
@@ -85,21 +85,12 @@ def login(request: Request, form: CheckedForm, c: ContainerDep) -> Response:
             {"page_title": "창구 로그인", "error": exc.detail, "username": username},
             status=401,
         )
-    response = redirect("/counter")
-    set_cookie(
-        response, request, SESSION_COOKIE, grant.token, max_age=c.settings.session_hours * 3600
-    )
-    return response
+    return start_session(request, "/counter", grant.token, c)
 
 
 @router.post("/logout")
 def logout(request: Request, _: CheckedForm, c: ContainerDep) -> Response:
-    token = session_token(request)
-    if token:
-        identity.logout(c.identity, token)
-    response = redirect("/counter/login")
-    clear_cookie(response, request, SESSION_COOKIE)
-    return response
+    return end_session(request, "/counter/login", c)
 
 
 @router.get("")

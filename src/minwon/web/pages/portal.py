@@ -9,7 +9,7 @@ from minwon.errors import Unauthorized
 from minwon.identity import services as identity
 from minwon.issuance.commands import IssueDocument
 from minwon.issuance.services import issue_document
-from minwon.web.deps import SESSION_COOKIE, ContainerDep, client_address
+from minwon.web.deps import ContainerDep, client_address
 from minwon.web.pages.common import (
     CitizenDep,
     document_or_404,
@@ -26,7 +26,7 @@ from minwon.web.pages.common import (
 )
 from minwon.web.pages.csrf import CheckedForm
 from minwon.web.pages.rendering import redirect, render
-from minwon.web.pages.sessions import clear_cookie, session_token, set_cookie
+from minwon.web.pages.sessions import end_session, start_session
 
 router = APIRouter(prefix="/portal")
 
@@ -63,21 +63,12 @@ def login(request: Request, form: CheckedForm, c: ContainerDep) -> Response:
             {"page_title": "로그인", "next": target, "error": exc.detail, "username": username},
             status=401,
         )
-    response = redirect(target)
-    set_cookie(
-        response, request, SESSION_COOKIE, grant.token, max_age=c.settings.session_hours * 3600
-    )
-    return response
+    return start_session(request, target, grant.token, c)
 
 
 @router.post("/logout")
 def logout(request: Request, _: CheckedForm, c: ContainerDep) -> Response:
-    token = session_token(request)
-    if token:
-        identity.logout(c.identity, token)
-    response = redirect("/portal/login")
-    clear_cookie(response, request, SESSION_COOKIE)
-    return response
+    return end_session(request, "/portal/login", c)
 
 
 @router.get("")

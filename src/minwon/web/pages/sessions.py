@@ -114,3 +114,27 @@ def session_token(request: Request) -> str | None:
 
 def kiosk_token(request: Request) -> str | None:
     return request.cookies.get(KIOSK_SESSION_COOKIE) or None
+
+
+def start_session(request: Request, target: str, token: str, container: Container) -> Response:
+    """Returns the redirect after a sign-in, carrying the session cookie."""
+    from minwon.web.pages.rendering import redirect
+
+    response = redirect(target)
+    set_cookie(
+        response, request, SESSION_COOKIE, token, max_age=container.settings.session_hours * 3600
+    )
+    return response
+
+
+def end_session(request: Request, target: str, container: Container) -> Response:
+    """Closes the database session (if any) and returns the redirect that clears its cookie."""
+    from minwon.identity import services as identity
+    from minwon.web.pages.rendering import redirect
+
+    token = session_token(request)
+    if token:
+        identity.logout(container.identity, token)
+    response = redirect(target)
+    clear_cookie(response, request, SESSION_COOKIE)
+    return response
