@@ -3,7 +3,7 @@
 # database processes (PostgreSQL refuses to run as root). Does nothing it need not do.
 set -euo pipefail
 
-PACKAGES=(python3-venv python3-dev fonts-nanum poppler-utils libnss3-tools postgresql-15 postgresql-client-15 etcd-server etcd-client haproxy)
+PACKAGES=(python3-venv python3-dev fonts-nanum poppler-utils zbar-tools libnss3-tools postgresql-15 postgresql-client-15 etcd-server etcd-client haproxy)
 PACKAGES+=(chromium)  # browser tests (Playwright drives Debian's build; no browser download)
 DB_USER="${MINWON_DB_OS_USER:-minwon-db}"
 

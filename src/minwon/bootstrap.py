@@ -15,6 +15,7 @@ from minwon.catalog.loader import Catalog, default_catalog, load_catalog
 from minwon.clock import Clock, SystemClock
 from minwon.config import Settings
 from minwon.identity.biometrics import BiometricVerifier, SimulatedFingerprintVerifier
+from minwon.identity.rates import RateCounter
 from minwon.identity.services import IdentityContext
 from minwon.issuance.context import IssuanceContext
 from minwon.registry.vault import RrnVault
@@ -81,7 +82,12 @@ class Container:
             session_hours=self.settings.session_hours,
             login_rate_per_minute=self.settings.login_rate_per_minute,
             db_retry_seconds=self.settings.db_retry_seconds,
+            rates=self.rates,
         )
+
+    @cached_property
+    def rates(self) -> RateCounter:
+        return RateCounter(self.uows, now=lambda: self.clock.now().timestamp())
 
     @cached_property
     def renderer(self) -> DocumentRenderer:

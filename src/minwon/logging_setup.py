@@ -53,7 +53,12 @@ def configure_logging(*, json_lines: bool = False, level: int = logging.INFO) ->
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level)
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         logger = logging.getLogger(name)
         logger.handlers = []
         logger.propagate = True
+    # uvicorn's access lines carry whole paths, and paths carry document numbers; the app's
+    # own access log (minwon.access) names the route template instead.
+    access = logging.getLogger("uvicorn.access")
+    access.handlers = []
+    access.propagate = False

@@ -192,6 +192,14 @@ def test_no_full_resident_number_reaches_the_server_log(served: Served, issued: 
         assert real not in response.text and hyphenated not in response.text
     assert me["kind"] == "citizen"
     log = served.log.read_text(errors="replace")
-    assert "/api/v1/auth/kiosk" in log, "the server log should record requests"
+    assert "/auth/kiosk" in log, "the server log should record requests"
     leaked = [n for n in numbers if n in log or f"{n[:6]}-{n[6:]}" in log]
     assert leaked == [], f"{len(leaked)} full resident numbers in the server log"
+
+
+def test_document_numbers_stay_out_of_the_access_log(served: Served, issued: Issued) -> None:
+    # Paths carry 문서확인번호; the log names route templates, never the paths themselves.
+    httpx.get(f"{served.base}/api/v1/verify/{issued.number}", timeout=10)
+    log = served.log.read_text(errors="replace")
+    assert "/verify/{number}" in log
+    assert issued.number not in log

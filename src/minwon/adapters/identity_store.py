@@ -110,32 +110,21 @@ class IdentityStore:
             delete(t.auth_sessions).where(t.auth_sessions.c.token_digest == token_digest(token))
         )
 
-    def hit(self, bucket: str, window_start: int) -> int:
-        """Counts one hit in a fixed window and returns the window's count so far."""
+    def hit(self, bucket: str, window_start: int, count: int = 1) -> int:
+        """Adds ``count`` hits to a fixed window and returns the window's count so far."""
         table = t.rate_limit_windows
-        updated = self._conn.execute(
-            update(table)
-            .where(table.c.bucket == bucket, table.c.window_start == window_start)
-            .values(hits=table.c.hits + 1)
-        )
+        where = (table.c.bucket == bucket, table.c.window_start == window_start)
+        updated = self._conn.execute(update(table).where(*where).values(hits=table.c.hits + count))
         if updated.rowcount == 0:
             try:
                 with self._conn.begin_nested():
                     self._conn.execute(
-                        insert(table).values(bucket=bucket, window_start=window_start, hits=1)
+                        insert(table).values(bucket=bucket, window_start=window_start, hits=count)
                     )
-                return 1
+                return count
             except IntegrityError:
-                self._conn.execute(
-                    update(table)
-                    .where(table.c.bucket == bucket, table.c.window_start == window_start)
-                    .values(hits=table.c.hits + 1)
-                )
-        row = self._conn.execute(
-            select(table.c.hits).where(
-                table.c.bucket == bucket, table.c.window_start == window_start
-            )
-        ).one()
+                self._conn.execute(update(table).where(*where).values(hits=table.c.hits + count))
+        row = self._conn.execute(select(table.c.hits).where(*where)).one()
         return int(row.hits)
 
     def prune_windows(self, before: int) -> None:

@@ -14,6 +14,7 @@ from minwon.errors import RateLimited, Unauthorized
 from minwon.identity.biometrics import BiometricVerifier
 from minwon.identity.model import Principal, PrincipalKind
 from minwon.identity.passwords import needs_rehash, verify_password
+from minwon.identity.rates import RateCounter
 from minwon.registry.rrn import InvalidRrn, parse
 
 # Checked when the account does not exist, so a wrong username costs as much as a wrong
@@ -33,6 +34,7 @@ class IdentityContext:
     kiosk_session_minutes: int = 5
     login_rate_per_minute: int = 10
     db_retry_seconds: float = 25.0
+    rates: RateCounter | None = None  # one per process (batches hits); None: write each hit
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,18 +46,13 @@ class SessionGrant:
 
 def check_rate(ctx: IdentityContext, bucket: str, limit: int, *, window_seconds: int = 60) -> None:
     """Counts a hit in ``bucket``; raises RateLimited past ``limit`` per window (all instances)."""
-    now = int(ctx.clock.now().timestamp())
-    window = now - now % window_seconds
-    with ctx.uows() as uow:
-        hits = uow.identity.hit(bucket, window)
-        if hits == 1:
-            uow.identity.prune_windows(window - 3600)
-        uow.commit()
-    if hits > limit:
+    rates = ctx.rates or RateCounter(ctx.uows, now=lambda: ctx.clock.now().timestamp())
+    verdict = rates.hit(bucket, limit, window_seconds=window_seconds)
+    if not verdict.allowed:
         raise RateLimited(
             "rate_limited",
             "요청이 너무 많습니다. 잠시 후 다시 시도해 주세요.",
-            retry_after=window + window_seconds - now,
+            retry_after=verdict.retry_after,
         )
 
 

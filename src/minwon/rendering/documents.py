@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from minwon.catalog.loader import Catalog
 from minwon.issuance.records import IssuanceRecord
 from minwon.rendering.keys import KeyMaterial
@@ -18,6 +20,10 @@ class DocumentRenderer:
         self._catalog = catalog
         self._base_url = public_base_url.rstrip("/")
         self._signer = PdfSigner(keys)
+        # Rendering is pure-Python CPU work, so a process's threads can only take turns at
+        # it. One render at a time per process: other requests' short turns (lookups, and
+        # transactions that hold SQLite's write lock) then wait behind one render, not four.
+        self._slot = threading.Lock()
 
     def token_for(self, record: IssuanceRecord) -> str:
         """Returns the compact signed token the QR code carries."""
@@ -35,11 +41,12 @@ class DocumentRenderer:
         if document is None:
             raise LookupError(record.document_type)
         token = self.token_for(record)
-        unsigned = render_pdf(
-            record.snapshot_data(),
-            template=document.template,
-            qr_text=qr_url(self._base_url, token),
-            token=token,
-            template_dir=self._catalog.templates,
-        )
-        return self._signer.sign(unsigned)
+        with self._slot:
+            unsigned = render_pdf(
+                record.snapshot_data(),
+                template=document.template,
+                qr_text=qr_url(self._base_url, token),
+                token=token,
+                template_dir=self._catalog.templates,
+            )
+            return self._signer.sign(unsigned)

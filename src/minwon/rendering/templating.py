@@ -15,6 +15,10 @@ import yaml
 from minwon.catalog.loader import templates_dir
 from minwon.clock import KST
 
+# libyaml's parser (shipped in PyYAML's wheels) reads a page's blocks ~20× faster than the
+# pure-Python one, with the same safe subset of YAML.
+_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class TemplateError(ValueError):
     """A template rendered something that is not a valid list of layout blocks."""
@@ -106,7 +110,7 @@ def render_blocks(
     except jinja2.TemplateError as exc:
         raise TemplateError(f"{template}: {exc}") from exc
     try:
-        blocks = yaml.safe_load(text)
+        blocks = yaml.load(text, Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         raise TemplateError(f"{template}: YAML 오류: {exc}") from exc
     if not isinstance(blocks, list) or not all(isinstance(b, dict) for b in blocks):

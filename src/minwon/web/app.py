@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 
 import structlog
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from sqlalchemy import text
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from minwon import __version__
 from minwon.bootstrap import Container
@@ -32,6 +33,53 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+class ObserveRequests:
+    """Times, counts and logs each request by route template, and adds security headers.
+
+    Plain ASGI rather than Starlette's ``BaseHTTPMiddleware``, which runs every request
+    through an extra task and memory stream (a fifth of a verification lookup's cost).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+        csp = not scope["path"].startswith("/api/v1/docs")  # Swagger UI loads from a CDN
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = MutableHeaders(scope=message)
+                for key, value in SECURITY_HEADERS.items():
+                    headers.setdefault(key, value)
+                if csp:
+                    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            # Route templates, not paths: a path can carry a document number.
+            name = getattr(scope.get("route"), "path", "unmatched")
+            method = scope["method"]
+            elapsed = time.perf_counter() - started
+            LATENCY.labels(method, name).observe(elapsed)
+            REQUESTS.labels(method, name, str(status)).inc()
+            ACCESS.info(
+                "http.request",
+                method=method,
+                route=name,
+                status=status,
+                ms=round(elapsed * 1000, 1),
+            )
+
+
 def create_app(container: Container) -> FastAPI:
     """Returns the app wired to ``container`` (the composition root's product)."""
     app = FastAPI(
@@ -48,30 +96,7 @@ def create_app(container: Container) -> FastAPI:
         app.include_router(router, prefix="/api/v1")
     pages.install(app)
 
-    @app.middleware("http")
-    async def _observe(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        # Route templates, not paths: a path can carry a document number.
-        name = getattr(route, "path", "unmatched")
-        elapsed = time.perf_counter() - started
-        LATENCY.labels(request.method, name).observe(elapsed)
-        ACCESS.info(
-            "http.request",
-            method=request.method,
-            route=name,
-            status=response.status_code,
-            ms=round(elapsed * 1000, 1),
-        )
-        REQUESTS.labels(request.method, name, str(response.status_code)).inc()
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
-        if not request.url.path.startswith("/api/v1/docs"):  # Swagger UI loads from a CDN
-            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        return response
+    app.add_middleware(ObserveRequests)
 
     @app.get("/healthz", tags=["operations"], summary="프로세스 생존 확인")
     def healthz() -> dict[str, str]:
