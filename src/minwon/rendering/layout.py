@@ -5,22 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus.paraparser import ParaFrag, ParaParser
 
+from minwon.rendering.fonts import FONT, FONT_BOLD, register_fonts
 from minwon.rendering.templating import TemplateError
 
-FONT_DIR = Path("/usr/share/fonts/truetype/nanum")
-FONT = "NanumGothic"
-FONT_BOLD = "NanumGothic-Bold"
 KEEP_MIN = 30 * mm  # heading plus a few rows
 LABEL_FILL = colors.HexColor("#EEF1F5")
 GRID = colors.HexColor("#7A8591")
@@ -37,22 +33,6 @@ HEADING = ParagraphStyle(
 NOTE = ParagraphStyle(
     "note", parent=BODY, fontSize=8, leading=11, textColor=colors.HexColor("#444444")
 )
-
-
-class FontMissing(RuntimeError):
-    """The Korean font is not installed (Debian package fonts-nanum)."""
-
-
-@lru_cache(maxsize=1)
-def register_fonts() -> None:
-    """Registers NanumGothic regular and bold with reportlab, once per process."""
-    faces = {FONT: "NanumGothic.ttf", FONT_BOLD: "NanumGothicBold.ttf"}
-    for name, file in faces.items():
-        path = FONT_DIR / file
-        if not path.is_file():
-            raise FontMissing(f"{path} 글꼴이 없습니다. fonts-nanum 패키지를 설치하세요.")
-        pdfmetrics.registerFont(TTFont(name, str(path)))
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +53,22 @@ def _text(value: object) -> str:
     raise TemplateError(f"칸에는 글자나 숫자만 들어갈 수 있습니다: {value!r}")
 
 
+@lru_cache(maxsize=32)
+def _plain_fragment(style: ParagraphStyle) -> ParaFrag:
+    """Returns what reportlab's markup parser makes of plain text in ``style``."""
+    _, frags, _ = ParaParser().parse("x", style)
+    return frags[0]
+
+
 def _para(value: object, style: ParagraphStyle) -> Paragraph:
-    # Escape so a name containing "<" or "&" prints as written instead of as markup.
-    return Paragraph(escape(_text(value)).replace("\n", "<br/>"), style)
+    text = _text(value)
+    if "\n" in text:
+        # Escape so a name containing "<" or "&" prints as written instead of as markup.
+        return Paragraph(escape(text).replace("\n", "<br/>"), style)
+    # One line of plain text needs no markup parser: give the paragraph the fragment the
+    # parser would have made (a page has ~50 cells; parsing them was a tenth of a page).
+    fragment = _plain_fragment(style).clone(text=text, link=[], us_lines=[])
+    return Paragraph(text, style, frags=[fragment])
 
 
 def _widths(weights: Sequence[object] | None, count: int, width: float) -> list[float]:
