@@ -53,6 +53,9 @@ def _text(value: object) -> str:
     raise TemplateError(f"칸에는 글자나 숫자만 들어갈 수 있습니다: {value!r}")
 
 
+_MARKUP = frozenset("&<>")  # what the markup parser would read as markup
+
+
 @lru_cache(maxsize=32)
 def _plain_fragment(style: ParagraphStyle) -> ParaFrag:
     """Returns what reportlab's markup parser makes of plain text in ``style``."""
@@ -62,11 +65,13 @@ def _plain_fragment(style: ParagraphStyle) -> ParaFrag:
 
 def _para(value: object, style: ParagraphStyle) -> Paragraph:
     text = _text(value)
-    if "\n" in text:
+    if "\n" in text or not _MARKUP.isdisjoint(text):
         # Escape so a name containing "<" or "&" prints as written instead of as markup.
         return Paragraph(escape(text).replace("\n", "<br/>"), style)
     # One line of plain text needs no markup parser: give the paragraph the fragment the
-    # parser would have made (a page has ~50 cells; parsing them was a tenth of a page).
+    # parser would have made (a page has ~50 cells; parsing them was a tenth of a page),
+    # with whitespace collapsed as the parser collapses it.
+    text = " ".join(text.split())
     fragment = _plain_fragment(style).clone(text=text, link=[], us_lines=[])
     return Paragraph(text, style, frags=[fragment])
 
