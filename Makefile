@@ -10,13 +10,14 @@ STAMP := $(VENV)/.installed
 export MINWON_DATA_DIR ?= $(CURDIR)/var
 DEMO_RESIDENTS ?= 20000
 
-.PHONY: help setup system run init demo test check lint format clean cluster cluster-down bench-failover
+.PHONY: help setup system run init demo test check lint format clean cluster cluster-down bench bench-failover
 
 help:
 	@echo "make run    - set up, create the demo registry and serve on http://127.0.0.1:8000"
 	@echo "make test   - set up and run every test (lint, types, unit, integration, PostgreSQL)"
 	@echo "make check  - ruff, ruff format --check, mypy --strict on src/"
 	@echo "make cluster - a local Patroni/etcd/HAProxy cluster with two app instances"
+	@echo "make bench  - every benchmark: one table, bench/results/bench.json and bench.png"
 	@echo "make bench-failover - each fault scenario several times; table + bench/results/failover.json"
 
 system:
@@ -26,7 +27,7 @@ $(STAMP): pyproject.toml
 	@$(MAKE) --no-print-directory system
 	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --upgrade pip
-	@$(BIN)/python -m pip install --quiet -e '.[dev,cluster]'
+	@$(BIN)/python -m pip install --quiet -e '.[dev,cluster,bench]'
 	@touch $(STAMP)
 
 setup: $(STAMP) browser-deps
@@ -69,5 +70,8 @@ cluster: setup
 cluster-down: setup
 	@$(BIN)/minwon cluster down --root var/cluster
 
+bench: setup
+	@$(BIN)/python -m bench.run
+
 bench-failover: setup
-	@$(BIN)/python bench/failover.py --runs $${RUNS:-3}
+	@$(BIN)/python -m bench.failover --runs $${RUNS:-3}

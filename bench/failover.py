@@ -2,7 +2,8 @@
 
 Prints min/median/max of the longest gap without an acknowledged issuance per fault,
 with lost and duplicated totals, and Minwon's Patroni/HAProxy settings beside the
-defaults; writes bench/results/failover.json. Run: `make bench-failover`.
+defaults; writes bench/results/failover.json. Run: `make bench-failover` (alone) or
+`make bench` (with every other figure, on the cluster the issuance figures used).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from bench.common import RESULTS, Figure
 from minwon.client.journal import KeyJournal
 from minwon.client.retrying import RetryingClient
 from minwon.operations.cluster.local import LocalCluster
@@ -26,6 +28,7 @@ from minwon.operations.cluster.spec import MINWON_TUNED, PATRONI_DEFAULTS
 from minwon.operations.scenarios import FAULTS, ScenarioRecord, run_scenario
 from minwon.registry.demo_data import DEMO_PASSWORD
 
+TTL = int(MINWON_TUNED.get("ttl", 20))
 TARGETS = {
     "F2a": "≤ 3 s",
     "F2b": "≤ ttl + 2 s",
@@ -33,10 +36,12 @@ TARGETS = {
     "F6": "≤ 2 s",
     "F7": "no gap",
 }
-RESULTS = Path(__file__).resolve().parent / "results"
+# The same targets as numbers (seconds of gap); "no gap" is read as under half a second,
+# the load's own spacing between acknowledgements.
+TARGET_SECONDS = {"F2a": 3.0, "F2b": TTL + 2.0, "F3": 2.0, "F6": 2.0, "F7": 0.5}
 
 
-def _settings_table() -> Table:
+def settings_table() -> Table:
     table = Table(title="Patroni / HAProxy settings: Minwon vs defaults")
     table.add_column("setting")
     table.add_column("default")
@@ -46,7 +51,7 @@ def _settings_table() -> Table:
     return table
 
 
-def _summary(records: dict[str, list[ScenarioRecord]]) -> tuple[Table, list[dict[str, object]]]:
+def summary(records: dict[str, list[ScenarioRecord]]) -> tuple[Table, list[dict[str, object]]]:
     table = Table(title="Failover under issuance load (gap = longest time without an ack)")
     for column in (
         "fault",
@@ -93,41 +98,66 @@ def _summary(records: dict[str, list[ScenarioRecord]]) -> tuple[Table, list[dict
     return table, rows
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--faults", default="F3,F6,F7,F2a,F2b")
-    parser.add_argument("--workers", type=int, default=4)
-    args = parser.parse_args()
-    console = Console()
-    console.print(_settings_table())
-    root = Path(tempfile.mkdtemp(prefix="minwon-bench-failover-", dir="/var/tmp"))
-    cluster = LocalCluster(root, apps=2)
-    records: dict[str, list[ScenarioRecord]] = {}
+def measure(
+    cluster: LocalCluster,
+    work_dir: Path,
+    *,
+    runs: int,
+    faults: list[str],
+    workers: int = 4,
+    console: Console | None = None,
+) -> dict[str, list[ScenarioRecord]]:
+    """Runs each fault ``runs`` times under issuance load on a running cluster."""
+    journal = KeyJournal(work_dir / "login.sqlite3")
+    client = RetryingClient(cluster.app_urls(), journal)
     try:
-        cluster.up(demo_residents=300)
-        journal = KeyJournal(root / "login.sqlite3")
-        token = RetryingClient(cluster.app_urls(), journal).login(
-            "citizen", "citizen1", DEMO_PASSWORD
-        )
-        for run in range(args.runs):
-            for fault in args.faults.split(","):
-                record = run_scenario(
-                    cluster,
-                    FAULTS[fault],
-                    token=token,
-                    journal_dir=root / f"journals-{fault}-{run}",
-                    workers=args.workers,
-                )
+        token = client.login("citizen", "citizen1", DEMO_PASSWORD)
+    finally:
+        client.close()
+        journal.close()
+    records: dict[str, list[ScenarioRecord]] = {}
+    for run in range(runs):
+        for fault in faults:
+            record = run_scenario(
+                cluster,
+                FAULTS[fault],
+                token=token,
+                journal_dir=work_dir / f"journals-{fault}-{run}",
+                workers=workers,
+            )
+            if console is not None:
                 console.print(
                     f"run {run + 1} {fault}: gap {record.gap_seconds:.2f} s, "
                     f"acked {record.acknowledged}, lost {record.lost}, dup {record.duplicated}"
                 )
-                records.setdefault(fault, []).append(record)
-    finally:
-        cluster.down()
-    table, rows = _summary(records)
-    console.print(table)
+            records.setdefault(fault, []).append(record)
+    return records
+
+
+def figures(records: dict[str, list[ScenarioRecord]]) -> list[Figure]:
+    """Returns one gap figure per fault, with lost/duplicated/healed beside it."""
+    return [
+        Figure(
+            "failover (cluster, under load)",
+            f"{fault} {FAULTS[fault].title}",
+            "s gap",
+            [r.gap_seconds for r in runs],
+            higher_is_better=False,
+            target=TARGET_SECONDS[fault],
+            note=f"target {TARGETS[fault]}",
+            extra={
+                "acknowledged": sum(r.acknowledged for r in runs),
+                "lost": sum(r.lost for r in runs),
+                "duplicated": sum(r.duplicated for r in runs),
+                "healed": all(r.healed for r in runs),
+            },
+        )
+        for fault, runs in records.items()
+    ]
+
+
+def write(records: dict[str, list[ScenarioRecord]], rows: list[dict[str, object]]) -> Path:
+    """Writes bench/results/failover.json and returns its path."""
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / "failover.json"
     out.write_text(
@@ -144,7 +174,30 @@ def main() -> int:
         ),
         encoding="utf-8",
     )
-    console.print(f"written: {out}")
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--faults", default="F3,F6,F7,F2a,F2b")
+    parser.add_argument("--workers", type=int, default=4)
+    args = parser.parse_args()
+    console = Console()
+    console.print(settings_table())
+    root = Path(tempfile.mkdtemp(prefix="minwon-bench-failover-", dir="/var/tmp"))
+    cluster = LocalCluster(root, apps=2)
+    try:
+        cluster.up(demo_residents=300)
+        records = measure(
+            cluster, root, runs=args.runs, faults=args.faults.split(","), workers=args.workers,
+            console=console,
+        )  # fmt: skip
+    finally:
+        cluster.down()
+    table, rows = summary(records)
+    console.print(table)
+    console.print(f"written: {write(records, rows)}")
     bad = [r for r in rows if r["lost"] or r["duplicated"] or not r["healed"]]
     return 1 if bad else 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -12,6 +13,8 @@ from sqlalchemy.engine.url import make_url
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
+WRITE_LOCK_WAIT = 30.0  # seconds a writer waits for SQLite's write lock
+SQLITE_MMAP_BYTES = 256 * 1024 * 1024
 
 
 def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
@@ -60,13 +63,44 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
+    # Reads through the OS page cache, shared by every connection and worker, instead of
+    # each connection's own 2 MB cache: a million-resident registry does not fit in that.
+    cur.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
+    cur.execute(f"PRAGMA busy_timeout={int(WRITE_LOCK_WAIT * 1000)}")
     cur.close()
 
 
 def _sqlite_begin(conn: Any) -> None:
     readonly = conn.get_execution_options().get("minwon_readonly", False)
-    conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+    if readonly:
+        conn.exec_driver_sql("BEGIN")
+    else:
+        _begin_immediate(conn.connection.dbapi_connection)
+
+
+def _begin_immediate(raw: Any, *, wait: float = WRITE_LOCK_WAIT) -> None:
+    """Takes SQLite's write lock, looking every 0.2-2 ms for up to ``wait`` seconds.
+
+    SQLite's own busy handler sleeps 1, 2, 5, 10 … 100 ms between tries, so under steady
+    load a writer that lost a few rounds sleeps 100 ms while the lock is free for most of
+    it (two workers issuing: a p99 of 1.3 s and a quarter of the CPU idle). Short polls
+    keep the lock in use instead.
+    """
+    raw.execute("PRAGMA busy_timeout=0")
+    deadline = time.monotonic() + wait
+    pause = 0.0002
+    try:
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.002)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -10,14 +10,14 @@ import structlog
 
 from minwon.adapters.database import is_transient, retry_transient
 from minwon.adapters.unit_of_work import UnitOfWork
-from minwon.catalog.model import DocumentType, Subject
-from minwon.clock import KST
-from minwon.errors import Conflict, Forbidden, InvalidRequest, NotFound, Refused, Unauthorized
+from minwon.catalog.model import DocumentType
+from minwon.errors import Conflict, Forbidden, InvalidRequest, NotFound, Refused
 from minwon.identity.model import Principal, PrincipalKind
-from minwon.issuance import entitlement, fees
+from minwon.issuance import fees
+from minwon.issuance.assessment import assess
 from minwon.issuance.commands import IDEMPOTENCY_KEY, IssueDocument, VoidIssuance
 from minwon.issuance.context import IssuanceContext
-from minwon.issuance.model import EntitlementRequest, Permit, ProxyFacts, Relation, SubjectFacts
+from minwon.issuance.model import Permit, Relation
 from minwon.issuance.numbers import new_number
 from minwon.issuance.records import (
     AuditEvent,
@@ -28,7 +28,7 @@ from minwon.issuance.records import (
     content_hash,
 )
 from minwon.issuance.snapshot import Dossier, PartyInfo, SnapshotInput, build_snapshot
-from minwon.registry.model import Resident, age_on
+from minwon.registry.model import Resident
 from minwon.registry.rrn import InvalidRrn, mask, parse
 
 log = structlog.get_logger(__name__)
@@ -142,74 +142,6 @@ def _replay(
     return IssueOutcome(record=record, fee=fee, replayed=True)
 
 
-def _requester(
-    uow: UnitOfWork, principal: Principal, cmd: IssueDocument
-) -> tuple[Resident | None, bool]:
-    """Returns the requester's registry record (if any) and whether they were identified."""
-    if principal.kind is PrincipalKind.CLERK:
-        if cmd.requester is None:
-            raise InvalidRequest(
-                "counter.requester_required",
-                "창구 발급에는 신청인 정보와 신분증 확인이 필요합니다.",
-            )
-        resident = _by_rrn(uow, cmd.requester.rrn) if cmd.requester.rrn else None
-        return resident, cmd.requester.id_checked
-    if principal.resident_id is None:
-        raise Unauthorized("kiosk.not_identified", "지문 인증으로 본인 확인을 먼저 해 주세요.")
-    return uow.registry.resident(principal.resident_id), True
-
-
-def _by_rrn(uow: UnitOfWork, rrn: str) -> Resident | None:
-    try:
-        parse(rrn)
-    except InvalidRrn as exc:
-        raise InvalidRequest(exc.code, exc.detail) from exc
-    return uow.registry.resident_by_rrn(rrn)
-
-
-def _subject(uow: UnitOfWork, cmd: IssueDocument, requester: Resident | None) -> Resident:
-    subject: Resident | None
-    if cmd.subject_resident_id:
-        subject = uow.registry.resident(cmd.subject_resident_id)
-    elif cmd.subject_rrn:
-        subject = _by_rrn(uow, cmd.subject_rrn)
-    else:
-        subject = requester
-    if subject is None:
-        raise NotFound("registry.subject_not_found", "발급 대상자를 주민등록에서 찾을 수 없습니다.")
-    return subject
-
-
-def _relation(requester: Resident | None, subject: Resident) -> Relation:
-    if requester is None:
-        return Relation.OTHER
-    if requester.id == subject.id:
-        return Relation.SELF
-    if requester.household_id and requester.household_id == subject.household_id:
-        return Relation.HOUSEHOLD_MEMBER
-    return Relation.OTHER
-
-
-def _resident_dossier(uow: UnitOfWork, subject: Resident) -> Dossier:
-    household = uow.registry.household(subject.household_id) if subject.household_id else None
-    members = tuple(uow.registry.members(household.id)) if household else ()
-    head_addresses = (
-        tuple(uow.registry.address_history(household.head_resident_id)) if household else ()
-    )
-    seal = uow.registry.seal(subject.id)
-    seal_office = uow.registry.office(seal.office_code) if seal else None
-    return Dossier(
-        subject=subject,
-        household=household,
-        members=members,
-        addresses=tuple(uow.registry.address_history(subject.id)),
-        head_addresses=head_addresses,
-        seal=seal,
-        taxes=tuple(uow.registry.tax_records(subject.id)),
-        seal_office_name=seal_office.name if seal_office else None,
-    )
-
-
 def _issue_new(
     ctx: IssuanceContext,
     *,
@@ -219,67 +151,30 @@ def _issue_new(
     holder: str,
 ) -> IssueOutcome:
     now = ctx.clock.now()
-    today = now.astimezone(KST).date()
-    with ctx.uows() as uow:
-        office_code = principal.office_code or ctx.online_office_code
-        office = uow.registry.office(office_code)
-        if office is None:
-            raise NotFound("office.not_found", "발급 기관 정보를 찾을 수 없습니다.")
-        requester, identified = _requester(uow, principal, cmd)
-        if document.subject is Subject.BUILDING:
-            building = uow.registry.building(cmd.building_number or "")
-            if building is None:
-                raise NotFound("registry.building_not_found", "건축물대장을 찾을 수 없습니다.")
-            dossier = Dossier(building=building)
-            relation, facts, subject_ref = (
-                Relation.OTHER,
-                SubjectFacts(),
-                f"building:{building.register_number}",
-            )
-        else:
-            subject = _subject(uow, cmd, requester)
-            dossier = _resident_dossier(uow, subject)
-            relation = _relation(requester, subject)
-            facts = SubjectFacts(
-                has_active_seal=dossier.seal is not None and dossier.seal.active,
-                tax_arrears=sum(t.arrears for t in dossier.taxes),
-                alive=subject.alive,
-            )
-            subject_ref = f"resident:{subject.id}"
-        proxy = cmd.proxy
-        if proxy is not None and requester is not None:
-            proxy = ProxyFacts(
-                age=age_on(requester.birth_date, today),
-                delegate_id_checked=proxy.delegate_id_checked,
-                delegator_id_checked=proxy.delegator_id_checked,
-                fingerprint_taken=proxy.fingerprint_taken,
-            )
-        decision = entitlement.decide(
-            EntitlementRequest(
-                document=document,
-                channel=principal.channel,
-                relation=relation,
-                today=today,
-                requester_identified=identified,
-                delegation=cmd.delegation,
-                ground=cmd.ground,
-                purpose=cmd.purpose,
-                items=cmd.items,
-                proxy=proxy,
-                subject=facts,
-            )
-        )
-        audit = dict(
-            at=now,
-            actor_kind=principal.kind.value,
-            actor_id=principal.id,
-            channel=principal.channel.value,
-            office_code=office.code,
-            subject_ref=subject_ref,
-            document_type=document.code,
-            purpose=cmd.purpose,
-        )
-        if not isinstance(decision, Permit):
+    # Reading and deciding happen before the writing transaction opens: on SQLite the
+    # writer holds the database's only write lock, so it should hold it for writes alone.
+    # The snapshot freezes what was read, whichever transaction read it.
+    with ctx.uows(readonly=True) as uow:
+        found = assess(uow, ctx=ctx, principal=principal, cmd=cmd, document=document, now=now)
+    office, requester, dossier, relation, decision = (
+        found.office,
+        found.requester,
+        found.dossier,
+        found.relation,
+        found.decision,
+    )
+    audit = dict(
+        at=now,
+        actor_kind=principal.kind.value,
+        actor_id=principal.id,
+        channel=principal.channel.value,
+        office_code=office.code,
+        subject_ref=found.subject_ref,
+        document_type=document.code,
+        purpose=cmd.purpose,
+    )
+    if not isinstance(decision, Permit):
+        with ctx.uows() as uow:
             uow.audit.record(
                 AuditEvent(
                     id=_new_id(),
@@ -291,31 +186,32 @@ def _issue_new(
             )
             uow.idempotency.release(principal=principal.ref, key=cmd.idempotency_key)
             uow.commit()
-            raise Refused(decision.code, decision.detail, decision.basis)
-        try:
-            fee = fees.charge_for(
-                document,
-                principal.channel,
-                exemption=cmd.exemption,
-                requester_class=decision.requester_class,
-                copies=cmd.copies,
-            )
-        except ValueError as exc:
+        raise Refused(decision.code, decision.detail, decision.basis)
+    try:
+        fee = fees.charge_for(
+            document,
+            principal.channel,
+            exemption=cmd.exemption,
+            requester_class=decision.requester_class,
+            copies=cmd.copies,
+        )
+    except ValueError as exc:
+        raise InvalidRequest(
+            getattr(exc, "code", "fee.invalid"), getattr(exc, "message", str(exc))
+        ) from exc
+    if cmd.buyer is not None or decision.items.get("usage") == "sale":
+        if cmd.buyer is None:
             raise InvalidRequest(
-                getattr(exc, "code", "fee.invalid"), getattr(exc, "message", str(exc))
-            ) from exc
-        if cmd.buyer is not None or decision.items.get("usage") == "sale":
-            if cmd.buyer is None:
-                raise InvalidRequest(
-                    "ingam.buyer_required", "부동산 매도용 인감증명서에는 매수인 정보가 필요합니다."
-                )
-            try:
-                parse(cmd.buyer.rrn)
-            except InvalidRrn as exc:
-                raise InvalidRequest(exc.code, exc.detail) from exc
-            dossier = _with_parties(dossier, cmd, requester, relation)
-        elif relation is not Relation.SELF and requester is not None:
-            dossier = _with_parties(dossier, cmd, requester, relation)
+                "ingam.buyer_required", "부동산 매도용 인감증명서에는 매수인 정보가 필요합니다."
+            )
+        try:
+            parse(cmd.buyer.rrn)
+        except InvalidRrn as exc:
+            raise InvalidRequest(exc.code, exc.detail) from exc
+        dossier = _with_parties(dossier, cmd, requester, relation)
+    elif relation is not Relation.SELF and requester is not None:
+        dossier = _with_parties(dossier, cmd, requester, relation)
+    with ctx.uows() as uow:
         record = _store(
             uow,
             ctx=ctx,
@@ -325,7 +221,7 @@ def _issue_new(
             dossier=dossier,
             office_code=office.code,
             office=office,
-            subject_ref=subject_ref,
+            subject_ref=found.subject_ref,
             fee_amount=fee.amount,
             purpose=cmd.purpose,
             request_ref=f"{principal.ref}|{cmd.idempotency_key}",

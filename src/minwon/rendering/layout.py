@@ -11,6 +11,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer, Table, TableStyle
 from reportlab.platypus.paraparser import ParaFrag, ParaParser
 
@@ -76,6 +77,34 @@ def _para(value: object, style: ParagraphStyle) -> Paragraph:
     return Paragraph(text, style, frags=[fragment])
 
 
+_ALIGN = {0: "LEFT", 1: "CENTER", 2: "RIGHT"}
+CELL_PADDING = 6.0  # reportlab's default left and right padding in a table cell
+
+
+def _cell(value: object, style: ParagraphStyle, width: float) -> Paragraph | str:
+    """Returns a cell's content: text that fits on one line as a plain string, which the
+    table draws in the cell's font (see _cell_font), and a wrapping paragraph otherwise.
+
+    Most cells are a name, a date or a label; a paragraph for each was half the page's
+    layout cost, for the same glyphs in the same place.
+    """
+    text = _text(value)
+    if "\n" not in text:
+        line = " ".join(text.split())
+        if stringWidth(line, style.fontName, style.fontSize) <= width - 2 * CELL_PADDING:
+            return line
+    return _para(value, style)
+
+
+def _cell_font(style: ParagraphStyle, first: tuple[int, int], last: tuple[int, int]) -> list[Any]:
+    """Returns table style commands that draw string cells as ``style`` would."""
+    return [
+        ("FONT", first, last, style.fontName, style.fontSize, style.leading),
+        ("TEXTCOLOR", first, last, style.textColor),
+        ("ALIGN", first, last, _ALIGN.get(style.alignment, "LEFT")),
+    ]
+
+
 def _widths(weights: Sequence[object] | None, count: int, width: float) -> list[float]:
     if not weights:
         return [width / count] * count
@@ -107,19 +136,24 @@ def _kv(block: Mapping[str, Any], width: float) -> Flowable:
     if cols not in (1, 2):
         raise TemplateError("kv의 cols는 1 또는 2입니다.")
     label_style, value_style = (SMALL_LABEL, SMALL) if small else (CELL_HEAD, CELL)
+    col_widths = _widths([1, 2.6] * cols, 2 * cols, width)
+    label_width, value_width = col_widths[0], col_widths[1]
     rows: list[list[Paragraph | str]] = []
     for start in range(0, len(pairs), cols):
         row: list[Paragraph | str] = []
         for label, value in pairs[start : start + cols]:
-            row += [_para(label, label_style), _para(value, value_style)]
+            row += [_cell(label, label_style, label_width), _cell(value, value_style, value_width)]
         row += [""] * (2 * cols - len(row))
         rows.append(row)
     if not rows:
         return Spacer(0, 0)
-    col_widths = _widths([1, 2.6] * cols, 2 * cols, width)
     style = _grid(0)
     for c in range(0, 2 * cols, 2):
         style.add("BACKGROUND", (c, 0), (c, -1), LABEL_FILL)
+        for command in _cell_font(label_style, (c, 0), (c, -1)):
+            style.add(*command)
+        for command in _cell_font(value_style, (c + 1, 0), (c + 1, -1)):
+            style.add(*command)
     return Table(rows, colWidths=col_widths, style=style, hAlign="LEFT")
 
 
@@ -131,16 +165,23 @@ def _table(block: Mapping[str, Any], width: float) -> Flowable:
     rows = spec.get("rows") or []
     if not columns:
         raise TemplateError("table에는 columns가 필요합니다.")
-    if not rows:
-        empty = spec.get("empty", "해당 없음")
-        rows = [[empty] + [""] * (len(columns) - 1)]
+    empty = not rows
+    if empty:
+        rows = [[spec.get("empty", "해당 없음")] + [""] * (len(columns) - 1)]
     if any(not isinstance(r, list) or len(r) != len(columns) for r in rows):
         raise TemplateError("table의 모든 행은 columns와 칸 수가 같아야 합니다.")
-    data = [[_para(c, CELL_HEAD) for c in columns]]
-    data += [[_para(v, CELL) for v in row] for row in rows]
     widths = _widths(spec.get("widths"), len(columns), width)
+    data = [[_cell(c, CELL_HEAD, w) for c, w in zip(columns, widths, strict=True)]]
+    data += [[_cell(v, CELL, w) for v, w in zip(row, widths, strict=True)] for row in rows]
+    if empty:  # "해당 없음" across the whole row, not squeezed into the first column
+        data[1][0] = _cell(rows[0][0], CELL, sum(widths))
+    style = _grid(1)
+    for command in _cell_font(CELL_HEAD, (0, 0), (-1, 0)) + _cell_font(CELL, (0, 1), (-1, -1)):
+        style.add(*command)
+    if empty:
+        style.add("SPAN", (0, 1), (-1, 1))
     # repeatRows keeps the column names on top when a long table crosses pages.
-    return Table(data, colWidths=widths, style=_grid(1), repeatRows=1, hAlign="LEFT")
+    return Table(data, colWidths=widths, style=style, repeatRows=1, hAlign="LEFT")
 
 
 def _heading(block: Mapping[str, Any], width: float) -> Flowable:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
-from itertools import groupby
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -98,21 +98,34 @@ class _PagedCanvas(Canvas):  # type: ignore[misc]
         Canvas.save(self)
 
 
+_DARK_RUN = re.compile(rb"\x01+")
+
+
+@lru_cache(maxsize=16)
+def _qr_grid(count: int, x: float, y: float, size: float) -> tuple[list[str], list[str]]:
+    """Returns "x " per column and " y width module re" per (row, run length), formatted:
+    the same numbers on every document of a QR version, so formatted once."""
+    module = size / (count + 8)  # 4-module quiet zone on each side
+    xs = [f"{x + (c + 4) * module:.3f} " for c in range(count)]
+    tails = [
+        f"{y + size - (r + 5) * module:.3f} {w * module:.3f} {module:.3f} re"
+        for r in range(count)
+        for w in range(count + 1)
+    ]
+    return xs, tails
+
+
 def qr_operators(matrix: Sequence[Sequence[int]], x: float, y: float, size: float) -> str:
     """Returns PDF path operators filling the symbol's dark modules, one rectangle per
     horizontal run: vector modules stay sharp at any print resolution."""
-    module = size / (len(matrix) + 8)  # 4-module quiet zone on each side
+    count = len(matrix)
+    xs, tails = _qr_grid(count, x, y, size)
     ops = []
     for r, row in enumerate(matrix):
-        top = y + size - (r + 5) * module
-        c = 0
-        for dark, run in groupby(row):
-            width = len(list(run))
-            if dark:
-                ops.append(
-                    f"{x + (c + 4) * module:.3f} {top:.3f} {width * module:.3f} {module:.3f} re"
-                )
-            c += width
+        base = r * (count + 1)
+        for run in _DARK_RUN.finditer(bytes(row)):
+            start, end = run.span()
+            ops.append(xs[start] + tails[base + end - start])
     ops.append("f")
     return "\n".join(ops)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import threading
 from typing import cast
 
 from asn1crypto import keys as asn1_keys
@@ -76,16 +77,17 @@ class PdfSigner:
 
     def sign(self, pdf: bytes, *, location: str | None = None) -> bytes:
         """Returns ``pdf`` with an invisible certification signature appended."""
+        return _event_loop().run_until_complete(self._sign(pdf, location))
+
+    async def _sign(self, pdf: bytes, location: str | None) -> bytes:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
         # pyHanko's interrupted-signing API: it prepares the revision and the byte-range
         # digest; the container comes from the template (same structure, built once).
-        prepared, _, output = asyncio.run(
-            self._pdf_signer(location).async_digest_doc_for_signing(
-                writer, bytes_reserved=self._reserved
-            )
+        prepared, _, output = await self._pdf_signer(location).async_digest_doc_for_signing(
+            writer, bytes_reserved=self._reserved
         )
         container = self._template.container(prepared.document_digest)
-        PdfTBSDocument.finish_signing(output, prepared, container)
+        await PdfTBSDocument.async_finish_signing(output, prepared, container)
         return bytes(cast(io.BytesIO, output).getvalue())
 
     def sign_plainly(self, pdf: bytes, *, location: str | None = None) -> bytes:
@@ -97,6 +99,21 @@ class PdfSigner:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
         out = self._pdf_signer(location).sign_pdf(writer, in_place=False)
         return bytes(out.getvalue())
+
+
+_loops = threading.local()
+
+
+def _event_loop() -> asyncio.AbstractEventLoop:
+    """Returns this thread's event loop for pyHanko's coroutines, kept for the thread's life.
+
+    asyncio.run would make and close a loop per document, and in a main thread also swap
+    SIGINT handlers, which on Python 3.11 formats the task's repr each time (~0.7 ms).
+    """
+    loop: asyncio.AbstractEventLoop | None = getattr(_loops, "loop", None)
+    if loop is None or loop.is_closed():
+        loop = _loops.loop = asyncio.new_event_loop()
+    return loop
 
 
 def _room_for(container_size: int) -> int:

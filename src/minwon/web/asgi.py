@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import sys
+
 from minwon.bootstrap import bootstrap
 from minwon.logging_setup import configure_logging
 from minwon.web.app import create_app
 
+GIL_SWITCH_SECONDS = 0.0005
+
 
 def make_app():  # type: ignore[no-untyped-def]
     """Builds the app; uvicorn calls this once per worker process (``--factory``)."""
+    # A request that holds SQLite's write lock needs the GIL back after every statement;
+    # with Python's default 5 ms turns it waits behind a render each time, and every other
+    # writer waits behind it. Half-millisecond turns keep lock holds short.
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
     container = bootstrap()
     configure_logging(json_lines=container.settings.log_json)
     return create_app(container)
