@@ -14,7 +14,6 @@ from sqlalchemy.engine.url import make_url
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
 WRITE_LOCK_WAIT = 30.0  # seconds a writer waits for SQLite's write lock
-SQLITE_MMAP_BYTES = 256 * 1024 * 1024
 
 
 def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
@@ -63,9 +62,6 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
-    # Reads through the OS page cache, shared by every connection and worker, instead of
-    # each connection's own 2 MB cache: a million-resident registry does not fit in that.
-    cur.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
     cur.execute(f"PRAGMA busy_timeout={int(WRITE_LOCK_WAIT * 1000)}")
     cur.close()
 
