@@ -235,7 +235,10 @@ def main() -> int:
     )
     png = chart.draw(figures, RESULTS / "bench.png")
     console.print(f"written: {out}, {png} ({elapsed / 60:.1f} min)")
-    return 0
+    wrong = [f for f in figures if f.extra.get("lost") or f.extra.get("duplicated")]
+    for f in wrong:
+        console.print(f"[red]{f.section} / {f.name}: {f.extra}[/]")
+    return 1 if wrong else 0
 
 
 if __name__ == "__main__":
