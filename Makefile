@@ -15,7 +15,7 @@ DEMO_RESIDENTS ?= 20000
 help:
 	@echo "make run    - set up, create the demo registry and serve on http://127.0.0.1:8000"
 	@echo "make test   - set up and run every test (lint, types, unit, integration, PostgreSQL)"
-	@echo "make check  - ruff, ruff format --check, mypy --strict on src/"
+	@echo "make check  - ruff, ruff format --check, mypy --strict on src/ and bench/"
 	@echo "make cluster - a local Patroni/etcd/HAProxy cluster with two app instances"
 	@echo "make bench  - every benchmark: one table, bench/results/bench.json and bench.png"
 	@echo "make bench-failover - each fault scenario several times; table + bench/results/failover.json"
@@ -51,7 +51,7 @@ run: demo
 check: setup
 	@$(BIN)/ruff check src tests bench
 	@$(BIN)/ruff format --check src tests bench
-	@$(BIN)/mypy src
+	@$(BIN)/mypy src bench
 
 format: setup
 	@$(BIN)/ruff check --fix src tests bench

@@ -8,11 +8,12 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display: a file only
 import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
 
 from bench.common import Figure
 
 
-def _bars(ax: plt.Axes, figures: list[Figure], title: str, unit: str) -> None:
+def _bars(ax: Axes, figures: list[Figure], title: str, unit: str) -> None:
     if not figures:
         ax.set_visible(False)
         return
@@ -30,7 +31,7 @@ def _bars(ax: plt.Axes, figures: list[Figure], title: str, unit: str) -> None:
     ax.tick_params(axis="y", labelsize=7)
 
 
-def _scale(ax: plt.Axes, figures: list[Figure]) -> None:
+def _scale(ax: Axes, figures: list[Figure]) -> None:
     points: dict[str, dict[int, float]] = {}
     for f in figures:
         label, _, what = f.name.partition(": ")

@@ -24,6 +24,7 @@ DATABASE = "database baseline (cluster)"
 
 def figures(
     *,
+    results: Path,
     runs: int,
     seconds: float,
     connections: int,
@@ -55,7 +56,7 @@ def figures(
             DATABASE,
             baseline_name=f"pgbench, {clients} clients, 1 insert of {row:,} B",
             baseline=pg,
-            minwon=plain.rates,
+            minwon=plain,
         )
         console.print("cluster: fault scenarios under load …")
         records = failover.measure(
@@ -67,7 +68,7 @@ def figures(
         )
         out += failover.figures(records)
         _, rows = failover.summary(records)
-        failover.write(records, rows)
+        failover.write(records, rows, results)
     finally:
         cluster.down()
     return out, {"failover_summary": rows}

@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench.common import BenchError, Figure, require
+from bench.http_load import LoadRuns
 
 PGBENCH = "/usr/lib/postgresql/15/bin/pgbench"
 
@@ -107,19 +108,20 @@ def pgbench_rate(database_url: str, row_bytes: int, *, seconds: float, clients: 
 
 
 def ratio_figures(
-    section: str, *, baseline_name: str, baseline: list[float], minwon: list[float]
+    section: str, *, baseline_name: str, baseline: list[float], minwon: LoadRuns
 ) -> list[Figure]:
     """Returns the database's plain rate, Minwon's commit rate beside it, and their ratio."""
-    ratio = [m / b for m, b in zip(minwon, baseline, strict=True)]
+    ratio = [m / b for m, b in zip(minwon.rates, baseline, strict=True)]
     return [
         Figure(section, baseline_name, "tx/s", baseline),
         Figure(
             section,
             "Minwon issuance commits, no PDF",
             "docs/s",
-            minwon,
+            minwon.rates,
             baseline=baseline_name,
-            note="per document: 2 transactions (claim; issuance, fee, audit, key)",
+            note="per document: claim, read, write (issuance, fee, audit, key) transactions",
+            extra=dict(minwon.tally()),
         ),
         Figure(section, "Minwon ÷ baseline", "×", ratio, note="per run, same durability"),
     ]

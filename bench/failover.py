@@ -156,10 +156,14 @@ def figures(records: dict[str, list[ScenarioRecord]]) -> list[Figure]:
     ]
 
 
-def write(records: dict[str, list[ScenarioRecord]], rows: list[dict[str, object]]) -> Path:
-    """Writes bench/results/failover.json and returns its path."""
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / "failover.json"
+def write(
+    records: dict[str, list[ScenarioRecord]],
+    rows: list[dict[str, object]],
+    directory: Path = RESULTS,
+) -> Path:
+    """Writes failover.json (by default into bench/results) and returns its path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    out = directory / "failover.json"
     out.write_text(
         json.dumps(
             {

@@ -31,6 +31,14 @@ class LoadRuns:
     failed: int = 0
     checks: list[dict[str, int]] = field(default_factory=list)
 
+    def tally(self) -> dict[str, int]:
+        """Returns acknowledged, lost, duplicated and unpaid over every run."""
+        totals = {
+            key: sum(c[key] for c in self.checks)
+            for key in ("acknowledged", "lost", "duplicated", "unpaid")
+        }
+        return {**totals, "failed_requests": self.failed}
+
     def add(self, results: Sequence[WrkResult]) -> None:
         self.rates.append(sum(r.rate for r in results))
         # Several instances: the mean of their medians, the worst of their 99th percentiles.
@@ -89,12 +97,6 @@ def issued_numbers(database_url: str, path: Path, limit: int = 2000) -> Path:
 
 def issuance_figures(section: str, load: LoadRuns, *, baseline: str | None) -> list[Figure]:
     """Returns docs/s and latency figures for an issuance load."""
-    checks = {
-        "acknowledged": sum(c["acknowledged"] for c in load.checks),
-        "lost": sum(c["lost"] for c in load.checks),
-        "duplicated": sum(c["duplicated"] for c in load.checks),
-        "failed_requests": load.failed,
-    }
     return [
         Figure(
             section,
@@ -103,7 +105,7 @@ def issuance_figures(section: str, load: LoadRuns, *, baseline: str | None) -> l
             load.rates,
             baseline=baseline,
             target=100,
-            extra=checks,
+            extra=dict(load.tally()),
         ),
         Figure(section, "issuance p50", "ms", load.p50, higher_is_better=False),
         Figure(section, "issuance p99", "ms", load.p99, higher_is_better=False),

@@ -84,15 +84,15 @@ def _configure(step: str) -> Callable[[Page], bytes]:
     if level < STEPS.index("+ fixed QR mask"):
         pdf.QR_MASK = None  # type: ignore[assignment]
     if level < STEPS.index("+ QR as literal operators"):
-        pdf._draw_qr = _draw_qr_with_path_object  # type: ignore[assignment]
+        pdf._draw_qr = _draw_qr_with_path_object
     if level < STEPS.index("+ cells as strings, no parser"):
         from xml.sax.saxutils import escape
 
         def parsed(value: object, style: Any) -> Any:
             return Paragraph(escape(layout._text(value)).replace("\n", "<br/>"), style)
 
-        layout._para = parsed  # type: ignore[assignment]
-        layout._cell = lambda value, style, width: parsed(value, style)  # type: ignore[assignment]
+        layout._para = parsed
+        layout._cell = lambda value, style, width: parsed(value, style)
     if level < STEPS.index("+ font subsets kept"):
         fonts._KeepingSubsets.adopt = classmethod(lambda cls, face: face)  # type: ignore[assignment]
     signer: PdfSigner | None = None
@@ -149,14 +149,14 @@ def docs_per_second(step: str, page: Page, seconds: float, processes: int = 2) -
     with _spawned().Pool(processes) as pool:
         start_at = time.time() + 4.0  # after every process has warmed up
         counts = pool.starmap(_docs_in, [(step, page, seconds, start_at)] * processes)
-    return sum(counts) / seconds
+    return float(sum(counts)) / seconds
 
 
-def figures(page: Page, *, runs: int, seconds: float) -> list[Figure]:
+def figures(page: Page, *, runs: int, seconds: float, docs: int = 40) -> list[Figure]:
     """Returns the render section: each step's CPU cost, and plain vs Minwon throughput."""
     out: list[Figure] = []
     for step in STEPS:
-        values = [cpu_ms_per_doc(step, page) for _ in range(runs)]
+        values = [cpu_ms_per_doc(step, page, docs) for _ in range(runs)]
         out.append(
             Figure(
                 "render+sign, 1 process",

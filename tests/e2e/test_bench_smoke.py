@@ -1,0 +1,47 @@
+"""`make bench` does not rot: its SQLite, render and scale sections run once, tiny, with
+real uvicorn and wrk, and write the table, the JSON and the chart. (The cluster section's
+parts run in the fault-scenario tests; the figures themselves come from `make bench`.)"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+
+def test_bench_runs_its_sections_and_writes_table_json_and_chart(tmp_path: Path) -> None:
+    if shutil.which("wrk") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("wrk is missing (apt-get install wrk; make setup does it); CI must have it")
+        pytest.skip("wrk is missing; skipped outside CI only")
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--smoke", "--sections", "sqlite,render,scale",
+         "--out", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=900, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    assert "Minwon benchmarks" in done.stdout
+    figures = json.loads((tmp_path / "bench.json").read_text(encoding="utf-8"))["figures"]
+    by_name = {f["name"]: f for f in figures}
+    for name in (
+        "issuance, signed PDF",
+        "verification",
+        "plain libraries",
+        "+ CMS template, reserved room",
+        "Minwon issuance commits, no PDF",
+        "300 residents: demo-data load",
+    ):
+        assert name in by_name, sorted(by_name)
+    issued = by_name["issuance, signed PDF"]["extra"]
+    assert issued["acknowledged"] > 0
+    assert issued["lost"] == 0 and issued["duplicated"] == 0
+    assert all(f["median"] > 0 for f in figures)
+    assert (tmp_path / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
