@@ -13,11 +13,19 @@ from matplotlib.axes import Axes
 from bench.common import Figure
 
 
-def _bars(ax: Axes, figures: list[Figure], title: str, unit: str) -> None:
+def _where(f: Figure) -> str:
+    """Returns a short tag for a figure's section (the same measure appears in several)."""
+    for word in ("SQLite", "cluster", "render"):
+        if word in f.section:
+            return word
+    return f.section.split()[0]
+
+
+def _bars(ax: Axes, figures: list[Figure], title: str, unit: str, *, tagged: bool) -> None:
     if not figures:
         ax.set_visible(False)
         return
-    names = [f.name for f in figures]
+    names = [f"{f.name} ({_where(f)})" if tagged else f.name for f in figures]
     medians = [f.median for f in figures]
     errors = [[f.median - f.low for f in figures], [f.high - f.median for f in figures]]
     colors = ["#9aa5b1" if f.baseline is None and f.target is None else "#2b6cb0" for f in figures]
@@ -59,10 +67,17 @@ def draw(figures: list[Figure], path: Path) -> Path:
     rates = [f for f in figures if f.unit == "docs/s"]
     scale = [f for f in figures if f.section.startswith("scale curve")]
     gaps = [f for f in figures if f.section.startswith("failover")]
-    _bars(axes[0][0], steps, "Render + sign one page, per step (lower is better)", "ms/doc")
-    _bars(axes[0][1], rates, "Signed documents per second on 2 cores (red: target)", "docs/s")
+    _bars(
+        axes[0][0],
+        steps,
+        "Render + sign one page, per step (lower is better)",
+        "ms/doc",
+        tagged=False,
+    )
+    _bars(axes[0][1], rates, "Documents per second on 2 cores (red: target)", "docs/s", tagged=True)
     _scale(axes[1][0], scale)
-    _bars(axes[1][1], gaps, "Longest gap without an acknowledged issuance", "s")
+    _bars(axes[1][1], gaps, "Longest gap without an acknowledged issuance (red: target)", "s",
+          tagged=False)  # fmt: skip
     fig.suptitle("Minwon benchmarks (median, whiskers min–max)")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -5,23 +5,20 @@ parts run in the fault-scenario tests; the figures themselves come from `make be
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from support.binaries import require
+
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
 def test_bench_runs_its_sections_and_writes_table_json_and_chart(tmp_path: Path) -> None:
-    if shutil.which("wrk") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("wrk is missing (apt-get install wrk; make setup does it); CI must have it")
-        pytest.skip("wrk is missing; skipped outside CI only")
+    require("wrk")
     done = subprocess.run(
         [sys.executable, "-m", "bench.run", "--smoke", "--sections", "sqlite,render,scale",
          "--out", str(tmp_path)],

@@ -31,3 +31,11 @@ def require_binaries(*names: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"in CI a missing dependency is a failure: {message}", pytrace=False)
     pytest.skip(f"{message}; in CI (CI=true) this fails instead")
+
+
+def require(name: str) -> str:
+    """Returns the path of program ``name``; skips locally, fails in CI, if it is missing."""
+    require_binaries(name)
+    path = find(name)
+    assert path is not None
+    return path

@@ -14,7 +14,9 @@ from minwon.identity.services import authenticate
 SESSION_COOKIE = "minwon_session"
 
 
-def container(request: Request) -> Container:
+async def container(request: Request) -> Container:
+    """Returns the process's container. ``async`` because it does no I/O: FastAPI runs a
+    plain ``def`` dependency in the thread pool, one thread hop per request for nothing."""
     c: Container = request.app.state.container
     return c
 
@@ -39,7 +41,7 @@ def principal(request: Request, c: ContainerDep) -> Principal:
 PrincipalDep = Annotated[Principal, Depends(principal)]
 
 
-def clerk(p: PrincipalDep) -> Principal:
+async def clerk(p: PrincipalDep) -> Principal:
     if p.kind is not PrincipalKind.CLERK:
         raise Forbidden("auth.clerk_only", "담당 공무원만 이용할 수 있습니다.")
     return p

@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import io
-import os
 import secrets
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 from rendering_snapshots import example_snapshot
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
 from minwon.rendering.pdf import MARGIN, QR_SIZE, qr_symbol, render_pdf
-
-
-def _pdftotext() -> str:
-    path = shutil.which("pdftotext")
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("pdftotext (poppler-utils) is missing; CI must have it")
-        pytest.skip("pdftotext (poppler-utils) is missing; skipped outside CI only")
-    return path
+from support.binaries import require
 
 
 def test_long_household_spans_pages_with_counter_and_footer_on_each(tmp_path: Path) -> None:
@@ -35,7 +24,10 @@ def test_long_household_spans_pages_with_counter_and_footer_on_each(tmp_path: Pa
     path = tmp_path / "long.pdf"
     path.write_bytes(pdf)
     text = subprocess.run(
-        [_pdftotext(), "-layout", str(path), "-"], capture_output=True, text=True, check=True
+        [require("pdftotext"), "-layout", str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     pages = text.split("\f")[:-1]
     assert len(pages) >= 2
@@ -59,11 +51,7 @@ def test_info_dictionary_carries_title_producer_token_and_number() -> None:
 
 
 def _gray_image(pdf: bytes, tmp_path: Path, dpi: int) -> tuple[int, int, bytes]:
-    pdftoppm = shutil.which("pdftoppm")
-    if pdftoppm is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("pdftoppm (poppler-utils) is missing; CI must have it")
-        pytest.skip("pdftoppm (poppler-utils) is missing; skipped outside CI only")
+    pdftoppm = require("pdftoppm")
     (tmp_path / "page.pdf").write_bytes(pdf)
     subprocess.run(
         [pdftoppm, "-gray", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile",
@@ -102,18 +90,9 @@ def test_printed_qr_modules_match_the_encoded_symbol(tmp_path: Path) -> None:
     assert not any(quiet)
 
 
-def _zbarimg() -> str:
-    path = shutil.which("zbarimg")
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("zbarimg (zbar-tools) is missing; CI must have it")
-        pytest.skip("zbarimg (zbar-tools) is missing; skipped outside CI only")
-    return path
-
-
 def test_printed_qr_codes_decode_with_a_real_reader_whatever_the_token(tmp_path: Path) -> None:
     # The mask is fixed (not scored per symbol): a real decoder must read every page's code.
-    zbarimg = _zbarimg()
+    zbarimg = require("zbarimg")
     for n in range(12):
         qr_text = "http://127.0.0.1:8000/verify?t=MW1." + secrets.token_urlsafe(96 + n)
         pdf = render_pdf(

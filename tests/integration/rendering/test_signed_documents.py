@@ -5,8 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import shutil
 import subprocess
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,18 +28,9 @@ from minwon.rendering.qr_token import TokenClaims, encode_token, qr_url
 from minwon.rendering.signing import PdfSigner, asn1_certificate
 from minwon.rendering.templating import docnumber
 from minwon.rendering.verify_pdf import PdfVerdict, verify_pdf
+from support.binaries import require
 
 TYPES = [t.code for t in default_catalog().all()]
-
-
-def _require_tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        reason = f"{name} is missing (apt: poppler-utils / libnss3-tools, scripts/setup-system.sh)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason}; CI must have it")
-        pytest.skip(f"{reason}; skipped outside CI only")
-    return path
 
 
 @dataclass(frozen=True)
@@ -93,7 +82,7 @@ def issued(request: pytest.FixtureRequest, material: KeyMaterial, signer: PdfSig
 
 @pytest.fixture(scope="module")
 def nss_db(tmp_path_factory: pytest.TempPathFactory, material: KeyMaterial) -> str:
-    certutil = _require_tool("certutil")
+    certutil = require("certutil")
     directory = tmp_path_factory.mktemp("nss")
     root_pem = directory / "root.pem"
     root_pem.write_bytes(asn1_certificate(material.root_cert).dump())
@@ -128,7 +117,7 @@ def test_pyhanko_finds_the_signature_intact_valid_trusted_and_covering_the_file(
 def test_poppler_pdfsig_accepts_signature_and_certificate(
     issued: Issued, nss_db: str, tmp_path: Path
 ) -> None:
-    pdfsig = _require_tool("pdfsig")
+    pdfsig = require("pdfsig")
     path = tmp_path / "document.pdf"
     path.write_bytes(issued.pdf)
     result = subprocess.run(
@@ -140,7 +129,7 @@ def test_poppler_pdfsig_accepts_signature_and_certificate(
 
 
 def test_text_layer_shows_korean_title_and_formatted_number(issued: Issued, tmp_path: Path) -> None:
-    pdftotext = _require_tool("pdftotext")
+    pdftotext = require("pdftotext")
     path = tmp_path / "document.pdf"
     path.write_bytes(issued.pdf)
     text = subprocess.run(
