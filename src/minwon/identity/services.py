@@ -30,11 +30,11 @@ class IdentityContext:
     uows: UnitOfWorkFactory
     clock: Clock
     biometrics: BiometricVerifier
+    rates: RateCounter  # one per process: it holds hits back for large limits
     session_hours: int = 8
     kiosk_session_minutes: int = 5
     login_rate_per_minute: int = 10
     db_retry_seconds: float = 25.0
-    rates: RateCounter | None = None  # one per process (batches hits); None: write each hit
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +46,7 @@ class SessionGrant:
 
 def check_rate(ctx: IdentityContext, bucket: str, limit: int, *, window_seconds: int = 60) -> None:
     """Counts a hit in ``bucket``; raises RateLimited past ``limit`` per window (all instances)."""
-    rates = ctx.rates or RateCounter(ctx.uows, now=lambda: ctx.clock.now().timestamp())
-    verdict = rates.hit(bucket, limit, window_seconds=window_seconds)
+    verdict = ctx.rates.hit(bucket, limit, window_seconds=window_seconds)
     if not verdict.allowed:
         raise RateLimited(
             "rate_limited",
