@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -19,6 +21,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
 
 metadata = MetaData(
     naming_convention={
@@ -29,7 +33,32 @@ metadata = MetaData(
     }
 )
 
-TS = DateTime(timezone=True)
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A moment in time, always stored and compared in UTC.
+
+    PostgreSQL's timestamptz converts by itself; SQLite keeps no offset and compares text,
+    so a bound 2026-12-03 00:00 KST (the start of a day's 교부대장) was compared with rows
+    written as 2026-12-02 15:05 UTC, and from midnight to 9 a.m. KST the day looked empty.
+    Bound values are converted to UTC (naive ones are taken as UTC, as stored); values read
+    back carry UTC on both databases.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+TS = UtcDateTime()
 
 offices = Table(
     "offices",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import httpx
@@ -17,7 +18,7 @@ from starlette.testclient import TestClient
 
 from minwon.adapters import tables as t
 from minwon.bootstrap import Container, bootstrap
-from minwon.clock import FixedClock
+from minwon.clock import KST, FixedClock
 from minwon.issuance.numbers import new_number
 from minwon.registry.demo_data import DEMO_KIOSK_KEY, DEMO_PASSWORD
 from minwon.registry.model import Resident
@@ -328,9 +329,19 @@ def test_clerk_voids_with_a_reason_and_the_document_then_verifies_as_voided(
     _problem(again, 409, "void.already_voided")
 
 
+def _at_kst(world: World, at: time) -> None:
+    """Moves the world's clock to ``at`` (KST) tomorrow."""
+    now = datetime.now(UTC)
+    target = datetime.combine(now.astimezone(KST).date() + timedelta(days=1), at, tzinfo=KST)
+    world.clock.offset = target - now
+
+
+# 00:30 KST is the previous day in UTC: the day's register must still list the issuance.
+@pytest.mark.parametrize("kst", [time(0, 30), time(14, 0)], ids=["0030KST", "1400KST"])
 def test_the_register_of_the_clerks_office_lists_the_days_issuance(
-    api: TestClient, world: World
+    api: TestClient, world: World, kst: time
 ) -> None:
+    _at_kst(world, kst)
     person = _me(world, "citizen3")
     auth = _login(api, "clerk", "clerk")
     requester = {"name": person.name, "rrn": person.rrn, "id_checked": True}
