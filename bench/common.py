@@ -92,12 +92,6 @@ def fmt(value: float) -> str:
     return f"{value:.2f}"
 
 
-def runs_of(count: int, measure: object) -> list[float]:
-    """Returns ``measure()`` called ``count`` times (a figure's runs)."""
-    assert callable(measure)
-    return [float(measure()) for _ in range(count)]
-
-
 # ----- wrk -------------------------------------------------------------------------------
 
 

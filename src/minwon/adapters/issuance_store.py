@@ -19,23 +19,11 @@ from minwon.issuance.records import (
 )
 from minwon.registry.vault import RrnVault
 
-
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite returns naive datetimes; everything is stored in UTC.
-    from datetime import UTC
-
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
 SNAPSHOT_PURPOSE = b"issuance-snapshot"
 
 
 def _issuance(row: Any, vault: RrnVault) -> IssuanceRecord:
-    issued = _aware(row.issued_at)
-    expires = _aware(row.expires_at)
-    assert issued is not None and expires is not None
+    # Timestamps come back aware, in UTC, on both databases (tables.UtcDateTime).
     return IssuanceRecord(
         id=row.id,
         number=row.number,
@@ -46,12 +34,12 @@ def _issuance(row: Any, vault: RrnVault) -> IssuanceRecord:
         requester_ref=row.requester_ref,
         channel=row.channel,
         office_code=row.office_code,
-        issued_at=issued,
-        expires_at=expires,
+        issued_at=row.issued_at,
+        expires_at=row.expires_at,
         snapshot=vault.unseal(row.snapshot_sealed, purpose=SNAPSHOT_PURPOSE),
         content_hash=row.content_hash,
         status=IssuanceStatus(row.status),
-        voided_at=_aware(row.voided_at),
+        voided_at=row.voided_at,
         void_reason=row.void_reason,
         voided_by=row.voided_by,
     )
@@ -136,9 +124,7 @@ class IssuanceStore:
         row = self._conn.execute(select(t.fees).where(t.fees.c.issuance_id == issuance_id)).first()
         if row is None:
             return None
-        charged = _aware(row.charged_at)
-        assert charged is not None
-        return FeeRecord(row.issuance_id, row.amount, row.channel, row.exemption, charged)
+        return FeeRecord(row.issuance_id, row.amount, row.channel, row.exemption, row.charged_at)
 
     def void(self, issuance_id: str, *, at: datetime, reason: str, by: str) -> bool:
         """Marks a valid issuance voided; returns False if it was not valid."""
@@ -219,10 +205,8 @@ class IdempotencyStore:
         row = self._conn.execute(
             select(table).where(table.c.principal == principal, table.c.key == key)
         ).one()
-        lease_until = _aware(row.lease_until)
-        assert lease_until is not None
         mine = bool(holder) and row.holder == holder and row.request_hash == request_hash
-        if row.state == ClaimState.IN_FLIGHT.value and (mine or lease_until < now):
+        if row.state == ClaimState.IN_FLIGHT.value and (mine or row.lease_until < now):
             # The holder died mid-request (its transaction rolled back); take the key over.
             taken = self._conn.execute(
                 update(table)
@@ -318,7 +302,7 @@ class AuditLog:
         return [
             AuditEvent(
                 id=r.id,
-                at=_aware(r.at) or r.at,
+                at=r.at,
                 action=r.action,
                 outcome=r.outcome,
                 actor_kind=r.actor_kind,
