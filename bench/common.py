@@ -24,8 +24,8 @@ from pathlib import Path
 import httpx
 from sqlalchemy import Engine, create_engine, text
 
+from minwon.demo import DEMO_PASSWORD
 from minwon.operations.processes import free_port, stop_pid
-from minwon.registry.demo_data import DEMO_PASSWORD
 
 HOST = "127.0.0.1"
 BENCH = Path(__file__).resolve().parent

@@ -23,10 +23,10 @@ from rich.table import Table
 from bench.common import RESULTS, Figure
 from minwon.client.journal import KeyJournal
 from minwon.client.retrying import RetryingClient
+from minwon.demo import DEMO_PASSWORD
 from minwon.operations.cluster.local import LocalCluster
 from minwon.operations.cluster.spec import MINWON_TUNED, PATRONI_DEFAULTS
 from minwon.operations.scenarios import FAULTS, ScenarioRecord, run_scenario
-from minwon.registry.demo_data import DEMO_PASSWORD
 
 TTL = int(MINWON_TUNED.get("ttl", 20))
 TARGETS = {

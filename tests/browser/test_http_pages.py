@@ -16,8 +16,8 @@ from starlette.testclient import TestClient
 
 from minwon.bootstrap import bootstrap
 from minwon.clock import FixedClock
+from minwon.demo import DEMO_KIOSK_KEY, DEMO_PASSWORD
 from minwon.issuance.numbers import display, new_number
-from minwon.registry.demo_data import DEMO_KIOSK_KEY, DEMO_PASSWORD
 from minwon.web.app import create_app
 from support.world import World
 

@@ -22,8 +22,8 @@ from sqlalchemy import select
 from minwon.adapters import tables as t
 from minwon.bootstrap import Container
 from minwon.clock import KST
+from minwon.demo import DEMO_KIOSK_KEY, DEMO_PASSWORD
 from minwon.issuance.numbers import display
-from minwon.registry.demo_data import DEMO_KIOSK_KEY, DEMO_PASSWORD
 from minwon.registry.model import Resident, age_on
 from minwon.registry.rrn import mask
 from minwon.rendering.qr_token import TokenClaims, encode_token

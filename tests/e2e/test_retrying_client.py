@@ -15,8 +15,8 @@ import pytest
 
 from minwon.client.journal import KeyJournal
 from minwon.client.retrying import ClientError, RetryingClient
+from minwon.demo import DEMO_PASSWORD
 from minwon.operations.processes import free_port
-from minwon.registry.demo_data import DEMO_PASSWORD
 from support.served import Served, clean_env, start, stop
 
 DEUNGBON = {"document_type": "deungbon", "items": {"past_addresses": "recent5"}}

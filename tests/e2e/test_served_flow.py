@@ -20,7 +20,7 @@ from sqlalchemy import select
 from minwon.adapters import tables as t
 from minwon.bootstrap import bootstrap
 from minwon.config import Settings
-from minwon.registry.demo_data import DEMO_KIOSK_KEY
+from minwon.demo import DEMO_KIOSK_KEY
 from support.served import Served, clean_env, start, stop
 
 pytestmark = pytest.mark.slow

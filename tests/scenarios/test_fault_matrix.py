@@ -18,9 +18,9 @@ import pytest
 
 from minwon.client.journal import KeyJournal
 from minwon.client.retrying import RetryingClient
+from minwon.demo import DEMO_PASSWORD
 from minwon.operations.cluster.local import LocalCluster
 from minwon.operations.scenarios import FAULTS, ScenarioRecord, run_scenario
-from minwon.registry.demo_data import DEMO_PASSWORD
 from support.binaries import require_binaries
 
 pytestmark = pytest.mark.cluster

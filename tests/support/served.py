@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from minwon.demo import DEMO_PASSWORD
 from minwon.operations.processes import free_port
-from minwon.registry.demo_data import DEMO_PASSWORD
 
 MINWON = str(Path(sys.executable).parent / "minwon")
 HOST = "127.0.0.1"

@@ -13,9 +13,9 @@ from minwon.adapters import tables as t
 from minwon.adapters.migrate import upgrade
 from minwon.bootstrap import Container, bootstrap, fingerprint_secret
 from minwon.config import Settings
+from minwon.demo import generate_registry
 from minwon.identity.biometrics import simulated_capture
 from minwon.identity.model import Principal, PrincipalKind
-from minwon.registry.demo_data import generate_registry
 from minwon.registry.model import Resident
 
 RESIDENTS = 400

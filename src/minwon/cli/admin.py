@@ -59,7 +59,7 @@ def demo_data(
 
     from minwon.adapters.tables import residents as residents_table
     from minwon.clock import KST
-    from minwon.registry.demo_data import DEMO_KIOSK_KEY, DEMO_PASSWORD, generate_registry
+    from minwon.demo import DEMO_KIOSK_KEY, DEMO_PASSWORD, generate_registry
 
     with container() as c:
         upgrade(c.engine)

@@ -19,8 +19,8 @@ from starlette.testclient import TestClient
 from minwon.adapters import tables as t
 from minwon.bootstrap import Container, bootstrap
 from minwon.clock import KST, FixedClock
+from minwon.demo import DEMO_KIOSK_KEY, DEMO_PASSWORD
 from minwon.issuance.numbers import new_number
-from minwon.registry.demo_data import DEMO_KIOSK_KEY, DEMO_PASSWORD
 from minwon.registry.model import Resident
 from minwon.web.app import create_app
 from support.world import World

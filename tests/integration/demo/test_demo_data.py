@@ -10,14 +10,15 @@ import pytest
 from sqlalchemy import Engine, create_engine, func, select
 
 from minwon.adapters import tables as t
-from minwon.identity.passwords import verify_password
-from minwon.registry import jeonju, rrn
-from minwon.registry.demo_data import (
+from minwon.demo import (
     DEMO_KIOSK_KEY,
     DEMO_PASSWORD,
     DemoDataError,
     generate_registry,
+    jeonju,
 )
+from minwon.identity.passwords import verify_password
+from minwon.registry import rrn
 from minwon.registry.model import age_on
 from minwon.registry.vault import RrnVault
 
