@@ -18,6 +18,7 @@ from minwon.identity.biometrics import BiometricVerifier, SimulatedFingerprintVe
 from minwon.identity.rates import RateCounter
 from minwon.identity.services import IdentityContext
 from minwon.issuance.context import IssuanceContext
+from minwon.registry.services import RegistryContext
 from minwon.registry.vault import RrnVault
 from minwon.rendering.documents import DocumentRenderer
 from minwon.rendering.keys import KeyMaterial, load_keys
@@ -74,6 +75,10 @@ class Container:
         )
 
     @cached_property
+    def registry(self) -> RegistryContext:
+        return RegistryContext(uows=self.uows, clock=self.clock)
+
+    @cached_property
     def identity(self) -> IdentityContext:
         return IdentityContext(
             uows=self.uows,
@@ -83,6 +88,11 @@ class Container:
             login_rate_per_minute=self.settings.login_rate_per_minute,
             db_retry_seconds=self.settings.db_retry_seconds,
             rates=self.rates,
+            sensor=(
+                self.biometrics
+                if isinstance(self.biometrics, SimulatedFingerprintVerifier)
+                else None
+            ),
         )
 
     @cached_property

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
-import structlog
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine.url import make_url
 
-log = structlog.get_logger(__name__)
-T = TypeVar("T")
 WRITE_LOCK_WAIT = 30.0  # seconds a writer waits for SQLite's write lock
 
 
@@ -107,24 +103,3 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     return isinstance(exc, OperationalError)
-
-
-def retry_transient(fn: Callable[[], T], *, seconds: float, first_pause: float = 0.1) -> T:
-    """Calls ``fn`` again after transient database errors, for at most ``seconds``.
-
-    ``fn`` must be a whole unit of work (its own transaction), safe to repeat: issuance
-    is, because it carries its idempotency key and claim holder into every attempt.
-    """
-    deadline = time.monotonic() + seconds
-    pause = first_pause
-    while True:
-        try:
-            return fn()
-        except Exception as exc:
-            if not is_transient(exc) or time.monotonic() + pause > deadline:
-                raise
-            log.warning("database.retry", error=type(exc).__name__, pause=round(pause, 2))
-            time.sleep(pause)
-            # Short pauses: a failover ends at an unknown moment, and every pause after it is
-            # added to the time without issuance.
-            pause = min(pause * 2, 0.25)

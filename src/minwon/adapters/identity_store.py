@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,49 +10,38 @@ from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from minwon.adapters import tables as t
-from minwon.identity.model import Principal, PrincipalKind
+from minwon.identity.model import Account, Principal, PrincipalKind
 
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class AccountRow:
-    id: str
-    secret_hash: str
-    office_code: str | None
-    resident_id: str | None
-    role: str | None
-    name: str | None
-    active: bool = True
-
-
 class IdentityStore:
+    """Accounts, sessions and rate-limit windows on SQL (implements identity.ports)."""
+
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def citizen(self, username: str) -> AccountRow | None:
+    def citizen(self, username: str) -> Account | None:
         row = self._conn.execute(
             select(t.citizen_accounts).where(t.citizen_accounts.c.username == username)
         ).first()
         if row is None:
             return None
-        return AccountRow(row.username, row.password_hash, None, row.resident_id, None, None)
+        return Account(row.username, row.password_hash, None, row.resident_id, None, None)
 
-    def clerk(self, username: str) -> AccountRow | None:
+    def clerk(self, username: str) -> Account | None:
         row = self._conn.execute(select(t.clerks).where(t.clerks.c.username == username)).first()
         if row is None:
             return None
-        return AccountRow(
-            row.username, row.password_hash, row.office_code, None, row.role, row.name
-        )
+        return Account(row.username, row.password_hash, row.office_code, None, row.role, row.name)
 
-    def kiosk(self, device_id: str) -> AccountRow | None:
+    def kiosk(self, device_id: str) -> Account | None:
         row = self._conn.execute(select(t.kiosks).where(t.kiosks.c.device_id == device_id)).first()
         if row is None:
             return None
-        return AccountRow(
+        return Account(
             row.device_id, row.key_hash, row.office_code, None, None, row.location, row.active
         )
 

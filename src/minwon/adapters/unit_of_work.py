@@ -1,18 +1,37 @@
-"""Unit of work: one connection, one transaction; rolls back unless ``commit()`` is called."""
+"""Unit of work on SQL: one connection, one transaction; rolls back unless ``commit()``.
+
+It implements the issuance, identity and registry unit-of-work ports at once, and turns
+the database errors a retry may cure into ``errors.Unavailable`` (see ``is_transient``),
+so no use case needs to know SQLAlchemy.
+"""
 
 from __future__ import annotations
 
 from types import TracebackType
 
-from sqlalchemy import Connection, Engine, RootTransaction
+from sqlalchemy import Connection, Engine, RootTransaction, text
 
+from minwon.adapters.audit_store import AuditLog
+from minwon.adapters.database import is_transient
 from minwon.adapters.identity_store import IdentityStore
-from minwon.adapters.issuance_store import AuditLog, IdempotencyStore, IssuanceStore
+from minwon.adapters.issuance_store import IdempotencyStore, IssuanceStore
 from minwon.adapters.registry_repository import RegistryRepository
+from minwon.errors import Unavailable
 from minwon.registry.vault import RrnVault
 
 
+def unavailable() -> Unavailable:
+    """Returns the error a lost database becomes: a 503 whose request may be sent again."""
+    return Unavailable(
+        "database.unavailable",
+        "데이터베이스 전환 중입니다. 같은 요청(같은 Idempotency-Key)을 잠시 후 다시 보내 주세요.",
+        retry_after=1,
+    )
+
+
 class UnitOfWork:
+    """The stores of every context on one connection and transaction."""
+
     registry: RegistryRepository
     issuances: IssuanceStore
     idempotency: IdempotencyStore
@@ -27,11 +46,17 @@ class UnitOfWork:
         self._tx: RootTransaction | None = None
 
     def __enter__(self) -> UnitOfWork:
-        conn = self._engine.connect()
-        if self._readonly:
-            conn = conn.execution_options(minwon_readonly=True)
-        self._conn = conn
-        self._tx = conn.begin()
+        try:
+            conn = self._engine.connect()
+            if self._readonly:
+                conn = conn.execution_options(minwon_readonly=True)
+            self._conn = conn
+            self._tx = conn.begin()
+        except Exception as exc:
+            self._close()
+            if is_transient(exc):
+                raise unavailable() from exc
+            raise
         self.registry = RegistryRepository(conn, self._vault)
         self.issuances = IssuanceStore(conn, self._vault)
         self.idempotency = IdempotencyStore(conn)
@@ -48,11 +73,20 @@ class UnitOfWork:
         try:
             if self._tx is not None and self._tx.is_active:
                 self._tx.rollback()
+        except Exception:
+            if exc is None:
+                raise
+            # Rolling back a lost connection fails too; the error that matters is ``exc``.
         finally:
-            if self._conn is not None:
-                self._conn.close()
-            self._conn = None
-            self._tx = None
+            self._close()
+        if exc is not None and is_transient(exc):
+            raise unavailable() from exc
+
+    def _close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+        self._conn = None
+        self._tx = None
 
     def commit(self) -> None:
         assert self._tx is not None, "unit of work not entered"
@@ -61,6 +95,10 @@ class UnitOfWork:
     def rollback(self) -> None:
         if self._tx is not None and self._tx.is_active:
             self._tx.rollback()
+
+    def ping(self) -> None:
+        assert self._conn is not None, "unit of work not entered"
+        self._conn.execute(text("SELECT 1"))
 
 
 class UnitOfWorkFactory:

@@ -19,16 +19,26 @@ class BiometricVerifier(Protocol):
         ...
 
 
+class DemoSensor(Protocol):
+    def capture_for(self, *, rrn_digest: str) -> str:
+        """Returns the capture a demo "touch" produces for the person with this number."""
+        ...
+
+
 def simulated_capture(secret: bytes, rrn_digest: str) -> str:
     """Returns the capture the simulator accepts for a person (for demos and tests)."""
     return hmac.new(secret, rrn_digest.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 class SimulatedFingerprintVerifier:
-    """Accepts exactly the simulated capture of the person; rejects everything else."""
+    """Accepts exactly the simulated capture of the person; rejects everything else. It is
+    also the demo sensor that produces that capture."""
 
     def __init__(self, secret: bytes) -> None:
         self._secret = secret
+
+    def capture_for(self, *, rrn_digest: str) -> str:
+        return simulated_capture(self._secret, rrn_digest)
 
     def matches(self, *, rrn_digest: str, capture: str) -> bool:
         expected = simulated_capture(self._secret, rrn_digest)

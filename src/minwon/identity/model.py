@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from minwon.audit.model import Actor
 from minwon.catalog.model import Channel
 
 
@@ -44,3 +45,21 @@ class Principal:
     @property
     def ref(self) -> str:
         return f"{self.kind.value}:{self.id}"
+
+    @property
+    def actor(self) -> Actor:
+        """Returns who this is as the audit trail records them."""
+        return Actor(self.kind.value, self.id, self.channel.value, self.office_code, self.role)
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A sign-in account: a citizen's, a clerk's, or a kiosk device's (its key's hash)."""
+
+    id: str
+    secret_hash: str
+    office_code: str | None
+    resident_id: str | None
+    role: str | None
+    name: str | None
+    active: bool = True

@@ -16,8 +16,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from minwon.adapters.unit_of_work import UnitOfWorkFactory
+if TYPE_CHECKING:
+    from minwon.identity.ports import IdentityUnitOfWorks
 
 BATCH_FRACTION = 20  # a batch holds at most limit / 20 hits
 FLUSH_SECONDS = 1.0
@@ -54,7 +56,7 @@ def batch_size(limit: int) -> int:
 class RateCounter:
     """Counts hits per bucket; ``now`` is wall-clock seconds, ``monotonic`` paces flushes."""
 
-    uows: UnitOfWorkFactory
+    uows: IdentityUnitOfWorks
     now: Callable[[], float]
     monotonic: Callable[[], float] = time.monotonic
     _pending: dict[str, _Pending] = field(default_factory=dict)

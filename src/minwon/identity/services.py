@@ -6,16 +6,22 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from minwon.adapters.database import retry_transient
-from minwon.adapters.unit_of_work import UnitOfWorkFactory
-from minwon.clock import Clock
-from minwon.errors import RateLimited, Unauthorized
-from minwon.identity.biometrics import BiometricVerifier
-from minwon.identity.model import Principal, PrincipalKind
+from minwon.errors import NotFound, RateLimited, Unauthorized
+from minwon.identity.model import Account, Principal, PrincipalKind
 from minwon.identity.passwords import needs_rehash, verify_password
-from minwon.identity.rates import RateCounter
 from minwon.registry.rrn import InvalidRrn, parse
+from minwon.storage import retry_transient
+
+if TYPE_CHECKING:
+    from minwon.clock import Clock
+    from minwon.identity.biometrics import BiometricVerifier, DemoSensor
+    from minwon.identity.ports import IdentityUnitOfWorks
+    from minwon.identity.rates import RateCounter
+
+KIOSK_BIND_RATE_PER_IP = 50  # device bindings tried per minute from one address
+SENSOR_RATE_PER_MINUTE = 60  # demo sensor touches per minute per kiosk
 
 # Checked when the account does not exist, so a wrong username costs as much as a wrong
 # password and response times do not reveal which usernames exist.
@@ -27,10 +33,11 @@ _DUMMY_HASH = (
 
 @dataclass(frozen=True, slots=True)
 class IdentityContext:
-    uows: UnitOfWorkFactory
+    uows: IdentityUnitOfWorks
     clock: Clock
     biometrics: BiometricVerifier
     rates: RateCounter  # one per process: it holds hits back for large limits
+    sensor: DemoSensor | None = None  # the simulator's demo sensor, when it is the verifier
     session_hours: int = 8
     kiosk_session_minutes: int = 5
     login_rate_per_minute: int = 10
@@ -123,6 +130,35 @@ def clerk_login(ctx: IdentityContext, *, username: str, password: str, client: s
     )
 
 
+def _kiosk_device(ctx: IdentityContext, *, device_id: str, device_key: str) -> Account:
+    """Returns the active kiosk with this id and key, or raises Unauthorized."""
+    with ctx.uows(readonly=True) as uow:
+        kiosk = uow.identity.kiosk(device_id)
+    if kiosk is None or not kiosk.active or not verify_password(kiosk.secret_hash, device_key):
+        raise Unauthorized("kiosk.device_unknown", "등록되지 않은 무인민원발급기입니다.")
+    return kiosk
+
+
+def bind_kiosk(ctx: IdentityContext, *, device_id: str, device_key: str, client: str) -> Account:
+    """Checks a kiosk's device id and key before staff bind a browser to it (once)."""
+    check_rate(ctx, f"kiosk:{device_id}", ctx.login_rate_per_minute * 3)
+    check_rate(ctx, f"login-ip:{client}", KIOSK_BIND_RATE_PER_IP)
+    return _kiosk_device(ctx, device_id=device_id, device_key=device_key)
+
+
+def demo_capture(ctx: IdentityContext, *, device_id: str, rrn: str) -> str:
+    """시연용 지문 센서: returns the capture the simulated verifier accepts for a number.
+
+    Only when the process runs the simulator (``ctx.sensor``); a real verifier has none.
+    """
+    if ctx.sensor is None:
+        raise NotFound("kiosk.sensor_unavailable", "지문 센서 시연 기능을 사용할 수 없습니다.")
+    check_rate(ctx, f"sensor:{device_id}", SENSOR_RATE_PER_MINUTE)
+    with ctx.uows(readonly=True) as uow:
+        digest = uow.registry.digest(rrn)
+    return ctx.sensor.capture_for(rrn_digest=digest)
+
+
 def kiosk_session(
     ctx: IdentityContext,
     *,
@@ -134,10 +170,7 @@ def kiosk_session(
 ) -> SessionGrant:
     """Authenticates a kiosk device, then the person at it by number plus fingerprint."""
     check_rate(ctx, f"kiosk:{device_id}", ctx.login_rate_per_minute * 3)
-    with ctx.uows(readonly=True) as uow:
-        kiosk = uow.identity.kiosk(device_id)
-    if kiosk is None or not kiosk.active or not verify_password(kiosk.secret_hash, device_key):
-        raise Unauthorized("kiosk.device_unknown", "등록되지 않은 무인민원발급기입니다.")
+    kiosk = _kiosk_device(ctx, device_id=device_id, device_key=device_key)
     try:
         parse(rrn)
     except InvalidRrn as exc:

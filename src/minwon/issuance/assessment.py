@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from minwon.adapters.unit_of_work import UnitOfWork
 from minwon.catalog.model import DocumentType, Subject
 from minwon.clock import KST
 from minwon.errors import InvalidRequest, NotFound, Unauthorized
@@ -29,6 +29,9 @@ from minwon.issuance.snapshot import Dossier
 from minwon.registry.model import Office, Resident, age_on
 from minwon.registry.rrn import InvalidRrn, parse
 
+if TYPE_CHECKING:
+    from minwon.issuance.ports import IssuanceUnitOfWork
+
 
 @dataclass(frozen=True, slots=True)
 class Assessment:
@@ -43,7 +46,7 @@ class Assessment:
 
 
 def assess(
-    uow: UnitOfWork,
+    uow: IssuanceUnitOfWork,
     *,
     ctx: IssuanceContext,
     principal: Principal,
@@ -102,7 +105,7 @@ def assess(
 
 
 def _requester(
-    uow: UnitOfWork, principal: Principal, cmd: IssueDocument
+    uow: IssuanceUnitOfWork, principal: Principal, cmd: IssueDocument
 ) -> tuple[Resident | None, bool]:
     """Returns the requester's registry record (if any) and whether they were identified."""
     if principal.kind is PrincipalKind.CLERK:
@@ -118,7 +121,7 @@ def _requester(
     return uow.registry.resident(principal.resident_id), True
 
 
-def _by_rrn(uow: UnitOfWork, rrn: str) -> Resident | None:
+def _by_rrn(uow: IssuanceUnitOfWork, rrn: str) -> Resident | None:
     try:
         parse(rrn)
     except InvalidRrn as exc:
@@ -126,7 +129,7 @@ def _by_rrn(uow: UnitOfWork, rrn: str) -> Resident | None:
     return uow.registry.resident_by_rrn(rrn)
 
 
-def _subject(uow: UnitOfWork, cmd: IssueDocument, requester: Resident | None) -> Resident:
+def _subject(uow: IssuanceUnitOfWork, cmd: IssueDocument, requester: Resident | None) -> Resident:
     subject: Resident | None
     if cmd.subject_resident_id:
         subject = uow.registry.resident(cmd.subject_resident_id)
@@ -149,7 +152,7 @@ def _relation(requester: Resident | None, subject: Resident) -> Relation:
     return Relation.OTHER
 
 
-def _resident_dossier(uow: UnitOfWork, subject: Resident) -> Dossier:
+def _resident_dossier(uow: IssuanceUnitOfWork, subject: Resident) -> Dossier:
     household = uow.registry.household(subject.household_id) if subject.household_id else None
     members = tuple(uow.registry.members(household.id)) if household else ()
     head_addresses = (

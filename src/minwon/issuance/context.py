@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from minwon.adapters.unit_of_work import UnitOfWorkFactory
-from minwon.catalog.loader import Catalog
-from minwon.clock import Clock
+if TYPE_CHECKING:
+    from minwon.catalog.loader import Catalog
+    from minwon.clock import Clock
+    from minwon.issuance.ports import IssuanceUnitOfWorks
 
 
 @dataclass(frozen=True, slots=True)
 class IssuanceContext:
-    uows: UnitOfWorkFactory
+    uows: IssuanceUnitOfWorks
     catalog: Catalog
     clock: Clock
     online_office_code: str

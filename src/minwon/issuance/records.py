@@ -1,11 +1,11 @@
-"""What issuance writes: issuances, fees, idempotency claims, audit events. Plain values."""
+"""What issuance writes: issuances, fees, idempotency claims. Plain values."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -50,25 +50,6 @@ class FeeRecord:
     channel: str
     exemption: str | None
     charged_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEvent:
-    """Who did what to whose record, through which channel and office, and why."""
-
-    id: str
-    at: datetime
-    action: str  # issue | refuse | void | lookup | replay
-    outcome: str
-    actor_kind: str
-    actor_id: str
-    channel: str
-    office_code: str | None = None
-    subject_ref: str | None = None
-    document_type: str | None = None
-    purpose: str | None = None
-    issuance_id: str | None = None
-    detail: Mapping[str, Any] = field(default_factory=dict)
 
 
 class ClaimState(StrEnum):

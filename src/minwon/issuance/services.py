@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import structlog
 
-from minwon.adapters.database import is_transient, retry_transient
-from minwon.adapters.unit_of_work import UnitOfWork
+from minwon.audit.model import AuditEvent
 from minwon.catalog.model import DocumentType
-from minwon.errors import Conflict, Forbidden, InvalidRequest, NotFound, Refused
+from minwon.errors import Conflict, Forbidden, InvalidRequest, NotFound, Refused, Unavailable
 from minwon.identity.model import Principal, PrincipalKind
 from minwon.issuance import fees
 from minwon.issuance.assessment import assess
@@ -20,7 +20,6 @@ from minwon.issuance.context import IssuanceContext
 from minwon.issuance.model import Permit, Relation
 from minwon.issuance.numbers import new_number
 from minwon.issuance.records import (
-    AuditEvent,
     ClaimState,
     FeeRecord,
     IssuanceRecord,
@@ -30,6 +29,10 @@ from minwon.issuance.records import (
 from minwon.issuance.snapshot import Dossier, PartyInfo, SnapshotInput, build_snapshot
 from minwon.registry.model import Resident
 from minwon.registry.rrn import InvalidRrn, mask, parse
+from minwon.storage import retry_transient
+
+if TYPE_CHECKING:
+    from minwon.issuance.ports import IssuanceUnitOfWork
 
 log = structlog.get_logger(__name__)
 NUMBER_ATTEMPTS = 5
@@ -113,7 +116,7 @@ def _attempt(
     try:
         return _issue_new(ctx, principal=principal, cmd=cmd, document=document, holder=holder)
     except Exception as exc:
-        if not is_transient(exc):  # after a lost connection the retry keeps the claim
+        if not isinstance(exc, Unavailable):  # after a lost connection the retry keeps it
             _release_quietly(ctx, principal=principal, key=cmd.idempotency_key)
         raise
 
@@ -288,7 +291,7 @@ def _with_parties(
 
 
 def _store(
-    uow: UnitOfWork,
+    uow: IssuanceUnitOfWork,
     *,
     ctx: IssuanceContext,
     principal: Principal,

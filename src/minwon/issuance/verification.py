@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from minwon.adapters.database import retry_transient
 from minwon.errors import InvalidRequest, NotFound
 from minwon.issuance.context import IssuanceContext
 from minwon.issuance.numbers import InvalidNumber, display, normalise
 from minwon.issuance.records import IssuanceRecord, IssuanceStatus
+from minwon.storage import retry_transient
 
 
 class VerificationStatus(StrEnum):

@@ -1,17 +1,34 @@
-"""Clerk look-ups of residents. Every look-up is audited (who, office, whom, why)."""
+"""Registry reads for the channels, and clerk look-ups of residents.
+
+Every clerk look-up is audited (who, office, whom, why); the reads a page needs to draw a
+form (the household, an office's name) show no full number.
+"""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
-from minwon.errors import Forbidden, InvalidRequest
-from minwon.identity.model import Principal, PrincipalKind
-from minwon.issuance.context import IssuanceContext
-from minwon.issuance.records import AuditEvent
+from minwon.audit.model import Actor, AuditEvent
+from minwon.errors import Forbidden, InvalidRequest, NotFound
 from minwon.registry.model import Resident
 from minwon.registry.rrn import InvalidRrn, mask, parse
+
+if TYPE_CHECKING:
+    from minwon.clock import Clock
+    from minwon.registry.ports import RegistryUnitOfWorks
+
+CLERK = "clerk"  # the actor kind that may look residents up
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryContext:
+    """What registry use cases need, wired once in bootstrap.py."""
+
+    uows: RegistryUnitOfWorks
+    clock: Clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,16 +44,16 @@ class ResidentSummary:
 
 
 def find_resident(
-    ctx: IssuanceContext,
+    ctx: RegistryContext,
     *,
-    principal: Principal,
+    actor: Actor,
     purpose: str,
     name: str | None = None,
     birth_date: date | None = None,
     rrn: str | None = None,
 ) -> list[ResidentSummary]:
     """Finds residents by name and birth date, or by number; records an audit event each."""
-    if principal.kind is not PrincipalKind.CLERK:
+    if actor.kind != CLERK:
         raise Forbidden("lookup.clerk_only", "주민 조회는 담당 공무원만 할 수 있습니다.")
     if not purpose.strip():
         raise InvalidRequest("lookup.purpose_required", "조회 목적을 적어 주세요.")
@@ -79,10 +96,10 @@ def find_resident(
                 at=now,
                 action="lookup",
                 outcome=f"found:{len(results)}",
-                actor_kind=principal.kind.value,
-                actor_id=principal.id,
-                channel=principal.channel.value,
-                office_code=principal.office_code,
+                actor_kind=actor.kind,
+                actor_id=actor.id,
+                channel=actor.channel,
+                office_code=actor.office_code,
                 subject_ref=f"resident:{results[0].id}" if len(results) == 1 else None,
                 purpose=purpose.strip()[:200],
                 detail={"method": method, "residents": [r.id for r in results]},
@@ -90,3 +107,49 @@ def find_resident(
         )
         uow.commit()
     return results
+
+
+@dataclass(frozen=True, slots=True)
+class HouseholdPerson:
+    """A household member as a request form lists them: no number shown."""
+
+    resident_id: str
+    name: str
+    relation: str
+    is_self: bool
+
+
+def household_of(ctx: RegistryContext, resident_id: str | None) -> list[HouseholdPerson]:
+    """Returns the person first, then the other members of their household."""
+    if resident_id is None:
+        return []
+    with ctx.uows(readonly=True) as uow:
+        person = uow.registry.resident(resident_id)
+        if person is None:
+            return []
+        members = uow.registry.members(person.household_id) if person.household_id else []
+    people = [HouseholdPerson(person.id, person.name, "본인", True)]
+    people += [
+        HouseholdPerson(r.id, r.name, m.relation_to_head, False)
+        for m, r in members
+        if r.id != person.id
+    ]
+    return people
+
+
+def resident(ctx: RegistryContext, resident_id: str) -> Resident:
+    """Returns the resident with this id, or raises NotFound."""
+    with ctx.uows(readonly=True) as uow:
+        found = uow.registry.resident(resident_id)
+    if found is None:
+        raise NotFound("registry.subject_not_found", "주민등록에서 찾을 수 없습니다.")
+    return found
+
+
+def office_name(ctx: RegistryContext, office_code: str | None) -> str | None:
+    """Returns the office's name, or None for an unknown code."""
+    if not office_code:
+        return None
+    with ctx.uows(readonly=True) as uow:
+        office = uow.registry.office(office_code)
+    return office.name if office else None

@@ -7,12 +7,12 @@ import time
 import structlog
 from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
-from sqlalchemy import text
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from minwon import __version__
 from minwon.bootstrap import Container
+from minwon.issuance.reading import ready
 from minwon.web import pages, problems
 from minwon.web.api import auth, issuance, registry
 
@@ -104,10 +104,7 @@ def create_app(container: Container) -> FastAPI:
 
     @app.get("/readyz", tags=["operations"], summary="데이터베이스 연결 확인")
     def readyz() -> Response:
-        try:
-            with container.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except Exception:
+        if not ready(container.issuance):
             return problems.problem(
                 503, "not_ready", "준비되지 않음", "데이터베이스에 연결할 수 없습니다."
             )

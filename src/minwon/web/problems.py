@@ -7,7 +7,6 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from minwon.errors import MinwonError
@@ -77,19 +76,6 @@ def install(app: FastAPI) -> None:
         )
         return problem(
             exc.status_code, code, "요청을 처리할 수 없습니다", detail, instance=request.url.path
-        )
-
-    @app.exception_handler(OperationalError)
-    async def _database(request: Request, exc: OperationalError) -> JSONResponse:
-        # Retries inside the request ran out: say so, and that the same request may be resent.
-        return problem(
-            503,
-            "database.unavailable",
-            "일시적으로 서비스를 이용할 수 없습니다",
-            "데이터베이스 전환 중입니다. "
-            "같은 요청(같은 Idempotency-Key)을 잠시 후 다시 보내 주세요.",
-            instance=request.url.path,
-            retry_after=1,
         )
 
     @app.exception_handler(Exception)

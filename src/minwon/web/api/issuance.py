@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
 
 from minwon.catalog.model import DocumentType
-from minwon.clock import KST
-from minwon.errors import Forbidden, InvalidRequest, NotFound
-from minwon.identity.model import Principal, PrincipalKind
+from minwon.errors import NotFound
 from minwon.identity.services import check_rate
 from minwon.issuance.commands import CounterRequester, IssueDocument, PartyInput, VoidIssuance
 from minwon.issuance.model import Delegation, ProxyFacts
-from minwon.issuance.numbers import InvalidNumber, display, normalise
+from minwon.issuance.numbers import display
+from minwon.issuance.reading import (
+    check_downloadable,
+    entry_for,
+    issuance_for,
+    issuances_of,
+    office_register,
+)
 from minwon.issuance.records import IssuanceRecord
 from minwon.issuance.services import IssueOutcome, issue_document, void_issuance
 from minwon.issuance.verification import VerificationResult, verify_number
@@ -186,49 +191,22 @@ def _issued_response(c: ContainerDep, outcome: IssueOutcome, accept: str) -> Res
     return JSONResponse(out.model_dump(mode="json"), status_code=status, headers=headers)
 
 
-def _number(text: str) -> str:
-    try:
-        return normalise(text)
-    except InvalidNumber as exc:
-        raise InvalidRequest(exc.code, exc.detail) from exc
-
-
-def _may_read(p: Principal, record: IssuanceRecord) -> bool:
-    if p.kind is PrincipalKind.CLERK:
-        return p.role == "supervisor" or record.office_code == p.office_code
-    return record.requester_ref == p.ref
-
-
-def _owned(c: ContainerDep, p: Principal, number: str) -> IssuanceRecord:
-    with c.uows(readonly=True) as uow:
-        record = uow.issuances.by_number(_number(number))
-    if record is None or not _may_read(p, record):
-        # The same answer for "absent" and "not yours": numbers must not be probed here.
-        raise NotFound("issuance.not_found", "해당 발급 기록이 없거나 조회 권한이 없습니다.")
-    return record
-
-
 @router.get("/issuances", response_model=list[IssuanceOut], summary="내가 발급받은 문서 목록")
 def my_issuances(c: ContainerDep, p: PrincipalDep) -> list[IssuanceOut]:
-    with c.uows(readonly=True) as uow:
-        records = uow.issuances.for_requester(p.ref)
-        fees = {r.id: uow.issuances.fee_for(r.id) for r in records}
     base = c.settings.public_base_url
     return [
-        _out(r, f.amount if (f := fees[r.id]) else None, f.exemption if f else None, base)
-        for r in records
+        _out(e.record, e.fee.amount if e.fee else None, e.fee.exemption if e.fee else None, base)
+        for e in issuances_of(c.issuance, principal=p)
     ]
 
 
 @router.get("/issuances/{number}", response_model=IssuanceOut, summary="발급 기록 조회")
 def get_issuance(number: str, c: ContainerDep, p: PrincipalDep) -> IssuanceOut:
-    record = _owned(c, p, number)
-    with c.uows(readonly=True) as uow:
-        fee = uow.issuances.fee_for(record.id)
+    entry = entry_for(c.issuance, principal=p, number=number)
     return _out(
-        record,
-        fee.amount if fee else None,
-        fee.exemption if fee else None,
+        entry.record,
+        entry.fee.amount if entry.fee else None,
+        entry.fee.exemption if entry.fee else None,
         c.settings.public_base_url,
         with_snapshot=True,
     )
@@ -241,9 +219,8 @@ def get_issuance(number: str, c: ContainerDep, p: PrincipalDep) -> IssuanceOut:
     responses={200: {"content": {PDF: {}}}},
 )
 def issuance_pdf(number: str, c: ContainerDep, p: PrincipalDep) -> Response:
-    record = _owned(c, p, number)
-    if record.status.value != "valid":
-        raise Forbidden("issuance.voided", "발급이 취소된 문서는 내려받을 수 없습니다.")
+    record = issuance_for(c.issuance, principal=p, number=number)
+    check_downloadable(record)
     pdf = c.renderer.pdf_for(record)
     return Response(
         pdf,
@@ -270,23 +247,17 @@ def void(number: str, body: VoidIn, c: ContainerDep, p: ClerkDep) -> IssuanceOut
 def register(
     office_code: str, c: ContainerDep, p: ClerkDep, day: date | None = None
 ) -> list[RegisterEntryOut]:
-    if office_code != p.office_code and p.role != "supervisor":
-        raise Forbidden("register.other_office", "다른 기관의 교부대장은 볼 수 없습니다.")
-    day = day or c.clock.now().astimezone(KST).date()
-    start = datetime.combine(day, time.min, tzinfo=KST)
-    with c.uows(readonly=True) as uow:
-        records = uow.issuances.for_office_on(office_code, start)
-        fees = {r.id: uow.issuances.fee_for(r.id) for r in records}
+    entries = office_register(c.issuance, principal=p, office_code=office_code, day=day)
     return [
         RegisterEntryOut(
-            number=r.number,
-            document_type=r.document_type,
-            issued_at=r.issued_at,
-            status=r.status.value,
-            requester_kind=r.requester_kind,
-            fee=f.amount if (f := fees[r.id]) else None,
+            number=e.record.number,
+            document_type=e.record.document_type,
+            issued_at=e.record.issued_at,
+            status=e.record.status.value,
+            requester_kind=e.record.requester_kind,
+            fee=e.fee.amount if e.fee else None,
         )
-        for r in records
+        for e in entries
     ]
 
 

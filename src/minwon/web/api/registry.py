@@ -17,8 +17,8 @@ router = APIRouter(prefix="/residents", tags=["registry"])
 def search(body: ResidentSearchIn, c: ContainerDep, p: ClerkDep) -> list[ResidentOut]:
     # POST, not GET: a number in a query string would end up in access logs.
     found = find_resident(
-        c.issuance,
-        principal=p,
+        c.registry,
+        actor=p.actor,
         purpose=body.purpose,
         name=body.name,
         birth_date=body.birth_date,

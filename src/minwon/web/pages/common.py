@@ -7,19 +7,16 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import text
 from starlette.datastructures import FormData
 
 from minwon.bootstrap import Container
 from minwon.catalog.model import Channel, DocumentType, Item
-from minwon.errors import Forbidden, InvalidRequest, NotFound, Unauthorized
+from minwon.errors import NotFound, Unauthorized
 from minwon.identity.model import Principal, PrincipalKind
 from minwon.identity.services import authenticate
 from minwon.issuance.model import ItemValue
-from minwon.issuance.numbers import InvalidNumber, normalise
-from minwon.issuance.records import IssuanceRecord
-from minwon.registry.model import Resident
-from minwon.web.api.issuance import _may_read as may_read  # one rule for API and pages
+from minwon.issuance.reading import IssuanceEntry, check_downloadable
+from minwon.issuance.records import IssuanceRecord, IssuanceStatus
 from minwon.web.deps import ContainerDep
 from minwon.web.pages.sessions import session_token
 
@@ -111,69 +108,10 @@ def item_views(
     ]
 
 
-@dataclass(frozen=True, slots=True)
-class HouseholdPerson:
-    """A household member as the request form lists them: no number shown."""
-
-    resident_id: str
-    name: str
-    relation: str
-    is_self: bool
-
-
-def household_of(c: Container, resident_id: str | None) -> list[HouseholdPerson]:
-    """Returns the person first, then the other members of their household."""
-    if resident_id is None:
-        return []
-    with c.uows(readonly=True) as uow:
-        person = uow.registry.resident(resident_id)
-        if person is None:
-            return []
-        members = uow.registry.members(person.household_id) if person.household_id else []
-    people = [HouseholdPerson(person.id, person.name, "본인", True)]
-    people += [
-        HouseholdPerson(r.id, r.name, m.relation_to_head, False)
-        for m, r in members
-        if r.id != person.id
-    ]
-    return people
-
-
-def resident(c: Container, resident_id: str) -> Resident:
-    with c.uows(readonly=True) as uow:
-        found = uow.registry.resident(resident_id)
-    if found is None:
-        raise NotFound("registry.subject_not_found", "주민등록에서 찾을 수 없습니다.")
-    return found
-
-
-def record_for(c: Container, p: Principal, number_text: str) -> IssuanceRecord:
-    """Returns an issuance ``p`` may see; one answer for absent and not-yours."""
-    try:
-        number = normalise(number_text)
-    except InvalidNumber as exc:
-        raise InvalidRequest(exc.code, exc.detail) from exc
-    with c.uows(readonly=True) as uow:
-        record = uow.issuances.by_number(number)
-    if record is None or not may_read(p, record):
-        raise NotFound("issuance.not_found", "해당 발급 기록이 없거나 조회 권한이 없습니다.")
-    return record
-
-
 def pdf_of(c: Container, record: IssuanceRecord) -> bytes:
-    if record.status.value != "valid":
-        raise Forbidden("issuance.voided", "발급이 취소된 문서는 내려받을 수 없습니다.")
+    """Returns the signed PDF of a record the caller may see; none for a voided one."""
+    check_downloadable(record)
     return c.renderer.pdf_for(record)
-
-
-def service_ready(c: Container) -> bool:
-    """Returns True when the database answers now (the kiosk asks before starting a flow)."""
-    try:
-        with c.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception:
-        return False
-    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,16 +124,14 @@ class IssuanceRow:
 
     @property
     def valid(self) -> bool:
-        return self.record.status.value == "valid"
+        return self.record.status is IssuanceStatus.VALID
 
 
-def issuance_rows(c: Container, records: list[IssuanceRecord]) -> list[IssuanceRow]:
-    """Returns the records with their titles and the fee charged for each."""
-    with c.uows(readonly=True) as uow:
-        fees = {r.id: uow.issuances.fee_for(r.id) for r in records}
+def issuance_rows(c: Container, entries: list[IssuanceEntry]) -> list[IssuanceRow]:
+    """Returns the entries with their titles and the fee charged for each."""
     return [
-        IssuanceRow(r, title_of(c, r.document_type), f.amount if (f := fees[r.id]) else None)
-        for r in records
+        IssuanceRow(e.record, title_of(c, e.record.document_type), e.fee.amount if e.fee else None)
+        for e in entries
     ]
 
 

@@ -3,7 +3,7 @@ keeps the day's 교부대장 (issuance register)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date
 
 from fastapi import APIRouter, Request, Response
 from starlette.datastructures import FormData
@@ -15,8 +15,9 @@ from minwon.identity import services as identity
 from minwon.identity.model import Principal
 from minwon.issuance.commands import CounterRequester, IssueDocument, PartyInput, VoidIssuance
 from minwon.issuance.model import Delegation, Ground, ProxyFacts
+from minwon.issuance.reading import entry_for, issuance_for, office_register
 from minwon.issuance.services import issue_document, void_issuance
-from minwon.registry.services import find_resident
+from minwon.registry.services import find_resident, office_name, resident
 from minwon.web.deps import ContainerDep, client_address
 from minwon.web.pages.common import (
     ClerkPageDep,
@@ -29,8 +30,6 @@ from minwon.web.pages.common import (
     items_from,
     new_idempotency_key,
     pdf_of,
-    record_for,
-    resident,
     title_of,
 )
 from minwon.web.pages.csrf import CheckedForm
@@ -52,9 +51,7 @@ GROUNDS = (
 
 def _office_name(request: Request, p: Principal) -> str:
     c = request.app.state.container
-    with c.uows(readonly=True) as uow:
-        office = uow.registry.office(p.office_code or "")
-    return office.name if office else (p.office_code or "")
+    return office_name(c.registry, p.office_code) or (p.office_code or "")
 
 
 def _user(request: Request, p: Principal) -> str:
@@ -116,8 +113,8 @@ def search(request: Request, form: CheckedForm, c: ContainerDep, p: ClerkPageDep
     name = field(form, "name")[:40]
     birth = _birth(field(form, "birth_date"))
     results = find_resident(
-        c.issuance,
-        principal=p,
+        c.registry,
+        actor=p.actor,
         purpose=field(form, "purpose")[:200],
         name=name or None,
         birth_date=birth,
@@ -148,7 +145,7 @@ def issue_form(
     resident_id: str = "",
     doc: str = "",
 ) -> Response:
-    subject = resident(c, resident_id) if resident_id else None
+    subject = resident(c.registry, resident_id) if resident_id else None
     context: dict[str, object] = {
         "page_title": "증명서 발급",
         "user": _user(request, p),
@@ -225,7 +222,7 @@ def _command(form: FormData, c: ContainerDep, document: DocumentType) -> IssueDo
     building = document.subject is Subject.BUILDING
     subject_id = field(form, "resident_id") or None
     if flag(form, "requester_is_subject") and subject_id:
-        person = resident(c, subject_id)
+        person = resident(c.registry, subject_id)
         requester = CounterRequester(person.name, person.rrn, flag(form, "id_checked"))
     else:
         name = field(form, "requester_name")[:40]
@@ -281,9 +278,8 @@ def issue(request: Request, form: CheckedForm, c: ContainerDep, p: ClerkPageDep)
 def issued(
     number: str, request: Request, c: ContainerDep, p: ClerkPageDep, issued: int = 0
 ) -> Response:
-    record = record_for(c, p, number)
-    with c.uows(readonly=True) as uow:
-        fee = uow.issuances.fee_for(record.id)
+    entry = entry_for(c.issuance, principal=p, number=number)
+    record, fee = entry.record, entry.fee
     return render(
         request,
         "counter/issued.html",
@@ -300,7 +296,7 @@ def issued(
 
 @router.get("/issuances/{number}/pdf")
 def print_pdf(number: str, c: ContainerDep, p: ClerkPageDep) -> Response:
-    record = record_for(c, p, number)
+    record = issuance_for(c.issuance, principal=p, number=number)
     return Response(
         pdf_of(c, record),
         media_type="application/pdf",
@@ -326,11 +322,8 @@ def register(request: Request, c: ContainerDep, p: ClerkPageDep, day: str = "") 
         chosen = date.fromisoformat(day) if day else c.clock.now().astimezone(KST).date()
     except ValueError as exc:
         raise InvalidRequest("register.day", "날짜를 YYYY-MM-DD로 입력해 주세요.") from exc
-    start = datetime.combine(chosen, time.min, tzinfo=KST)
-    office_code = p.office_code or ""
-    with c.uows(readonly=True) as uow:
-        records = uow.issuances.for_office_on(office_code, start)
-    rows = issuance_rows(c, records)
+    entries = office_register(c.issuance, principal=p, office_code=p.office_code or "", day=chosen)
+    rows = issuance_rows(c, entries)
     total = sum(row.fee or 0 for row in rows if row.valid)
     return render(
         request,

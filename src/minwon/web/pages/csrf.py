@@ -20,7 +20,7 @@ from starlette.datastructures import FormData
 
 from minwon.errors import Forbidden
 from minwon.web.deps import SESSION_COOKIE
-from minwon.web.pages.sessions import KIOSK_DEVICE_COOKIE, derived_secret, set_cookie
+from minwon.web.pages.cookies import KIOSK_DEVICE_COOKIE, derived_secret, set_cookie
 
 CSRF_COOKIE = "minwon_csrf"
 FIELD = "csrf_token"

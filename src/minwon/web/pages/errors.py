@@ -15,10 +15,9 @@ import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
-from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from minwon.errors import MinwonError, Refused
+from minwon.errors import MinwonError, Refused, Unavailable
 from minwon.registry.rrn import redact
 from minwon.web.pages.rendering import area_of, redirect, render
 
@@ -79,6 +78,8 @@ def error_page(
 
 
 def _minwon(request: Request, exc: MinwonError) -> Response:
+    if isinstance(exc, Unavailable):
+        return _unavailable(request, exc)
     area = area_of(request.url.path)
     if exc.status == 401 and request.method == "GET" and area in LOGIN_PAGES:
         return redirect(f"{LOGIN_PAGES[area]}?next={quote(request.url.path)}")
@@ -117,7 +118,9 @@ def _http(request: Request, exc: StarletteHTTPException) -> Response:
     )
 
 
-def _database(request: Request, exc: OperationalError) -> Response:
+def _unavailable(request: Request, exc: Unavailable) -> Response:
+    # Retries inside the request ran out. A person at a page gets told what a repeated
+    # click does (nothing twice), not the API's advice about Idempotency-Key headers.
     return error_page(
         request,
         status=503,
@@ -125,8 +128,8 @@ def _database(request: Request, exc: OperationalError) -> Response:
         detail="데이터베이스를 전환하는 중입니다. 잠시 후 다시 시도해 주세요. "
         "이미 발급을 요청했다면 같은 화면에서 다시 눌러도 두 번 발급되거나 "
         "두 번 결제되지 않습니다.",
-        code="database.unavailable",
-        headers={"Retry-After": "1"},
+        code=exc.code,
+        headers={"Retry-After": str(exc.extra.get("retry_after", 1))},
     )
 
 
@@ -145,7 +148,6 @@ _PAGE_HANDLERS: dict[type[Exception], Handler] = {
     MinwonError: _minwon,
     RequestValidationError: _invalid,
     StarletteHTTPException: _http,
-    OperationalError: _database,
     Exception: _unexpected,
 }
 

@@ -10,49 +10,47 @@ asks the database whether it answers, and says so plainly instead of failing mid
 from __future__ import annotations
 
 import contextlib
-from datetime import timedelta
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.datastructures import FormData
 
-from minwon.bootstrap import Container, fingerprint_secret
+from minwon.bootstrap import Container
 from minwon.catalog.model import Channel, DocumentType, Subject
 from minwon.errors import NotFound, Unauthorized
 from minwon.identity import services as identity
-from minwon.identity.biometrics import SimulatedFingerprintVerifier, simulated_capture
 from minwon.identity.model import Principal, PrincipalKind
-from minwon.identity.passwords import verify_password
 from minwon.issuance.commands import IssueDocument
+from minwon.issuance.reading import kiosk_printable, ready
 from minwon.issuance.records import IssuanceRecord
 from minwon.issuance.services import issue_document
+from minwon.registry.services import household_of
 from minwon.web.deps import ContainerDep, client_address
 from minwon.web.pages.common import (
     document_or_404,
     fee_for,
     field,
-    household_of,
     item_views,
     items_from,
     new_idempotency_key,
     pdf_of,
-    record_for,
-    service_ready,
     title_of,
+)
+from minwon.web.pages.cookies import (
+    KIOSK_DEVICE_COOKIE,
+    KIOSK_SESSION_COOKIE,
+    clear_cookie,
+    set_cookie,
 )
 from minwon.web.pages.csrf import CheckedForm
 from minwon.web.pages.rendering import redirect, render
 from minwon.web.pages.sessions import (
     DEVICE_COOKIE_DAYS,
-    KIOSK_DEVICE_COOKIE,
     KIOSK_PATH,
-    KIOSK_SESSION_COOKIE,
     KioskDevice,
-    clear_cookie,
     kiosk_token,
     open_device,
     seal_device,
-    set_cookie,
 )
 
 router = APIRouter(prefix="/kiosk")
@@ -104,11 +102,11 @@ def setup(request: Request, form: CheckedForm, c: ContainerDep) -> Response:
     """Binds this browser to a kiosk device after checking its key (staff only, once)."""
     device_id = field(form, "device_id")[:40]
     key = field(form, "device_key")[:200]
-    identity.check_rate(c.identity, f"kiosk:{device_id}", c.identity.login_rate_per_minute * 3)
-    identity.check_rate(c.identity, f"login-ip:{client_address(request)}", 50)
-    with c.uows(readonly=True) as uow:
-        kiosk = uow.identity.kiosk(device_id)
-    if kiosk is None or not kiosk.active or not verify_password(kiosk.secret_hash, key):
+    try:
+        identity.bind_kiosk(
+            c.identity, device_id=device_id, device_key=key, client=client_address(request)
+        )
+    except Unauthorized:
         return render(
             request,
             "kiosk/setup.html",
@@ -134,7 +132,7 @@ def setup(request: Request, form: CheckedForm, c: ContainerDep) -> Response:
 
 @router.get("")
 def home(request: Request, c: ContainerDep) -> Response:
-    if not service_ready(c):
+    if not ready(c.issuance):
         return _degraded(request)
     device = _device(request, c)
     if device is None:
@@ -162,7 +160,7 @@ def _kiosk_document(c: Container, code: str) -> DocumentType:
 
 @router.get("/identify")
 def identify_form(request: Request, c: ContainerDep, doc: str = "") -> Response:
-    if not service_ready(c):
+    if not ready(c.issuance):
         return _degraded(request)
     if _device(request, c) is None:
         return redirect("/kiosk/setup")
@@ -178,13 +176,11 @@ def identify_form(request: Request, c: ContainerDep, doc: str = "") -> Response:
 def sensor(request: Request, form: CheckedForm, c: ContainerDep) -> Response:
     """시연용 지문 센서: the simulated capture for a number, only when the simulator runs."""
     device = _device(request, c)
-    if device is None or not isinstance(c.biometrics, SimulatedFingerprintVerifier):
+    if device is None:
         raise NotFound("kiosk.sensor_unavailable", "지문 센서 시연 기능을 사용할 수 없습니다.")
-    identity.check_rate(c.identity, f"sensor:{device.device_id}", 60)
-    rrn = field(form, "rrn")[:20]
-    with c.uows(readonly=True) as uow:
-        digest = uow.registry.digest(rrn)
-    capture = simulated_capture(fingerprint_secret(c.keys), digest)
+    capture = identity.demo_capture(
+        c.identity, device_id=device.device_id, rrn=field(form, "rrn")[:20]
+    )
     return JSONResponse({"capture": capture, "simulated": True})
 
 
@@ -225,7 +221,7 @@ def identify(request: Request, form: CheckedForm, c: ContainerDep) -> Response:
 
 @router.get("/items")
 def items_form(request: Request, c: ContainerDep, doc: str = "") -> Response:
-    if not service_ready(c):
+    if not ready(c.issuance):
         return _degraded(request)
     p = _person(request, c)
     document = _kiosk_document(c, doc)
@@ -236,7 +232,7 @@ def items_form(request: Request, c: ContainerDep, doc: str = "") -> Response:
             "page_title": "발급 내용 선택",
             "document": document,
             "items": item_views(document),
-            "people": household_of(c, p.resident_id),
+            "people": household_of(c.registry, p.resident_id),
             "needs_building": document.subject is Subject.BUILDING,
         },
     )
@@ -244,7 +240,7 @@ def items_form(request: Request, c: ContainerDep, doc: str = "") -> Response:
 
 def _choices(form: FormData, c: Container, p: Principal) -> dict[str, object]:
     document = _kiosk_document(c, field(form, "doc"))
-    people = household_of(c, p.resident_id)
+    people = household_of(c.registry, p.resident_id)
     subject_id = field(form, "subject")
     subject = next(
         (x for x in people if x.resident_id == subject_id), people[0] if people else None
@@ -306,16 +302,9 @@ def issue(request: Request, form: CheckedForm, c: ContainerDep) -> Response:
 
 
 def _printable(c: Container, p: Principal, number: str) -> IssuanceRecord:
-    record = record_for(c, p, number)
-    # Every person at this kiosk shares its requester ref: print only what this session
-    # issued (after it started) for the identified person's own household.
-    household = {f"resident:{x.resident_id}" for x in household_of(c, p.resident_id)}
-    recent = record.issued_at >= c.clock.now() - timedelta(minutes=c.identity.kiosk_session_minutes)
-    if not recent or not (
-        record.subject_ref in household or record.subject_ref.startswith("building:")
-    ):
-        raise NotFound("issuance.not_found", "해당 발급 기록이 없거나 조회 권한이 없습니다.")
-    return record
+    return kiosk_printable(
+        c.issuance, principal=p, number=number, session_minutes=c.identity.kiosk_session_minutes
+    )
 
 
 @router.get("/done/{number}")

@@ -8,20 +8,20 @@ from minwon.catalog.model import Channel, Subject
 from minwon.errors import Unauthorized
 from minwon.identity import services as identity
 from minwon.issuance.commands import IssueDocument
+from minwon.issuance.reading import entry_for, issuance_for, issuances_of
 from minwon.issuance.services import issue_document
+from minwon.registry.services import household_of
 from minwon.web.deps import ContainerDep, client_address
 from minwon.web.pages.common import (
     CitizenDep,
     document_or_404,
     fee_for,
     field,
-    household_of,
     issuance_rows,
     item_views,
     items_from,
     new_idempotency_key,
     pdf_of,
-    record_for,
     title_of,
 )
 from minwon.web.pages.csrf import CheckedForm
@@ -73,7 +73,7 @@ def logout(request: Request, _: CheckedForm, c: ContainerDep) -> Response:
 
 @router.get("")
 def home(request: Request, c: ContainerDep, p: CitizenDep) -> Response:
-    people = household_of(c, p.resident_id)
+    people = household_of(c.registry, p.resident_id)
     documents = [(d, fee_for(d, Channel.ONLINE)) for d in c.catalog.all()]
     return render(
         request,
@@ -89,7 +89,7 @@ def home(request: Request, c: ContainerDep, p: CitizenDep) -> Response:
 @router.get("/documents/{code}")
 def document_form(code: str, request: Request, c: ContainerDep, p: CitizenDep) -> Response:
     document = document_or_404(c, code)
-    people = household_of(c, p.resident_id)
+    people = household_of(c.registry, p.resident_id)
     return render(
         request,
         "portal/document.html",
@@ -128,10 +128,8 @@ def request_document(
 
 @router.get("/issuances")
 def history(request: Request, c: ContainerDep, p: CitizenDep) -> Response:
-    with c.uows(readonly=True) as uow:
-        records = uow.issuances.for_requester(p.ref)
-    rows = issuance_rows(c, records)
-    people = household_of(c, p.resident_id)
+    rows = issuance_rows(c, issuances_of(c.issuance, principal=p))
+    people = household_of(c.registry, p.resident_id)
     return render(
         request,
         "portal/history.html",
@@ -143,10 +141,9 @@ def history(request: Request, c: ContainerDep, p: CitizenDep) -> Response:
 def issued(
     number: str, request: Request, c: ContainerDep, p: CitizenDep, issued: int = 0
 ) -> Response:
-    record = record_for(c, p, number)
-    with c.uows(readonly=True) as uow:
-        fee = uow.issuances.fee_for(record.id)
-    people = household_of(c, p.resident_id)
+    entry = entry_for(c.issuance, principal=p, number=number)
+    record, fee = entry.record, entry.fee
+    people = household_of(c.registry, p.resident_id)
     return render(
         request,
         "portal/issued.html",
@@ -163,7 +160,7 @@ def issued(
 
 @router.get("/issuances/{number}/pdf")
 def download(number: str, c: ContainerDep, p: CitizenDep) -> Response:
-    record = record_for(c, p, number)
+    record = issuance_for(c.issuance, principal=p, number=number)
     return Response(
         pdf_of(c, record),
         media_type="application/pdf",

@@ -1,73 +1,33 @@
-"""Cookies the pages use, and the kiosk's device binding.
+"""Sessions in cookies, and the kiosk's device binding.
 
-Every cookie is HttpOnly (no script reads it), SameSite (Lax for the portal and the counter,
-so a link from elsewhere still arrives signed in; Strict for the kiosk), and Secure whenever
-the request came over TLS. Session tokens are the identity service's database sessions, so
-any app instance can read them.
+Session tokens are the identity service's database sessions, so any app instance can read
+them; the kiosk's device key lives only inside an encrypted HttpOnly cookie.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
 import os
 from dataclasses import dataclass
-from typing import Literal
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from fastapi import Request, Response
 
 from minwon.bootstrap import Container
+from minwon.identity import services as identity
 from minwon.web.deps import SESSION_COOKIE
+from minwon.web.pages.cookies import (
+    KIOSK_SESSION_COOKIE,
+    clear_cookie,
+    derived_secret,
+    set_cookie,
+)
+from minwon.web.pages.rendering import redirect
 
-KIOSK_SESSION_COOKIE = "minwon_kiosk_session"
-KIOSK_DEVICE_COOKIE = "minwon_kiosk_device"
 KIOSK_PATH = "/kiosk"
 DEVICE_COOKIE_DAYS = 365
-
-SameSite = Literal["lax", "strict"]
-
-
-def is_secure(request: Request) -> bool:
-    """Returns True when the browser reached us over TLS (Secure cookies only then)."""
-    return request.url.scheme == "https"
-
-
-def set_cookie(
-    response: Response,
-    request: Request,
-    name: str,
-    value: str,
-    *,
-    max_age: int | None = None,
-    path: str = "/",
-    samesite: SameSite = "lax",
-) -> None:
-    response.set_cookie(
-        name,
-        value,
-        max_age=max_age,
-        path=path,
-        httponly=True,
-        secure=is_secure(request),
-        samesite=samesite,
-    )
-
-
-def clear_cookie(
-    response: Response, request: Request, name: str, *, path: str = "/", samesite: SameSite = "lax"
-) -> None:
-    response.delete_cookie(
-        name, path=path, httponly=True, secure=is_secure(request), samesite=samesite
-    )
-
-
-def derived_secret(container: Container, purpose: bytes) -> bytes:
-    """Returns a secret for ``purpose`` derived from the pepper: the same on every instance."""
-    return hmac.new(container.keys.pepper, b"minwon-pages:" + purpose, hashlib.sha256).digest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +78,6 @@ def kiosk_token(request: Request) -> str | None:
 
 def start_session(request: Request, target: str, token: str, container: Container) -> Response:
     """Returns the redirect after a sign-in, carrying the session cookie."""
-    from minwon.web.pages.rendering import redirect
-
     response = redirect(target)
     set_cookie(
         response, request, SESSION_COOKIE, token, max_age=container.settings.session_hours * 3600
@@ -129,9 +87,6 @@ def start_session(request: Request, target: str, token: str, container: Containe
 
 def end_session(request: Request, target: str, container: Container) -> Response:
     """Closes the database session (if any) and returns the redirect that clears its cookie."""
-    from minwon.identity import services as identity
-    from minwon.web.pages.rendering import redirect
-
     token = session_token(request)
     if token:
         identity.logout(container.identity, token)

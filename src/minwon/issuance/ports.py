@@ -1,0 +1,111 @@
+"""Issuance's storage port: issuances, fees, notices, idempotency claims (and the trail)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from minwon.audit.ports import AuditLog
+from minwon.issuance.records import FeeRecord, IdempotencyClaim, IssuanceRecord
+from minwon.registry.ports import RegistryReader
+from minwon.storage import UnitOfWork
+
+
+class IssuanceStore(Protocol):
+    """Issuances and their fees."""
+
+    def add(self, record: IssuanceRecord) -> bool:
+        """Inserts the issuance; returns False if its number is already taken."""
+        ...
+
+    def charge(self, fee: FeeRecord) -> None:
+        """Records the fee of an issuance (once: a second charge is an error)."""
+        ...
+
+    def notify(
+        self,
+        *,
+        notice_id: str,
+        resident_id: str,
+        kind: str,
+        issuance_id: str,
+        at: datetime,
+        message: str,
+    ) -> None:
+        """Queues a notice to a resident (for example: your seal certificate was issued)."""
+        ...
+
+    def by_number(self, number: str) -> IssuanceRecord | None:
+        """Returns the issuance with this 문서확인번호, or None."""
+        ...
+
+    def by_id(self, issuance_id: str) -> IssuanceRecord | None:
+        """Returns the issuance with this id, or None."""
+        ...
+
+    def fee_for(self, issuance_id: str) -> FeeRecord | None:
+        """Returns the fee charged for an issuance, or None."""
+        ...
+
+    def void(self, issuance_id: str, *, at: datetime, reason: str, by: str) -> bool:
+        """Voids a valid issuance; False if it was not valid."""
+        ...
+
+    def for_office_on(self, office_code: str, day_start: datetime) -> list[IssuanceRecord]:
+        """Returns an office's issuances of the day starting at ``day_start`` (교부대장)."""
+        ...
+
+    def for_requester(self, requester_ref: str, limit: int = 100) -> list[IssuanceRecord]:
+        """Returns a requester's issuances, newest first."""
+        ...
+
+
+class IdempotencyStore(Protocol):
+    """Claims on idempotency keys, per principal. A claim is a lease, not a lock."""
+
+    def claim(
+        self,
+        *,
+        principal: str,
+        key: str,
+        request_hash: str,
+        now: datetime,
+        lease: timedelta,
+        holder: str = "",
+    ) -> IdempotencyClaim:
+        """Takes the key for this request, or reports who holds it and in which state."""
+        ...
+
+    def complete(self, *, principal: str, key: str, holder: str, issuance_id: str) -> bool:
+        """Marks the key completed, only if this holder still holds it; False otherwise."""
+        ...
+
+    def release(self, *, principal: str, key: str) -> None:
+        """Gives up an in-flight claim (the request failed for good)."""
+        ...
+
+    def record_replay(self, *, principal: str, key: str) -> None:
+        """A real write before a replayed answer, so the replay is confirmed durable."""
+        ...
+
+
+class IssuanceUnitOfWork(UnitOfWork, Protocol):
+    """What issuance use cases touch in one transaction."""
+
+    @property
+    def registry(self) -> RegistryReader: ...
+
+    @property
+    def issuances(self) -> IssuanceStore: ...
+
+    @property
+    def idempotency(self) -> IdempotencyStore: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
+
+
+class IssuanceUnitOfWorks(Protocol):
+    """Makes issuance units of work; ``readonly`` ones never take a write lock."""
+
+    def __call__(self, *, readonly: bool = False) -> IssuanceUnitOfWork: ...
