@@ -10,12 +10,13 @@ STAMP := $(VENV)/.installed
 export MINWON_DATA_DIR ?= $(CURDIR)/var
 DEMO_RESIDENTS ?= 20000
 
-.PHONY: help setup system run init demo test check lint format clean cluster cluster-down bench bench-failover
+.PHONY: help setup system run init demo test check lint format clean cluster cluster-down bench bench-failover imports
 
 help:
 	@echo "make run    - set up, create the demo registry and serve on http://127.0.0.1:8000"
 	@echo "make test   - set up and run every test (lint, types, unit, integration, PostgreSQL)"
 	@echo "make check  - ruff, ruff format --check, mypy --strict on src/ and bench/"
+	@echo "make imports - which package imports which; fails on an import cycle"
 	@echo "make cluster - a local Patroni/etcd/HAProxy cluster with two app instances"
 	@echo "make bench  - every benchmark: one table, bench/results/bench.json and bench.png"
 	@echo "make bench-failover - each fault scenario several times; table + bench/results/failover.json"
@@ -52,6 +53,9 @@ check: setup
 	@$(BIN)/ruff check src tests bench
 	@$(BIN)/ruff format --check src tests bench
 	@$(BIN)/mypy src bench
+
+imports:
+	@$(PYTHON) scripts/import_graph.py
 
 format: setup
 	@$(BIN)/ruff check --fix src tests bench

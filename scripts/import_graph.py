@@ -4,7 +4,7 @@ A package is a top-level folder (``issuance``, ``adapters`` …) or a top-level 
 (``bootstrap``, ``errors`` …). Every ``import`` counts, those under ``TYPE_CHECKING`` and
 inside functions too: a cycle that only the type checker sees is still a cycle in the
 design. ``python scripts/import_graph.py`` prints the edges and exits 1 on a cycle;
-``--dot`` prints Graphviz instead. ``tests/unit/test_import_graph.py`` runs the same code.
+``--dot`` prints Graphviz instead; ``--root DIR`` reads another checkout's ``src/minwon``. ``tests/unit/test_import_graph.py`` runs the same code.
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ def _module_name(path: Path, root: Path) -> str:
     return ".".join([PACKAGE, *parts])
 
 
-def _imported(tree: ast.AST, module: str, is_package: bool) -> Iterator[str]:
-    """Yields the absolute names a module imports (relative imports resolved)."""
+def _imported(tree: ast.AST, module: str, is_package: bool) -> Iterator[tuple[str, list[str]]]:
+    """Yields (module named, names imported from it) for each import (relative resolved)."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                yield alias.name
+                yield alias.name, []
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base = module.split(".")
@@ -41,9 +41,7 @@ def _imported(tree: ast.AST, module: str, is_package: bool) -> Iterator[str]:
                 target = f"{prefix}.{node.module}" if node.module else prefix
             else:
                 target = node.module or ""
-            yield target
-            for alias in node.names:  # ``from minwon import errors`` names a module
-                yield f"{target}.{alias.name}"
+            yield target, [alias.name for alias in node.names]
 
 
 def package_of(module: str) -> str | None:
@@ -54,17 +52,33 @@ def package_of(module: str) -> str | None:
     return parts[1]
 
 
+def module_graph(root: Path = ROOT) -> dict[str, set[str]]:
+    """Returns module → the project's modules it imports.
+
+    ``from a import b`` imports the module ``a.b`` when there is one (the package ``a`` is
+    only what holds it), else the names ``b`` defined in ``a``.
+    """
+    paths = {_module_name(p, root): p for p in sorted(root.rglob("*.py"))}
+    graph: dict[str, set[str]] = {name: set() for name in paths}
+    for module, path in paths.items():
+        tree = ast.parse(path.read_text("utf-8"), str(path))
+        for target, names in _imported(tree, module, path.name == "__init__.py"):
+            submodules = [f"{target}.{n}" for n in names if f"{target}.{n}" in paths]
+            names_in_target = len(submodules) < len(names) or not names
+            found = submodules + ([target] if names_in_target else [])
+            graph[module].update(m for m in found if m in paths and m != module)
+    return graph
+
+
 def package_graph(root: Path = ROOT) -> dict[str, set[str]]:
     """Returns package → the other packages it imports."""
     known = {p.stem if p.is_file() else p.name for p in root.iterdir() if _is_part(p)}
     graph: dict[str, set[str]] = {name: set() for name in known}
-    for path in sorted(root.rglob("*.py")):
-        module = _module_name(path, root)
+    for module, targets in module_graph(root).items():
         source = package_of(module)
         if source is None:
             continue
-        tree = ast.parse(path.read_text("utf-8"), str(path))
-        for name in _imported(tree, module, path.name == "__init__.py"):
+        for name in targets:
             target = package_of(name)
             if target is not None and target != source and target in known:
                 graph[source].add(target)
@@ -130,7 +144,8 @@ def layers(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def main(argv: list[str]) -> int:
-    graph = package_graph()
+    root = Path(argv[argv.index("--root") + 1]) if "--root" in argv else ROOT
+    graph = package_graph(root)
     if "--dot" in argv:
         print("digraph minwon {")
         for source in sorted(graph):
@@ -144,7 +159,7 @@ def main(argv: list[str]) -> int:
         print()
         for n, layer in enumerate(layers(graph)):
             print(f"layer {n}: {' '.join(layer)}")
-    found = cycles(graph)
+    found = cycles(graph) + cycles(module_graph(root))
     for group in found:
         print(f"cycle: {' <-> '.join(group)}", file=sys.stderr)
     return 1 if found else 0

@@ -23,8 +23,6 @@ from minwon.registry.vault import RrnVault
 from minwon.rendering.documents import DocumentRenderer
 from minwon.rendering.keys import KeyMaterial, load_keys
 
-ONLINE_OFFICE_CODE = "4511000000"  # 전주시청: the issuing office of internet documents
-
 
 def fingerprint_secret(keys: KeyMaterial) -> bytes:
     """Returns the simulator's secret, derived from the pepper so no extra key file exists."""
@@ -42,7 +40,7 @@ class Container:
 
     @cached_property
     def engine(self) -> Engine:
-        return make_engine(self.settings.database_url)
+        return make_engine(self.settings.database.url)
 
     @cached_property
     def keys(self) -> KeyMaterial:
@@ -68,10 +66,10 @@ class Container:
             uows=self.uows,
             catalog=self.catalog,
             clock=self.clock,
-            online_office_code=self.settings.extra.get("online_office_code", ONLINE_OFFICE_CODE),
+            online_office_code=self.settings.issuance.online_office_code,
             verify_url=f"{self.settings.public_base_url.rstrip('/')}/verify",
-            idempotency_lease_seconds=self.settings.idempotency_lease_seconds,
-            db_retry_seconds=self.settings.db_retry_seconds,
+            idempotency_lease_seconds=self.settings.issuance.idempotency_lease_seconds,
+            db_retry_seconds=self.settings.database.retry_seconds,
         )
 
     @cached_property
@@ -84,9 +82,10 @@ class Container:
             uows=self.uows,
             clock=self.clock,
             biometrics=self.biometrics,
-            session_hours=self.settings.session_hours,
-            login_rate_per_minute=self.settings.login_rate_per_minute,
-            db_retry_seconds=self.settings.db_retry_seconds,
+            session_hours=self.settings.identity.session_hours,
+            kiosk_session_minutes=self.settings.identity.kiosk_session_minutes,
+            login_rate_per_minute=self.settings.identity.login_rate_per_minute,
+            db_retry_seconds=self.settings.database.retry_seconds,
             rates=self.rates,
             sensor=(
                 self.biometrics

@@ -1,14 +1,60 @@
-"""Settings: read once from the environment (prefix ``MINWON_``), passed everywhere else."""
+"""Settings: read once from the environment (prefix ``MINWON_``), passed everywhere else.
+
+Each part of the service reads its own typed section (``settings.identity``,
+``settings.database`` …). Every variable is declared once in ``VARIABLES`` with the
+section field it fills and how its text is read, so a wrong value is reported with the
+variable's name instead of failing somewhere later.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from minwon.errors import MinwonError
+
+ONLINE_OFFICE_CODE = "4511000000"  # 전주시청: the issuing office of internet documents
 
 
-def _env(name: str, default: str) -> str:
-    return os.environ.get(f"MINWON_{name}", default)
+class SettingsError(MinwonError):
+    """A ``MINWON_*`` variable (or an override) that cannot be used."""
+
+    title = "설정이 올바르지 않습니다"
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseSettings:
+    """Where the records live, and how long a request rides out a lost connection."""
+
+    url: str
+    retry_seconds: float = 25.0  # a failover after a dead host takes ~20 s (DESIGN.md)
+
+
+@dataclass(frozen=True, slots=True)
+class IdentitySettings:
+    """Sign-in sessions and their rate limits."""
+
+    session_hours: int = 8
+    kiosk_session_minutes: int = 5
+    login_rate_per_minute: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class IssuanceSettings:
+    """Issuing documents: who issues internet documents, how long a claimed key is held."""
+
+    online_office_code: str = ONLINE_OFFICE_CODE
+    idempotency_lease_seconds: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationSettings:
+    """The public verification endpoint."""
+
+    rate_per_minute: int = 120  # per client address, all instances together
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,45 +62,143 @@ class Settings:
     """Everything a Minwon process needs to know about where it runs."""
 
     data_dir: Path
-    database_url: str
     keys_dir: Path
+    database: DatabaseSettings
     catalog_dir: Path | None = None
     public_base_url: str = "http://127.0.0.1:8000"
-    verification_days: int = 90
-    session_hours: int = 8
-    verify_rate_per_minute: int = 120
-    login_rate_per_minute: int = 10
-    idempotency_lease_seconds: int = 10
-    db_retry_seconds: float = 25.0
     log_json: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
+    identity: IdentitySettings = field(default_factory=IdentitySettings)
+    issuance: IssuanceSettings = field(default_factory=IssuanceSettings)
+    verification: VerificationSettings = field(default_factory=VerificationSettings)
 
     @classmethod
-    def from_env(cls, **overrides: object) -> Settings:
-        """Returns settings from ``MINWON_*`` environment variables, then ``overrides``.
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Returns settings from ``MINWON_*`` variables, then ``overrides`` by the same
+        names in lower case (``database_url=…``, ``login_rate_per_minute=…``).
 
         The database and keys default to places inside the data folder, so overriding only
         ``data_dir`` moves them too.
         """
-        data_dir = Path(str(overrides.get("data_dir") or _env("DATA_DIR", "var"))).resolve()
-        default_db = f"sqlite:///{data_dir / 'minwon.sqlite3'}"
-        catalog = _env("CATALOG_DIR", "")
-        settings = cls(
-            data_dir=data_dir,
-            database_url=_env("DATABASE_URL", default_db),
-            keys_dir=Path(_env("KEYS_DIR", str(data_dir / "keys"))).resolve(),
-            catalog_dir=Path(catalog).resolve() if catalog else None,
-            public_base_url=_env("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
-            verification_days=int(_env("VERIFICATION_DAYS", "90")),
-            session_hours=int(_env("SESSION_HOURS", "8")),
-            verify_rate_per_minute=int(_env("VERIFY_RATE_PER_MINUTE", "120")),
-            login_rate_per_minute=int(_env("LOGIN_RATE_PER_MINUTE", "10")),
-            log_json=_env("LOG_JSON", "0") == "1",
-            db_retry_seconds=float(_env("DB_RETRY_SECONDS", "25")),
-        )
-        overrides.pop("data_dir", None)
-        return replace(settings, **overrides)  # type: ignore[arg-type]
+        env = os.environ if environ is None else environ
+        unknown = set(overrides) - VARIABLES.keys()
+        if unknown:
+            raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
+        values: dict[str, object] = {}
+        for name, variable in VARIABLES.items():
+            if name in overrides:
+                given = overrides[name]
+                values[name] = variable.read(name, given) if isinstance(given, str) else given
+            elif f"MINWON_{name.upper()}" in env:
+                values[name] = variable.read(name, env[f"MINWON_{name.upper()}"])
+        data_dir = Path(str(values.get("data_dir") or "var")).resolve()
+        values["data_dir"] = data_dir
+        values.setdefault("database_url", f"sqlite:///{data_dir / 'minwon.sqlite3'}")
+        values.setdefault("keys_dir", data_dir / "keys")
+        return _assemble(values)
+
+    def with_changes(self, **changes: object) -> Settings:
+        """Returns a copy with some settings changed, by their variable names."""
+        unknown = set(changes) - VARIABLES.keys()
+        if unknown:
+            raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
+        values = {name: v.get(self) for name, v in VARIABLES.items()}
+        values.update(changes)
+        return _assemble(values)
 
     @property
     def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
+        return self.database.url.startswith("sqlite")
+
+
+def _text(_: str, raw: str) -> str:
+    return raw
+
+
+def _path(_: str, raw: str) -> Path:
+    return Path(raw).resolve()
+
+
+def _optional_path(_: str, raw: str) -> Path | None:
+    return Path(raw).resolve() if raw else None
+
+
+def _flag(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value not in {"0", "1", "false", "true", "no", "yes", "off", "on", ""}:
+        raise _invalid(name, raw, "1 또는 0")
+    return value in {"1", "true", "yes", "on"}
+
+
+def _positive(kind: type[int] | type[float]) -> Callable[[str, str], int | float]:
+    def read(name: str, raw: str) -> int | float:
+        try:
+            value = kind(raw)
+        except ValueError:
+            value = -1
+        if value <= 0:
+            raise _invalid(name, raw, "양수" if kind is float else "양의 정수")
+        return value
+
+    return read
+
+
+def _invalid(name: str, raw: str, wanted: str) -> SettingsError:
+    shown = raw if len(raw) <= 40 else raw[:40] + "…"
+    variable = f"MINWON_{name.upper()}"
+    return SettingsError(
+        "settings.invalid",
+        f"환경 변수 {variable}의 값 '{shown}'을(를) 쓸 수 없습니다: {wanted}여야 합니다.",
+        variable=variable,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    """One ``MINWON_*`` variable: the field it fills (section and name) and its reader."""
+
+    section: str | None
+    field: str
+    read: Callable[[str, str], Any]
+
+    def get(self, settings: Settings) -> object:
+        holder = getattr(settings, self.section) if self.section else settings
+        return getattr(holder, self.field)
+
+
+VARIABLES: dict[str, Variable] = {
+    "data_dir": Variable(None, "data_dir", _path),
+    "keys_dir": Variable(None, "keys_dir", _path),
+    "catalog_dir": Variable(None, "catalog_dir", _optional_path),
+    "public_base_url": Variable(None, "public_base_url", _text),
+    "log_json": Variable(None, "log_json", _flag),
+    "database_url": Variable("database", "url", _text),
+    "db_retry_seconds": Variable("database", "retry_seconds", _positive(float)),
+    "session_hours": Variable("identity", "session_hours", _positive(int)),
+    "kiosk_session_minutes": Variable("identity", "kiosk_session_minutes", _positive(int)),
+    "login_rate_per_minute": Variable("identity", "login_rate_per_minute", _positive(int)),
+    "online_office_code": Variable("issuance", "online_office_code", _text),
+    "idempotency_lease_seconds": Variable("issuance", "idempotency_lease_seconds", _positive(int)),
+    "verify_rate_per_minute": Variable("verification", "rate_per_minute", _positive(int)),
+}
+
+_SECTIONS: dict[str, type[Any]] = {
+    "database": DatabaseSettings,
+    "identity": IdentitySettings,
+    "issuance": IssuanceSettings,
+    "verification": VerificationSettings,
+}
+
+
+def _assemble(values: Mapping[str, object]) -> Settings:
+    """Returns Settings from values by variable name (missing ones take the defaults)."""
+    top: dict[str, Any] = {}
+    parts: dict[str, dict[str, Any]] = {name: {} for name in _SECTIONS}
+    for name, value in values.items():
+        variable = VARIABLES[name]
+        if variable.section is None:
+            top[variable.field] = value
+        else:
+            parts[variable.section][variable.field] = value
+    for section, kind in _SECTIONS.items():
+        top[section] = kind(**parts[section])
+    return Settings(**top)

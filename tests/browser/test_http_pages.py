@@ -7,7 +7,6 @@ readable 429 page. These run without Chromium, so they run everywhere.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterator
 
@@ -173,7 +172,7 @@ def test_a_signed_out_visitor_is_sent_to_the_sign_in_page(client: TestClient) ->
 
 
 def test_too_many_sign_in_attempts_get_a_readable_429(world: World) -> None:
-    settings = dataclasses.replace(world.container.settings, login_rate_per_minute=2)
+    settings = world.container.settings.with_changes(login_rate_per_minute=2)
     container = bootstrap(settings, clock=FixedClock(world.clock.now()))
     try:
         with TestClient(create_app(container), follow_redirects=False) as client:

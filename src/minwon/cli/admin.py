@@ -12,7 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from minwon.adapters.migrate import upgrade
 from minwon.cli.common import console, container, fail
-from minwon.config import Settings
+from minwon.cli.common import settings as load_settings
 from minwon.rendering.keys import KeysExist, init_keys
 
 
@@ -27,7 +27,7 @@ def keys_init(
     운영 환경에서는 MINWON_KEYS_DIR에 공인 인증서와 키를 같은 파일 이름으로 두고 이
     명령을 쓰지 않습니다.
     """
-    settings = Settings.from_env()
+    settings = load_settings()
     try:
         paths = init_keys(settings.keys_dir, organisation=organisation, force=force)
     except KeysExist:
@@ -37,7 +37,7 @@ def keys_init(
 
 def init() -> None:
     """데이터 폴더와 키를 준비하고 데이터베이스를 최신 스키마로 올립니다 (여러 번 실행해도 안전)."""
-    settings = Settings.from_env()
+    settings = load_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if not (settings.keys_dir / "signing.pem").exists():
         init_keys(settings.keys_dir)
@@ -105,7 +105,7 @@ def serve(
 
     if log_json:
         os.environ["MINWON_LOG_JSON"] = "1"
-    settings = Settings.from_env()
+    settings = load_settings()
     if not Path(settings.keys_dir / "signing.pem").exists():
         fail("키가 없습니다. 먼저 `minwon init`을 실행하세요.", "keys.missing")
     console.print(f"Minwon: http://{host}:{port}  (API 문서: /api/v1/docs)")

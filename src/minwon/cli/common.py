@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from minwon.bootstrap import Container, bootstrap
+from minwon.config import Settings, SettingsError
 from minwon.errors import MinwonError
 from minwon.rendering.keys import KeysMissing
 
@@ -24,10 +25,18 @@ def fail(message: str, code: str = "error", exit_code: int = 1) -> NoReturn:
     raise typer.Exit(exit_code)
 
 
+def settings() -> Settings:
+    """Returns the settings from ``MINWON_*``; a bad value is one readable line, exit 2."""
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        fail(exc.detail, exc.code, exit_code=2)
+
+
 @contextmanager
 def container() -> Iterator[Container]:
     """Yields the wired container; known errors become one readable line and exit 1."""
-    c = bootstrap()
+    c = bootstrap(settings())
     try:
         yield c
     except MinwonError as exc:

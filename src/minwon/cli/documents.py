@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from rich.table import Table
 
 from minwon.cli.common import console, container, fail
-from minwon.config import Settings
+from minwon.cli.common import settings as load_settings
 from minwon.identity.model import Principal, PrincipalKind
 from minwon.issuance.commands import CounterRequester, IssueDocument
 from minwon.issuance.numbers import InvalidNumber, display, normalise
@@ -156,7 +156,7 @@ def verify(
 
     종료 코드: 0 유효, 1 무효(위·변조, 취소, 만료 포함), 2 파일이나 키를 읽을 수 없음.
     """
-    settings = Settings.from_env()
+    settings = load_settings()
     server = server or settings.public_base_url
     path = Path(target)
     if not path.exists():

@@ -11,7 +11,6 @@ ordinary rules below allow, so adding a special case would only add a way to be 
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -28,11 +27,11 @@ from minwon.issuance.model import (
     Relation,
 )
 from minwon.issuance.refusals import REFUSAL_CODES, refuse
+from minwon.periods import last_day_of_months
 
 __all__ = [
     "DEFAULT_DELEGATION_VALID_MONTHS",
     "REFUSAL_CODES",
-    "add_months",
     "decide",
     "delegation_last_day",
     "resolve_items",
@@ -84,28 +83,22 @@ class _Grant:
     print_purpose: bool = False
 
 
-def add_months(day: date, months: int) -> date:
-    """Returns ``day`` moved by ``months``, clamped to the month's end (민법 제160조③)."""
-    year, month0 = divmod(day.month - 1 + months, 12)
-    last = calendar.monthrange(year + day.year, month0 + 1)[1]
-    return date(year + day.year, month0 + 1, min(day.day, last))
-
-
 def delegation_last_day(delegation: Delegation, document: DocumentType) -> date:
     """Returns the last day a 위임장 is valid for ``document`` (inclusive).
 
-    "작성일부터 N개월" ends on the same-numbered day N months on (민법 제157조 초일
-    불산입, 제160조②). A statutory term on the type caps ``valid_until``.
+    "작성일부터 N개월" is a legal period (minwon.periods: 민법 제157조, 제160조). A
+    statutory term on the type caps the paper's own ``valid_until``; without either, the
+    city's default term applies.
     """
     cap = document.delegation_valid_months
     if cap is not None:
-        statutory = add_months(delegation.written_on, cap)
+        statutory = last_day_of_months(delegation.written_on, cap)
         if delegation.valid_until is None:
             return statutory
         return min(statutory, delegation.valid_until)
     if delegation.valid_until is not None:
         return delegation.valid_until
-    return add_months(delegation.written_on, DEFAULT_DELEGATION_VALID_MONTHS)
+    return last_day_of_months(delegation.written_on, DEFAULT_DELEGATION_VALID_MONTHS)
 
 
 def _check_delegation(request: EntitlementRequest, delegation: Delegation) -> Refusal | None:

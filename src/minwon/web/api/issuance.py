@@ -284,7 +284,9 @@ def _verification_out(v: VerificationResult) -> VerificationOut:
     summary="문서 진위 확인 (로그인 불필요, 요청 수 제한)",
 )
 def verify(number: str, request: Request, c: ContainerDep) -> Response:
-    check_rate(c.identity, f"verify:{client_address(request)}", c.settings.verify_rate_per_minute)
+    check_rate(
+        c.identity, f"verify:{client_address(request)}", c.settings.verification.rate_per_minute
+    )
     out = _verification_out(verify_number(c.issuance, number_text=number))
     # Serialised here, once: returned as a model, FastAPI would validate it a second time
     # against response_model (a tenth of a lookup's cost on the busiest public endpoint).

@@ -50,7 +50,7 @@ def verify(
     status = 200
     if number or t:
         check_rate(
-            c.identity, f"verify:{client_address(request)}", c.settings.verify_rate_per_minute
+            c.identity, f"verify:{client_address(request)}", c.settings.verification.rate_per_minute
         )
         try:
             if t:

@@ -80,7 +80,11 @@ def start_session(request: Request, target: str, token: str, container: Containe
     """Returns the redirect after a sign-in, carrying the session cookie."""
     response = redirect(target)
     set_cookie(
-        response, request, SESSION_COOKIE, token, max_age=container.settings.session_hours * 3600
+        response,
+        request,
+        SESSION_COOKIE,
+        token,
+        max_age=container.settings.identity.session_hours * 3600,
     )
     return response
 
