@@ -18,10 +18,10 @@ from minwon.clock import FixedClock
 from minwon.demo import DEMO_KIOSK_KEY, DEMO_PASSWORD
 from minwon.issuance.numbers import display, new_number
 from minwon.web.app import create_app
+from support.rrn_leaks import assert_no_full_number
 from support.world import World
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
-FULL_RRN = re.compile(r"(?<!\d)\d{6}-?[1-8]\d{6}(?!\d)")
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def _is_html_error(response: object, status: int) -> str:
     assert response.headers["content-type"].startswith("text/html")  # type: ignore[attr-defined]
     text: str = response.text  # type: ignore[attr-defined]
     assert '<html lang="ko">' in text
-    assert not FULL_RRN.search(text)
+    assert_no_full_number(text, "error page")
     return text
 
 

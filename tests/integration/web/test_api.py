@@ -23,13 +23,12 @@ from minwon.demo import DEMO_KIOSK_KEY, DEMO_PASSWORD
 from minwon.issuance.numbers import new_number
 from minwon.registry.model import Resident
 from minwon.web.app import create_app
+from support.rrn_leaks import assert_no_full_number
 from support.world import World
 
 API = "/api/v1"
 PROBLEM = "application/problem+json"
 HANGUL = re.compile(r"[가-힣]")
-# A full number with or without the hyphen; masked forms (YYMMDD-G******) do not match.
-FULL_RRN = re.compile(r"(?<!\d)\d{6}-?\d{7}(?!\d)")
 
 
 def _check_error(response: httpx.Response) -> None:
@@ -37,7 +36,7 @@ def _check_error(response: httpx.Response) -> None:
         return
     response.read()
     assert response.headers["content-type"].startswith(PROBLEM), response.text
-    assert not FULL_RRN.search(response.text), response.text
+    assert_no_full_number(response.text, f"{response.request.url.path} answer")
 
 
 def _client(container: Container) -> TestClient:
@@ -284,7 +283,7 @@ def test_clerk_finds_residents_by_name_and_birth_date_or_by_number_masked_and_au
         assert person.id in [r["id"] for r in response.json()]
         assert all(r["rrn_masked"].endswith("******") for r in response.json())
         assert digits not in response.text and f"{digits[:6]}-{digits[6:]}" not in response.text
-        assert not FULL_RRN.search(response.text)
+        assert_no_full_number(response.text, "resident search")
     with world.container.uows(readonly=True) as uow:
         lookups = uow.audit.events(action="lookup")
     assert len(lookups) == 2
