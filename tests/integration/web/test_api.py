@@ -6,7 +6,6 @@ RFC 9457 problem+json and must not carry anything that looks like a full 주민�
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
@@ -55,8 +54,8 @@ def api(world: World) -> Iterator[TestClient]:
 def strict_container(world: World) -> Iterator[Container]:
     """A second container on the same database, with tight rate limits and a frozen clock
     (so a minute boundary cannot fall between the hits of one test)."""
-    settings = dataclasses.replace(
-        world.container.settings, verify_rate_per_minute=3, login_rate_per_minute=2
+    settings = world.container.settings.with_changes(
+        verify_rate_per_minute=3, login_rate_per_minute=2
     )
     container = bootstrap(settings, clock=FixedClock(world.clock.now()))
     try:
