@@ -25,7 +25,7 @@ from minwon.client.journal import KeyJournal
 from minwon.client.retrying import RetryingClient
 from minwon.demo import DEMO_PASSWORD
 from minwon.operations.cluster.local import LocalCluster
-from minwon.operations.cluster.spec import MINWON_TUNED, PATRONI_DEFAULTS
+from minwon.operations.cluster.tuning import MINWON_TUNED, PATRONI_DEFAULTS
 from minwon.operations.scenarios import FAULTS, ScenarioRecord, run_scenario
 
 TTL = int(MINWON_TUNED.get("ttl", 20))

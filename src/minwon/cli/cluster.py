@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import time
 from pathlib import Path
 from typing import Annotated
@@ -11,10 +12,16 @@ import typer
 from rich.table import Table
 
 from minwon.cli.common import console, fail
-from minwon.operations.cluster.local import ClusterError, ClusterNotFoundError, LocalCluster
+from minwon.operations.cluster.errors import (
+    ClusterError,
+    ClusterNotFoundError,
+    UnknownProcessError,
+)
+from minwon.operations.cluster.faults import EXAMPLES, ProcessRef
+from minwon.operations.cluster.local import LocalCluster
 from minwon.operations.cluster.plan import write_plan
-from minwon.operations.cluster.spec import hosts_spec
 from minwon.operations.cluster.status import ClusterStatus
+from minwon.operations.cluster.topology import hosts_spec
 
 app = typer.Typer(
     help="PostgreSQL 클러스터(Patroni·etcd·HAProxy)와 앱 인스턴스를 띄우고, 살피고, 내립니다.",
@@ -161,7 +168,7 @@ def switchover(
     try:
         old = cluster.leader()
         new = cluster.switchover(candidate)
-    except (ClusterError, KeyError) as exc:
+    except ClusterError as exc:
         fail(str(exc), "cluster.switchover")
     console.print(f"리더 교체: {old} → {new} ({time.monotonic() - began:.1f}초)")
 
@@ -181,3 +188,46 @@ def plan(
     console.print(
         f"{len(written)}개 파일을 {out}에 썼습니다. 비밀번호는 ${{...}} 자리표시자입니다."
     )
+
+
+def _process(text: str) -> ProcessRef:
+    try:
+        return ProcessRef.parse(text)
+    except UnknownProcessError:
+        fail(f"알 수 없는 프로세스 {text!r}입니다 (예: {EXAMPLES}).", "cluster.process", 2)
+
+
+ProcessArgument = Annotated[
+    str, typer.Argument(help=f"종류:이름 (예: {EXAMPLES})", show_default=False)
+]
+
+
+@app.command("kill")
+def kill(
+    process: ProcessArgument,
+    root: RootOption = DEFAULT_ROOT,
+    sig: Annotated[str, typer.Option("--signal", help="보낼 신호 (KILL, TERM, INT)")] = "KILL",
+) -> None:
+    """장애 주입: 클러스터 프로세스 하나에 신호를 보냅니다 (기본 kill -9)."""
+    ref = _process(process)
+    name = sig.upper().removeprefix("SIG")
+    if name not in ("KILL", "TERM", "INT"):
+        fail(f"보낼 수 있는 신호는 KILL, TERM, INT입니다 ({sig!r}).", "cluster.signal", 2)
+    cluster = _attach(root)
+    try:
+        cluster.kill(ref, signal.Signals[f"SIG{name}"])
+    except ClusterError as exc:
+        fail(str(exc), "cluster.kill")
+    console.print(f"{ref}에 SIG{name}을 보냈습니다.", highlight=False)
+
+
+@app.command("start")
+def start(process: ProcessArgument, root: RootOption = DEFAULT_ROOT) -> None:
+    """멈춘 프로세스를 다시 띄웁니다 (postgres:pgN은 그 Patroni를 띄웁니다)."""
+    ref = _process(process)
+    cluster = _attach(root)
+    try:
+        cluster.start(ref)
+    except ClusterError as exc:
+        fail(str(exc), "cluster.start")
+    console.print(f"{ref}를 띄웠습니다 (준비 확인: minwon cluster status).", highlight=False)

@@ -10,15 +10,9 @@ from sqlalchemy.engine import make_url
 
 from minwon.operations.cluster import render
 from minwon.operations.cluster.plan import write_plan
-from minwon.operations.cluster.spec import (
-    MINWON_TUNED,
-    PATRONI_DEFAULTS,
-    ClusterSpec,
-    Credentials,
-    dcs_settings,
-    hosts_spec,
-    local_spec,
-)
+from minwon.operations.cluster.spec import ClusterSpec, Credentials
+from minwon.operations.cluster.topology import hosts_spec, local_spec
+from minwon.operations.cluster.tuning import MINWON_TUNED, PATRONI_DEFAULTS, dcs_settings
 
 HOSTS = ["10.0.0.11", "10.0.0.12", "10.0.0.13"]
 

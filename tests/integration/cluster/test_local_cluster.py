@@ -16,7 +16,9 @@ import pytest
 from sqlalchemy import text
 
 from minwon.adapters.database import make_engine
-from minwon.operations.cluster.local import LocalCluster, MissingBinaryError, find_binaries
+from minwon.operations.cluster.errors import MissingBinaryError
+from minwon.operations.cluster.host import find_binaries
+from minwon.operations.cluster.local import LocalCluster
 from minwon.operations.processes import MissingOsUserError, ensure_os_user
 
 pytestmark = [pytest.mark.slow, pytest.mark.cluster]

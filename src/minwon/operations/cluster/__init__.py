@@ -1,8 +1,11 @@
 """The PostgreSQL cluster Minwon runs on: Patroni + etcd + HAProxy, described once.
 
-``spec`` describes a topology (pure), ``render`` turns it into configuration files from
-one set of templates, ``local`` launches it as processes on 127.0.0.1, ``plan`` writes it
-for real hosts, ``status`` reads what is actually running.
+Described: ``spec`` (topology as values), ``topology`` (local and real-host layouts),
+``tuning`` (the settings and why). Rendered: ``render`` (one set of templates), ``plan``
+(files for real hosts). Observed: ``status`` (pure snapshots and their problems),
+``probes`` (reading the running parts). Run: ``backend`` (the protocol), ``local`` (the
+launcher, with ``kinds``, ``state``, ``faults``, ``workspace``, ``host``, ``supervise``,
+``switchover``) and ``fake`` (an in-memory cluster for tests).
 """
 
 from __future__ import annotations

@@ -14,14 +14,16 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from minwon.operations.cluster.spec import (
-    HAPROXY_DEFAULT_SERVER,
-    HAPROXY_IDLE_TIMEOUT,
     AppInstance,
     ClusterSpec,
     Credentials,
     EtcdMember,
     HAProxyInstance,
     PatroniNode,
+)
+from minwon.operations.cluster.tuning import (
+    HAPROXY_DEFAULT_SERVER,
+    HAPROXY_IDLE_TIMEOUT,
     dcs_settings,
 )
 

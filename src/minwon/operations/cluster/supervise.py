@@ -16,10 +16,6 @@ from pathlib import Path
 from minwon.operations.processes import OsUser, pid_alive, run_as, stop_pid, wait_for_exit
 
 
-class ClusterError(RuntimeError):
-    """The cluster could not be started, reached or changed; the message says why."""
-
-
 @dataclass(frozen=True)
 class Launched:
     """A process this launcher started: its PID, exact command line and log file."""

@@ -1,0 +1,58 @@
+"""The cluster as status, the CLI and fault scenarios see it: one Protocol, two backends.
+
+``LocalCluster`` (``local.py``) runs real etcd, Patroni, PostgreSQL, HAProxy and app
+processes; ``FakeCluster`` (``fake.py``) is a small model of the same behaviour for fast
+tests. Code that only observes the cluster or injects faults takes a ``ClusterBackend``.
+"""
+
+from __future__ import annotations
+
+import signal
+from typing import Protocol
+
+from minwon.operations.cluster.faults import ProcessRef
+from minwon.operations.cluster.status import ClusterStatus
+
+
+class ClusterBackend(Protocol):
+    """What can be read from and done to a running cluster."""
+
+    def status(self) -> ClusterStatus:
+        """Returns a snapshot of every member, etcd, HAProxy path and app."""
+        ...
+
+    def wait_healthy(self, timeout: float) -> ClusterStatus:
+        """Returns the status once healthy; raises ClusterError with the problems if not."""
+        ...
+
+    def leader(self) -> str:
+        """Returns the current leader's name; raises ClusterError without exactly one."""
+        ...
+
+    def members(self) -> list[str]:
+        """Returns the names of the configured PostgreSQL members."""
+        ...
+
+    def kill(self, process: ProcessRef, sig: int = signal.SIGKILL) -> None:
+        """Sends `sig` to one process and remembers it as killed."""
+        ...
+
+    def start(self, process: ProcessRef) -> None:
+        """Starts a stopped process again (a no-op while it runs)."""
+        ...
+
+    def switchover(self, candidate: str | None = None) -> str:
+        """Moves the leader role (to `candidate` if given); returns the new leader."""
+        ...
+
+    def app_urls(self) -> list[str]:
+        """Returns the base URL of every app instance."""
+        ...
+
+    def member_url(self, member: str) -> str:
+        """Returns a database URL straight to `member`'s PostgreSQL, as the app user."""
+        ...
+
+    def database_url(self) -> str:
+        """Returns the app's database URL (every load-balancer path, writable node only)."""
+        ...

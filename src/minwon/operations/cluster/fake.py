@@ -1,0 +1,367 @@
+"""A cluster in memory that behaves like the real one, for tests that start no process.
+
+``FakeCluster`` implements ``ClusterBackend`` with a small model of what Patroni, etcd,
+HAProxy and the apps do after a fault (a crashed primary is failed over to the sync
+standby, a dead host's lease runs out after ``lease`` seconds, a lost etcd quorum puts
+the members in failsafe mode, ...). Time is a ``SimulatedClock``: waiting is instant and
+every run is the same. ``FakeLoad`` and ``FakeLedger`` are the issuance load and the
+database check that go with it, like httpx's ``MockTransport`` beside its transports.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import signal
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from minwon.operations.clock import SimulatedClock, wait_until
+from minwon.operations.cluster.errors import ClusterError, UnknownProcessError
+from minwon.operations.cluster.faults import Kill, Operation, ProcessKind, ProcessRef, Start
+from minwon.operations.cluster.status import (
+    AppStatus,
+    ClusterStatus,
+    EtcdStatus,
+    HAProxyStatus,
+    MemberStatus,
+)
+from minwon.operations.load import Ack, LoadResult
+
+
+@dataclass(frozen=True)
+class FakeTimings:
+    """How many simulated seconds each reaction takes (close to the measured ones)."""
+
+    failover: float = 2.0  # crashed primary noticed and the sync standby promoted
+    rejoin: float = 2.0  # a member's PostgreSQL rewound/started and streaming again
+    lease: float = 20.0  # a dead leader's lock expires (Patroni ttl)
+    failsafe_clear: float = 20.0  # failsafe flag kept for a ttl after etcd is back
+    restart: float = 0.5  # an HAProxy or app instance up again
+
+
+@dataclass
+class _Member:
+    name: str
+    leader: bool = False
+    patroni: bool = True
+    postgres: bool = True
+    streaming: bool = True
+    timeline: int = 1
+    failsafe: bool = False
+
+    @property
+    def serving(self) -> bool:
+        return self.patroni and self.postgres and (self.leader or self.streaming)
+
+
+@dataclass
+class FakeCluster:
+    """An in-memory cluster: 3 members, 3 etcd, 2 HAProxy paths, 2 apps by default."""
+
+    clock: SimulatedClock = field(default_factory=SimulatedClock)
+    timings: FakeTimings = field(default_factory=FakeTimings)
+    member_names: tuple[str, ...] = ("pg1", "pg2", "pg3")
+    etcd_names: tuple[str, ...] = ("e1", "e2", "e3")
+    haproxy_names: tuple[str, ...] = ("1", "2")
+    app_names: tuple[str, ...] = ("1", "2")
+    rejoins: bool = True  # False: a failed primary never comes back (a broken rewind)
+    operations: list[Operation] = field(default_factory=list)
+    rows: list[str] = field(default_factory=list)  # issuance numbers committed
+
+    def __post_init__(self) -> None:
+        self._members = {name: _Member(name) for name in self.member_names}
+        self._members[self.member_names[0]].leader = True
+        self._sync: str | None = self.member_names[1]
+        self._etcd = set(self.etcd_names)
+        self._haproxy = set(self.haproxy_names)
+        self._apps = set(self.app_names)
+        self._events: list[tuple[float, int, Callable[[], None]]] = []
+        self._order = itertools.count()
+        self.clock.listen(self._advance)
+
+    # -- the model ----------------------------------------------------------------------
+
+    def _after(self, seconds: float, change: Callable[[], None]) -> None:
+        due = round(self.clock.monotonic() + seconds, 9)
+        heapq.heappush(self._events, (due, next(self._order), change))
+
+    def _advance(self, now: float) -> None:
+        while self._events and self._events[0][0] <= now:
+            _, _, change = heapq.heappop(self._events)
+            change()
+
+    def _leader(self) -> _Member | None:
+        return next((m for m in self._members.values() if m.leader), None)
+
+    @property
+    def quorum(self) -> bool:
+        """Returns True while a majority of etcd members runs."""
+        return len(self._etcd) > len(self.etcd_names) // 2
+
+    def _pick_sync(self) -> None:
+        replicas = [m for m in self._members.values() if not m.leader and m.serving]
+        if self._sync not in {m.name for m in replicas}:
+            self._sync = replicas[0].name if replicas else None
+
+    def _fail_over(self, old: _Member, *, comes_back: bool) -> None:
+        # Only the synchronous standby may be promoted (strict synchronous mode), and
+        # only through etcd: without quorum nobody takes the leader key.
+        new = self._members.get(self._sync or "")
+        if old.leader and new is not None and new.serving and self.quorum:
+            old.leader, old.streaming = False, False
+            new.leader = True
+            new.timeline = max(m.timeline for m in self._members.values()) + 1
+            for member in self._members.values():
+                if not member.leader and member.serving:
+                    member.timeline = new.timeline
+            self._sync = None
+            self._pick_sync()
+        if comes_back and old.patroni:  # rewound as a replica, or restarted in place
+            self._after(self.timings.rejoin, lambda: self._rejoin(old))
+
+    def _lease_expires(self, member: _Member) -> None:
+        if not member.patroni:
+            self._fail_over(member, comes_back=False)
+
+    def _rejoin(self, member: _Member) -> None:
+        leader = self._leader()
+        if not member.patroni or (not self.rejoins and leader is not member):
+            return
+        member.postgres = True
+        if leader is None:
+            member.leader = True  # nobody took over: restarted in place
+        elif leader is not member:
+            member.streaming, member.timeline = True, leader.timeline
+        self._pick_sync()
+
+    def writable(self) -> bool:
+        """Returns True if an issuance sent now would be acknowledged."""
+        leader = self._leader()
+        sync = self._members.get(self._sync or "")
+        return bool(
+            leader
+            and leader.postgres
+            and leader.patroni  # HAProxy asks Patroni's REST API who the primary is
+            and sync is not None
+            and sync.serving
+            and self._haproxy
+            and self._apps
+        )
+
+    def commit(self, number: str) -> None:
+        """Stores one issuance number, as the leader (and its sync standby) would."""
+        self.rows.append(number)
+
+    # -- ClusterBackend -----------------------------------------------------------------
+
+    def status(self) -> ClusterStatus:
+        """Returns a snapshot of the model, as ``collect_status`` would read it."""
+        leader = self._leader()
+        members = tuple(self._member_status(m) for m in self._members.values() if m.patroni)
+        primary = leader is not None and leader.postgres
+        return ClusterStatus(
+            members=members,
+            etcd=tuple(EtcdStatus(e, f"fake://etcd/{e}", e in self._etcd) for e in self.etcd_names),
+            haproxy=tuple(
+                HAProxyStatus(h, 5000 + i, primary and h in self._haproxy)
+                for i, h in enumerate(self.haproxy_names)
+            ),
+            apps=tuple(AppStatus(a, f"fake://app/{a}", a in self._apps) for a in self.app_names),
+            expected_members=len(self.member_names),
+        )
+
+    def _member_status(self, m: _Member) -> MemberStatus:
+        sync = m.name == self._sync
+        if m.leader:
+            role, state = "leader", "running" if m.postgres else "stopped"
+        else:
+            role = "sync_standby" if sync else "replica"
+            state = ("streaming" if m.streaming else "starting") if m.postgres else "stopped"
+        return MemberStatus(
+            name=m.name,
+            role=role,
+            state=state,
+            timeline=m.timeline,
+            lag_bytes=0 if state in ("running", "streaming") else None,
+            sync=sync,
+            failsafe_active=m.failsafe,
+        )
+
+    def wait_healthy(self, timeout: float) -> ClusterStatus:
+        """Returns the status once healthy; ClusterError with the problems if not."""
+        if not wait_until(lambda: self.status().healthy, timeout=timeout, clock=self.clock):
+            problems = "; ".join(self.status().problems)
+            raise ClusterError(f"cluster not healthy within {timeout:.0f} s: {problems}")
+        return self.status()
+
+    def leader(self) -> str:
+        """Returns the leader's name; ClusterError if there is none."""
+        leader = self._leader()
+        if leader is None or not leader.patroni:
+            raise ClusterError("no single leader right now")
+        return leader.name
+
+    def members(self) -> list[str]:
+        """Returns the configured member names."""
+        return list(self.member_names)
+
+    def _check(self, ref: ProcessRef) -> None:
+        names = {
+            ProcessKind.ETCD: self.etcd_names,
+            ProcessKind.PATRONI: self.member_names,
+            ProcessKind.POSTGRES: self.member_names,
+            ProcessKind.HAPROXY: self.haproxy_names,
+            ProcessKind.APP: self.app_names,
+        }[ref.kind]
+        if ref.name not in names:
+            raise UnknownProcessError(f"no {ref.kind} named {ref.name!r}")
+
+    def kill(self, process: ProcessRef, sig: int = signal.SIGKILL) -> None:
+        """Stops one process of the model and sets off what the real cluster would do."""
+        self._check(process)
+        self.operations.append(Kill(process, sig))
+        if process.kind is ProcessKind.POSTGRES:
+            self._kill_postgres(self._members[process.name])
+        elif process.kind is ProcessKind.PATRONI:
+            self._kill_patroni(self._members[process.name])
+        else:
+            alive = self._alive(process.kind)
+            if process.name not in alive:
+                raise ClusterError(f"{process} is not running")
+            alive.discard(process.name)
+            if process.kind is ProcessKind.ETCD and not self.quorum:
+                # The leader asks every member over REST; all answer, so it keeps leading.
+                for member in self._members.values():
+                    member.failsafe = member.patroni
+
+    def _kill_postgres(self, member: _Member) -> None:
+        if not member.postgres:
+            raise ClusterError(f"PostgreSQL of {member.name} is not running")
+        member.postgres = False
+        self._pick_sync()
+        if not member.patroni:
+            return  # nobody notices but the lease
+        if member.leader:  # primary_start_timeout 0: failed over at once, then rewound
+            self._after(self.timings.failover, lambda: self._fail_over(member, comes_back=True))
+        else:
+            self._after(self.timings.rejoin, lambda: self._rejoin(member))
+
+    def _kill_patroni(self, member: _Member) -> None:
+        if not member.patroni:
+            raise ClusterError(f"Patroni of {member.name} is not running")
+        member.patroni = False
+        self._pick_sync()
+        self._after(self.timings.lease, lambda: self._lease_expires(member))
+
+    def _alive(self, kind: ProcessKind) -> set[str]:
+        return {ProcessKind.ETCD: self._etcd, ProcessKind.HAPROXY: self._haproxy}.get(
+            kind, self._apps
+        )
+
+    def start(self, process: ProcessRef) -> None:
+        """Starts one process of the model again (a no-op while it runs)."""
+        self._check(process)
+        self.operations.append(Start(process))
+        kind, name = process.kind, process.name
+        if kind in (ProcessKind.POSTGRES, ProcessKind.PATRONI):
+            member = self._members[name]
+            if not member.patroni:
+                member.patroni, member.postgres = True, False
+                self._after(self.timings.rejoin, lambda: self._rejoin(member))
+        elif kind is ProcessKind.ETCD:
+            self._etcd.add(name)
+            if self.quorum:
+                self._after(self.timings.failsafe_clear, self._clear_failsafe)
+        else:
+            self._after(self.timings.restart, lambda: self._alive(kind).add(name))
+
+    def _clear_failsafe(self) -> None:
+        if self.quorum:
+            for member in self._members.values():
+                member.failsafe = False
+
+    def switchover(self, candidate: str | None = None) -> str:
+        """Hands the leader role to the sync standby (the only allowed candidate)."""
+        old = self._members[self.leader()]
+        target = candidate or self._sync
+        if target != self._sync or target is None:
+            raise ClusterError(f"the candidate must be the sync standby ({self._sync})")
+        new = self._members[target]
+        old.leader, old.streaming = False, True
+        new.leader = True
+        new.timeline = old.timeline = old.timeline + 1
+        self._sync = None
+        self._pick_sync()
+        return new.name
+
+    def app_urls(self) -> list[str]:
+        """Returns one fake URL per app instance."""
+        return [f"fake://app/{a}" for a in self.app_names]
+
+    def member_url(self, member: str) -> str:
+        """Returns ``fake://<member>``, which ``FakeLedger`` understands."""
+        return f"fake://{self._members[member].name}"
+
+    def database_url(self) -> str:
+        """Returns the fake multi-host URL."""
+        return "fake://primary"
+
+    def member_state(self, url: str) -> tuple[bool, bool]:
+        """Returns (PostgreSQL running, is the leader) for a ``member_url``."""
+        member = self._members[url.removeprefix("fake://")]
+        return member.postgres, member.leader
+
+
+@dataclass
+class FakeLoad:
+    """Issues one document every `interval` simulated seconds while the cluster takes writes."""
+
+    cluster: FakeCluster
+    interval: float = 0.1
+    result: LoadResult = field(default_factory=LoadResult)
+    _next_at: float = 0.0
+    _numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def start(self) -> None:
+        """Starts issuing at the next tick."""
+        self._next_at = self.cluster.clock.monotonic() + self.interval
+        self.cluster.clock.listen(self._tick)
+
+    def stop(self, timeout: float = 120.0) -> LoadResult:
+        """Stops issuing; returns every acknowledgement."""
+        self.cluster.clock.unlisten(self._tick)
+        return self.result
+
+    def acks_since(self, moment: float) -> int:
+        """Returns how many issuances were acknowledged after `moment`."""
+        return sum(1 for a in self.result.acks if a.at > moment)
+
+    def _tick(self, now: float) -> None:
+        while self._next_at <= now:
+            if self.cluster.writable():
+                n = next(self._numbers)
+                number = f"FAKE-{n:06d}"
+                self.cluster.commit(number)
+                self.result.acks.append(Ack(f"key-{n}", number, self._next_at, 1, False))
+            self._next_at += self.interval
+
+
+@dataclass
+class FakeLedger:
+    """Checks the fake cluster's committed numbers, as ``SqlLedger`` checks the tables."""
+
+    cluster: FakeCluster
+
+    def audit(self, url: str, numbers: Sequence[str]) -> tuple[int, int]:
+        """Returns (numbers missing, numbers stored twice)."""
+        running, _ = self.cluster.member_state(url)
+        if not running:
+            raise ClusterError(f"{url} is not running")
+        stored = self.cluster.rows
+        return len(set(numbers) - set(stored)), len(stored) - len(set(stored))
+
+    def is_primary(self, url: str) -> bool | None:
+        """Returns True for the running leader, False for a replica, None if down."""
+        running, leader = self.cluster.member_state(url)
+        return leader if running else None

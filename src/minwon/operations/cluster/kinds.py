@@ -1,0 +1,224 @@
+"""One table of the process kinds a local cluster runs: how each starts, is ready, stops.
+
+etcd, Patroni, HAProxy and the app are started by the launcher, in ``START_ORDER``, and
+stopped in the reverse order. PostgreSQL is a kind of its own because a fault can kill
+its postmaster, but Patroni starts and stops it: starting ``postgres:pg1`` means starting
+``patroni:pg1``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from minwon.operations.cluster import render
+from minwon.operations.cluster.faults import ProcessKind
+from minwon.operations.cluster.probes import (
+    app_ready,
+    etcd_healthy,
+    reaches_primary,
+    replication_ready,
+)
+from minwon.operations.cluster.spec import ClusterSpec, Credentials
+from minwon.operations.cluster.supervise import Launched, postmaster_pid, stop_many
+
+
+@dataclass(frozen=True)
+class KindContext:
+    """What starting or checking a process needs: the spec, passwords, programs."""
+
+    spec: ClusterSpec
+    credentials: Credentials
+    haproxy_bin: str
+    python: str
+
+    def db_env(self, extra: dict[str, str]) -> dict[str, str]:
+        """Returns a minimal environment for a database-side process, plus `extra`."""
+        return {
+            "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
+            "LANG": "C.UTF-8",
+            "LC_ALL": "C.UTF-8",
+            **extra,
+        }
+
+    def app_env(self) -> dict[str, str]:
+        """Returns the environment the app instances run with (holds the DB password)."""
+        env = dict(os.environ)
+        env.update(_env_file(self.spec.apps[0].env_file))
+        env.pop("MINWON_KEYS_DIR", None)
+        return env
+
+    def minwon_argv(self, *args: str) -> list[str]:
+        """Returns the command line of a ``minwon`` sub-command, run by this Python."""
+        return [self.python, "-m", "minwon.cli.main", *args]
+
+
+@dataclass(frozen=True)
+class Command:
+    """How to start one process: argv, folder, environment, and as which user."""
+
+    argv: tuple[str, ...]
+    cwd: Path
+    env: dict[str, str]
+    as_db_user: bool
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """When every process of a kind counts as started, and how long that may take."""
+
+    what: str
+    timeout: float
+    check: Callable[[KindContext], bool]
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """One row of the table: names, start command, readiness and stop of a kind."""
+
+    kind: ProcessKind
+    step: str  # the name of its start (and ``stop_<step>``) in the launcher's timings
+    names: Callable[[ClusterSpec], list[str]]
+    command: Callable[[KindContext, str, bool], Command] | None  # (ctx, name, rejoin)
+    readiness: Readiness | None
+    stop: Callable[[ClusterSpec, list[Launched]], None] | None
+    started_by: ProcessKind | None = None
+    find_pid: Callable[[KindContext, str], int | None] | None = None
+
+
+def _env_file(path: str) -> dict[str, str]:
+    return render.parse_env(Path(path).read_text(encoding="utf-8"))
+
+
+def _etcd_command(ctx: KindContext, name: str, rejoin: bool) -> Command:
+    member = ctx.spec.etcd_member(name)
+    env = _env_file(member.env_file)
+    if rejoin:
+        env["ETCD_INITIAL_CLUSTER_STATE"] = "existing"
+    return Command((ctx.spec.etcd_bin,), Path(member.data_dir).parent, ctx.db_env(env), True)
+
+
+def _patroni_command(ctx: KindContext, name: str, rejoin: bool) -> Command:
+    node = ctx.spec.node(name)
+    env = ctx.db_env({"HOME": node.node_dir, **_env_file(node.env_file)})
+    return Command((ctx.spec.patroni_bin, node.config_file), Path(node.node_dir), env, True)
+
+
+def _haproxy_command(ctx: KindContext, name: str, rejoin: bool) -> Command:
+    proxy = ctx.spec.haproxy(name)
+    argv = (ctx.haproxy_bin, "-db", "-f", proxy.config_file)
+    return Command(argv, Path(proxy.config_file).parent, ctx.db_env({}), True)
+
+
+def _app_command(ctx: KindContext, name: str, rejoin: bool) -> Command:
+    app = ctx.spec.app(name)
+    argv = ctx.minwon_argv("serve", "--host", app.host, "--port", str(app.port))
+    return Command(tuple(argv), Path(ctx.spec.app_data_dir), ctx.app_env(), False)
+
+
+def _stop_together(timeout: float) -> Callable[[ClusterSpec, list[Launched]], None]:
+    def stop(_: ClusterSpec, launched: list[Launched]) -> None:
+        stop_many(launched, timeout=timeout)
+
+    return stop
+
+
+def _stop_etcd(_: ClusterSpec, members: list[Launched]) -> None:
+    # One by one: a leaving leader hands over to a live member at once, and the last
+    # one has no quorum left to hand over. Stopped together, the leader waited 7 s
+    # for a transfer to a member that was itself stopping.
+    for member in members:
+        stop_many([member], timeout=10)
+
+
+def _stop_patroni(spec: ClusterSpec, nodes: list[Launched]) -> None:
+    # All at once: a Patroni that received SIGTERM leaves its HA loop, so no replica
+    # promotes itself while the leader stops; one at a time costs ~2 s per node.
+    stop_many(nodes, timeout=30)
+    # A postmaster outlives a SIGKILLed Patroni; stop it by the PID in its data dir.
+    for node in spec.nodes:
+        pid = postmaster_pid(Path(node.data_dir))
+        if pid is None:
+            continue
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGINT)  # fast shutdown
+        deadline = time.monotonic() + 15
+        while postmaster_pid(Path(node.data_dir)) == pid:
+            if time.monotonic() > deadline:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                break
+            time.sleep(0.1)
+
+
+def _postmaster(ctx: KindContext, name: str) -> int | None:
+    return postmaster_pid(Path(ctx.spec.node(name).data_dir))
+
+
+KINDS: dict[ProcessKind, KindSpec] = {
+    ProcessKind.ETCD: KindSpec(
+        ProcessKind.ETCD,
+        "etcd",
+        names=lambda spec: [m.name for m in spec.etcd],
+        command=_etcd_command,
+        readiness=Readiness("etcd", 30, lambda ctx: all(etcd_healthy(m) for m in ctx.spec.etcd)),
+        stop=_stop_etcd,
+    ),
+    ProcessKind.PATRONI: KindSpec(
+        ProcessKind.PATRONI,
+        "patroni",
+        names=lambda spec: spec.member_names,
+        command=_patroni_command,
+        readiness=Readiness(
+            "Patroni (1 leader, 2 streaming replicas, 1 sync)",
+            180,
+            lambda ctx: replication_ready(ctx.spec),
+        ),
+        stop=_stop_patroni,
+    ),
+    ProcessKind.POSTGRES: KindSpec(
+        ProcessKind.POSTGRES,
+        "postgres",
+        names=lambda spec: spec.member_names,
+        command=None,
+        readiness=None,
+        stop=None,
+        started_by=ProcessKind.PATRONI,
+        find_pid=_postmaster,
+    ),
+    ProcessKind.HAPROXY: KindSpec(
+        ProcessKind.HAPROXY,
+        "haproxy",
+        names=lambda spec: [p.name for p in spec.haproxies],
+        command=_haproxy_command,
+        readiness=Readiness(
+            "HAProxy paths to the primary",
+            30,
+            lambda ctx: all(
+                reaches_primary(ctx.spec, p, ctx.credentials) for p in ctx.spec.haproxies
+            ),
+        ),
+        stop=_stop_together(5),
+    ),
+    ProcessKind.APP: KindSpec(
+        ProcessKind.APP,
+        "apps",
+        names=lambda spec: [a.name for a in spec.apps],
+        command=_app_command,
+        readiness=Readiness(
+            "app instances (GET /readyz)",
+            60,
+            lambda ctx: all(app_ready(a.url) for a in ctx.spec.apps),
+        ),
+        stop=_stop_together(10),
+    ),
+}
+
+# etcd first (Patroni keeps its lease there), the apps last (they need a primary).
+START_ORDER = (ProcessKind.ETCD, ProcessKind.PATRONI, ProcessKind.HAPROXY, ProcessKind.APP)
+STOP_ORDER = tuple(reversed(START_ORDER))

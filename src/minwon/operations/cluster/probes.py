@@ -1,0 +1,148 @@
+"""Reading the running parts: Patroni's REST API, etcd's health, HAProxy paths, apps.
+
+Patroni's ``GET /cluster`` gives the members; etcd's ``GET /health`` its members; each
+HAProxy path is checked the way the app uses it (a PostgreSQL session that must not be in
+recovery); each app answers ``GET /readyz``. Nothing here changes anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from typing import Any, TypeVar
+
+import httpx
+import psycopg
+
+from minwon.operations.cluster.spec import (
+    ClusterSpec,
+    Credentials,
+    EtcdMember,
+    HAProxyInstance,
+    PatroniNode,
+)
+from minwon.operations.cluster.status import (
+    AppStatus,
+    ClusterStatus,
+    EtcdStatus,
+    HAProxyStatus,
+    parse_members,
+)
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def fetch_cluster(spec: ClusterSpec, timeout: float = 1.0) -> dict[str, Any] | None:
+    """Returns Patroni's ``GET /cluster`` from the first node that answers, else None."""
+    for node in spec.nodes:
+        try:
+            response = httpx.get(f"{node.rest_url}/cluster", timeout=timeout)
+            if response.status_code == 200:
+                data: dict[str, Any] = response.json()
+                return data
+        except (httpx.HTTPError, ValueError):
+            continue
+    return None
+
+
+def failsafe_active(node: PatroniNode, timeout: float = 1.0) -> bool:
+    """Returns True when a member's ``GET /patroni`` says failsafe mode is active."""
+    try:
+        response = httpx.get(f"{node.rest_url}/patroni", timeout=timeout)
+        return bool(response.json().get("failsafe_mode_is_active", False))
+    except (httpx.HTTPError, ValueError):
+        return False
+
+
+def etcd_healthy(member: EtcdMember, timeout: float = 1.0) -> bool:
+    """Returns True if the member answers ``GET /health`` with ``"health": "true"``."""
+    try:
+        response = httpx.get(f"{member.client_url}/health", timeout=timeout)
+        return response.status_code == 200 and str(response.json().get("health")) == "true"
+    except (httpx.HTTPError, ValueError):
+        return False
+
+
+def reaches_primary(
+    spec: ClusterSpec, proxy: HAProxyInstance, credentials: Credentials, timeout: int = 1
+) -> bool:
+    """Returns True if a session through `proxy` lands on a node not in recovery."""
+    try:
+        with psycopg.connect(
+            host=proxy.host,
+            port=proxy.port,
+            user=spec.app_user,
+            password=credentials.app_password,
+            dbname=spec.app_database,
+            connect_timeout=timeout,
+            autocommit=True,
+        ) as conn:
+            row = conn.execute("SELECT NOT pg_is_in_recovery()").fetchone()
+            return bool(row and row[0])
+    except psycopg.Error:
+        return False
+
+
+def app_ready(url: str, timeout: float = 2.0) -> bool:
+    """Returns True if the app answers ``GET /readyz`` with 200."""
+    try:
+        return httpx.get(f"{url}/readyz", timeout=timeout).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def replication_ready(spec: ClusterSpec) -> bool:
+    """Returns True once Patroni reports 1 running leader, all replicas streaming, 1 sync."""
+    raw = fetch_cluster(spec)
+    if raw is None:
+        return False
+    members = parse_members(raw)
+    leaders = [m for m in members if m.is_leader and m.state == "running"]
+    streaming = [m for m in members if not m.is_leader and m.state == "streaming"]
+    return (
+        len(leaders) == 1 and len(streaming) == len(spec.nodes) - 1 and any(m.sync for m in members)
+    )
+
+
+def _parallel(fn: Callable[[T], R], items: tuple[T, ...]) -> list[R]:
+    if not items:
+        return []
+    with ThreadPoolExecutor(max_workers=len(items)) as pool:
+        return list(pool.map(fn, items))
+
+
+def collect_status(spec: ClusterSpec, credentials: Credentials) -> ClusterStatus:
+    """Returns a snapshot of every part of the cluster `spec` describes (reads only)."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        cluster = pool.submit(fetch_cluster, spec)
+        etcd = pool.submit(
+            _parallel,
+            lambda m: EtcdStatus(m.name, m.client_url, etcd_healthy(m)),
+            spec.etcd,
+        )
+        proxies = pool.submit(
+            _parallel,
+            lambda p: HAProxyStatus(p.name, p.port, reaches_primary(spec, p, credentials)),
+            spec.haproxies,
+        )
+        apps = pool.submit(
+            _parallel,
+            lambda a: AppStatus(a.name, a.url, app_ready(a.url)),
+            spec.apps,
+        )
+        failsafe = pool.submit(_parallel, failsafe_active, spec.nodes)
+        raw = cluster.result()
+        active = {n.name for n, on in zip(spec.nodes, failsafe.result(), strict=True) if on}
+        members = tuple(
+            replace(m, failsafe_active=m.name in active)
+            for m in (parse_members(raw) if raw else ())
+        )
+        return ClusterStatus(
+            members=members,
+            etcd=tuple(etcd.result()),
+            haproxy=tuple(proxies.result()),
+            apps=tuple(apps.result()),
+            expected_members=len(spec.nodes),
+        )

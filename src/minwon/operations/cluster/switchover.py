@@ -1,0 +1,47 @@
+"""A planned leader change through Patroni's REST API (``POST /switchover``)."""
+
+from __future__ import annotations
+
+import httpx
+
+from minwon.operations.cluster.errors import ClusterError
+from minwon.operations.cluster.probes import fetch_cluster
+from minwon.operations.cluster.spec import ClusterSpec, Credentials
+from minwon.operations.cluster.status import parse_members
+
+
+def request_switchover(
+    spec: ClusterSpec, credentials: Credentials, *, old: str, candidate: str | None
+) -> None:
+    """Asks `old`'s Patroni to hand the leader role over; ClusterError if it refuses."""
+    body: dict[str, str] = {"leader": old}
+    if candidate:
+        body["candidate"] = candidate
+    try:
+        response = httpx.post(
+            f"{spec.node(old).rest_url}/switchover",
+            json=body,
+            auth=(spec.rest_user, credentials.rest_password),
+            timeout=60,
+        )
+    except httpx.HTTPError as exc:
+        raise ClusterError(f"switchover request to {old} failed: {exc}") from exc
+    if response.status_code != 200:
+        sync = [m.name for m in parse_members(fetch_cluster(spec) or {}) if m.sync]
+        raise ClusterError(
+            f"Patroni refused the switchover ({response.status_code}): {response.text}"
+            f" (in synchronous mode the candidate must be a sync standby: {sync})"
+        )
+
+
+def settled_leader(spec: ClusterSpec, *, old: str, candidate: str | None) -> str | None:
+    """Returns the new leader once it runs and `old` streams from it; None before that."""
+    members = {m.name: m for m in parse_members(fetch_cluster(spec) or {})}
+    leaders = [m for m in members.values() if m.is_leader and m.state == "running"]
+    if len(leaders) != 1 or leaders[0].name == old:
+        return None
+    if candidate and leaders[0].name != candidate:
+        return None
+    if old not in members or members[old].state != "streaming":
+        return None
+    return leaders[0].name

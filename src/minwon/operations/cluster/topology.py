@@ -1,0 +1,178 @@
+"""The two topologies: the local development cluster and a cluster on real hosts.
+
+Both return a ``ClusterSpec``; only ports, paths and addresses differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from minwon.operations.cluster.spec import (
+    AppInstance,
+    ClusterSpec,
+    EtcdMember,
+    HAProxyInstance,
+    PatroniNode,
+)
+
+SCOPE = "minwon"
+LOCALHOST = "127.0.0.1"
+
+
+def local_spec(
+    *,
+    run_dir: str,
+    config_dir: str,
+    app_data_dir: str,
+    apps: int,
+    next_port: Callable[[], int],
+    pg_bindir: str,
+    patroni_bin: str,
+    etcd_bin: str,
+    minwon_bin: str,
+    db_os_user: str,
+) -> ClusterSpec:
+    """Returns the local development cluster: 3 etcd, 3 nodes, 2 HAProxy, `apps` apps.
+
+    Every process listens on 127.0.0.1 at a port from `next_port`. Data lives in
+    `run_dir` (owned by the database user), configuration in `config_dir`.
+    """
+    if apps < 1:
+        raise ValueError("at least one app instance is needed")
+    etcd = tuple(
+        EtcdMember(
+            name=f"e{i}",
+            host=LOCALHOST,
+            client_port=next_port(),
+            peer_port=next_port(),
+            data_dir=f"{run_dir}/etcd/e{i}",
+            env_file=f"{config_dir}/e{i}/etcd.env",
+        )
+        for i in (1, 2, 3)
+    )
+    nodes = tuple(
+        PatroniNode(
+            name=f"pg{i}",
+            host=LOCALHOST,
+            pg_port=next_port(),
+            rest_port=next_port(),
+            node_dir=f"{run_dir}/pg{i}",
+            data_dir=f"{run_dir}/pg{i}/data",
+            # Beside, not inside, the data directory: pg_basebackup and pg_rewind copy the
+            # data directory and have no business with a socket file.
+            socket_dir=f"{run_dir}/pg{i}",
+            config_file=f"{config_dir}/pg{i}/patroni.yml",
+            env_file=f"{config_dir}/pg{i}/patroni.env",
+            post_bootstrap=f"{config_dir}/pg{i}/post_bootstrap.sh",
+            pgpass=f"{run_dir}/pg{i}/pgpass",
+        )
+        for i in (1, 2, 3)
+    )
+    haproxies = tuple(
+        HAProxyInstance(
+            name=str(i),
+            host=LOCALHOST,
+            port=next_port(),
+            stats_port=next_port(),
+            config_file=f"{config_dir}/haproxy{i}/haproxy.cfg",
+        )
+        for i in (1, 2)
+    )
+    app_instances = tuple(
+        AppInstance(
+            name=str(i),
+            host=LOCALHOST,
+            port=next_port(),
+            env_file=f"{config_dir}/app{i}/app.env",
+        )
+        for i in range(1, apps + 1)
+    )
+    return ClusterSpec(
+        scope=SCOPE,
+        namespace="/minwon/",
+        etcd=etcd,
+        nodes=nodes,
+        haproxies=haproxies,
+        apps=app_instances,
+        pg_bindir=pg_bindir,
+        patroni_bin=patroni_bin,
+        etcd_bin=etcd_bin,
+        minwon_bin=minwon_bin,
+        app_data_dir=app_data_dir,
+        hba_sources=(f"{LOCALHOST}/32",),
+        watchdog_mode="off",
+        db_os_user=db_os_user,
+        etcd_os_user=db_os_user,
+        app_os_user="root",
+    )
+
+
+def hosts_spec(
+    hosts: Sequence[str],
+    *,
+    pg_bindir: str = "/usr/lib/postgresql/15/bin",
+    patroni_bin: str = "/opt/minwon/.venv/bin/patroni",
+    minwon_bin: str = "/opt/minwon/.venv/bin/minwon",
+) -> ClusterSpec:
+    """Returns a spec for real hosts: one etcd, node, HAProxy and app on each host.
+
+    Standard ports (etcd 2379/2380, PostgreSQL 5432, Patroni 8008, HAProxy 5000 with
+    stats on 7000, app 8000) and Debian paths; each process listens on its host address.
+    """
+    if len(hosts) < 3:
+        raise ValueError("a cluster needs at least 3 hosts (etcd quorum, sync standby)")
+    if len(set(hosts)) != len(hosts):
+        raise ValueError("hosts must be distinct")
+    numbered = list(enumerate(hosts, start=1))
+    return ClusterSpec(
+        scope=SCOPE,
+        namespace="/minwon/",
+        etcd=tuple(
+            EtcdMember(
+                name=f"e{i}",
+                host=h,
+                client_port=2379,
+                peer_port=2380,
+                data_dir="/var/lib/etcd/minwon",
+                env_file="/etc/minwon/etcd.env",
+            )
+            for i, h in numbered
+        ),
+        nodes=tuple(
+            PatroniNode(
+                name=f"pg{i}",
+                host=h,
+                pg_port=5432,
+                rest_port=8008,
+                node_dir="/var/lib/postgresql/15",
+                data_dir="/var/lib/postgresql/15/main",
+                socket_dir="/var/run/postgresql",
+                config_file="/etc/patroni/patroni.yml",
+                env_file="/etc/patroni/patroni.env",
+                post_bootstrap="/etc/patroni/post_bootstrap.sh",
+                pgpass="/var/lib/postgresql/.pgpass_patroni",
+            )
+            for i, h in numbered
+        ),
+        haproxies=tuple(
+            HAProxyInstance(
+                name=str(i),
+                host=h,
+                port=5000,
+                stats_port=7000,
+                config_file="/etc/haproxy/haproxy.cfg",
+            )
+            for i, h in numbered
+        ),
+        apps=tuple(
+            AppInstance(name=str(i), host=h, port=8000, env_file="/etc/minwon/app.env")
+            for i, h in numbered
+        ),
+        pg_bindir=pg_bindir,
+        patroni_bin=patroni_bin,
+        etcd_bin="/usr/bin/etcd",
+        minwon_bin=minwon_bin,
+        app_data_dir="/var/lib/minwon",
+        hba_sources=tuple(f"{h}/32" for h in hosts),
+        watchdog_mode="automatic",
+    )

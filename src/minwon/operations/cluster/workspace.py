@@ -1,0 +1,138 @@
+"""The folders and files of a local cluster: spec, secrets, configuration, app data.
+
+``prepare`` lays out a fresh run folder and returns the new state; ``prepare_app_data``
+creates the app's schema and demo registry through the cluster; ``remove_data`` undoes
+``prepare``. Data lives where the unprivileged database user can reach it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from minwon.operations.cluster import render
+from minwon.operations.cluster.errors import ClusterError
+from minwon.operations.cluster.host import (
+    PortAllocator,
+    own_dir,
+    traversable,
+    write_file,
+    write_private,
+)
+from minwon.operations.cluster.kinds import KindContext
+from minwon.operations.cluster.render import RenderedFile
+from minwon.operations.cluster.spec import ClusterSpec, Credentials
+from minwon.operations.cluster.state import ClusterState
+from minwon.operations.cluster.supervise import log_tail
+from minwon.operations.cluster.topology import local_spec
+from minwon.operations.processes import OsUser
+
+SECRETS_FILE = "secrets.json"
+
+
+def prepare(
+    root: Path, *, binaries: dict[str, str], user: OsUser, apps: int
+) -> tuple[ClusterState, Credentials]:
+    """Makes the run folder, spec, passwords and every configuration file of a new cluster."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "logs").mkdir(exist_ok=True)
+    run_dir = root / "run"
+    if not traversable(root, user):
+        run_dir = Path("/var/tmp") / f"minwon-cluster-{secrets.token_hex(4)}"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir.mkdir(mode=0o755, parents=True)
+    try:
+        spec = local_spec(
+            run_dir=str(run_dir),
+            config_dir=str(run_dir / "config"),
+            app_data_dir=str(root / "app"),
+            apps=apps,
+            next_port=PortAllocator().next,
+            pg_bindir=binaries["pg_bindir"],
+            patroni_bin=binaries["patroni"],
+            etcd_bin=binaries["etcd"],
+            minwon_bin=str(Path(sys.executable).parent / "minwon"),
+            db_os_user=user.name,
+        )
+        credentials = Credentials.generate()
+        write_private(root / SECRETS_FILE, json.dumps(credentials.to_dict(), indent=2))
+        state = ClusterState(
+            root=str(root),
+            run_dir=str(run_dir),
+            os_user=user.name,
+            haproxy_bin=binaries["haproxy"],
+            python=sys.executable,
+            started_at=time.time(),
+            spec=spec,
+        )
+        for member in spec.etcd:
+            own_dir(Path(member.data_dir).parent, user)
+        for node in spec.nodes:
+            own_dir(Path(node.node_dir), user)
+        for rendered in config_files(spec, credentials):
+            path = Path(rendered.path)
+            path.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+            write_file(path, rendered.text, rendered.mode)
+            if path.name == "patroni.env" and os.geteuid() == 0:
+                os.chown(path, user.uid, user.gid)  # read by Patroni, like on a real host
+        Path(spec.app_data_dir).mkdir(parents=True, exist_ok=True)
+    except BaseException:
+        shutil.rmtree(run_dir, ignore_errors=True)  # nothing records it yet: undo here
+        raise
+    return state, credentials
+
+
+def config_files(spec: ClusterSpec, credentials: Credentials) -> list[RenderedFile]:
+    """Returns every configuration file of the cluster, rendered from the templates."""
+    files = [render.etcd_env(spec, m) for m in spec.etcd]
+    for node in spec.nodes:
+        files += [
+            render.patroni_yml(spec, node),
+            render.patroni_env(spec, node, credentials),
+            render.post_bootstrap(spec, node),
+        ]
+    files += [render.haproxy_cfg(spec, p) for p in spec.haproxies]
+    files += [render.app_env(spec, a, credentials) for a in spec.apps]
+    return files
+
+
+def prepare_app_data(context: KindContext, *, logs: Path, demo_residents: int, seed: int) -> None:
+    """Runs ``minwon init`` and ``minwon demo-data --if-empty`` against the cluster."""
+    env = context.app_env()
+    for step, args in (
+        ("minwon-init", ["init"]),
+        (
+            "minwon-demo-data",
+            ["demo-data", "--residents", str(demo_residents), "--seed", str(seed), "--if-empty"],
+        ),
+    ):
+        log = logs / f"{step}.log"
+        with open(log, "ab") as out:
+            result = subprocess.run(
+                context.minwon_argv(*args),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=context.spec.app_data_dir,
+                timeout=900,
+                check=False,
+            )
+        if result.returncode != 0:
+            raise ClusterError(
+                f"`minwon {' '.join(args)}` failed (exit {result.returncode}):\n" + log_tail(log)
+            )
+
+
+def remove_data(root: Path, state: ClusterState) -> None:
+    """Deletes the run folder (only one this launcher made) and the app's data folder."""
+    run_dir = Path(state.run_dir)
+    if run_dir.name == "run" or run_dir.name.startswith("minwon-cluster-"):
+        shutil.rmtree(run_dir, ignore_errors=True)
+    shutil.rmtree(root / "app", ignore_errors=True)
