@@ -26,7 +26,8 @@ from minwon.client.retrying import RetryingClient
 from minwon.demo import DEMO_PASSWORD
 from minwon.operations.cluster.local import LocalCluster
 from minwon.operations.cluster.tuning import MINWON_TUNED, PATRONI_DEFAULTS
-from minwon.operations.scenarios import FAULTS, ScenarioRecord, run_scenario
+from minwon.operations.scenarios import RUNBOOKS as FAULTS
+from minwon.operations.scenarios import ScenarioRecord, run_scenario
 
 TTL = int(MINWON_TUNED.get("ttl", 20))
 TARGETS = {

@@ -1,17 +1,19 @@
 """The fault matrix (DESIGN.md) as runbooks, each under steady issuance load over HTTP.
 
-Given a 3-node Patroni cluster (etcd ×3, HAProxy ×2, app ×2) serving issuance load through
-the retrying kiosk client, when a part fails, then issuance resumes, no acknowledged
-document is lost, none is issued or charged twice, and the cluster heals. Each scenario
-writes its JSON record under test-artifacts/scenarios/. Bounds here are generous on
-purpose: the real figures are measured by `make bench-failover`.
+Each test body is its fault's runbook, step by step, as ``minwon cluster runbook F2a``
+prints it: given a 3-node Patroni cluster (etcd ×3, HAProxy ×2, app ×2) serving issuance
+load through the retrying kiosk client, when a part fails, then issuance resumes, the
+cluster heals, no acknowledged document is lost and none is issued or charged twice.
+Each scenario writes its JSON record (with every step) under test-artifacts/scenarios/.
+Bounds here are generous on purpose: the real figures are measured by
+`make bench-failover`.
 """
 
 from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,12 +22,40 @@ from minwon.client.journal import KeyJournal
 from minwon.client.retrying import RetryingClient
 from minwon.demo import DEMO_PASSWORD
 from minwon.operations.cluster.local import LocalCluster
-from minwon.operations.scenarios import FAULTS, ScenarioRecord, run_scenario
+from minwon.operations.scenarios import RUNBOOKS, Scenario, ScenarioRecord, scenario_on
+from minwon.operations.scenarios.runbooks import (
+    APP_STAYS_DOWN,
+    ETCD_STAYS_DOWN,
+    HAPROXY_STAYS_DOWN,
+    HOST_STAYS_DOWN,
+    START_APP_INSTANCE,
+    START_ETCD_MEMBERS,
+    START_HAPROXY_PATH,
+    START_OLD_PRIMARY,
+)
+from minwon.operations.scenarios.steps import (
+    CLUSTER_HEALTHY,
+    HEALTHY_CLUSTER,
+    ISSUANCE_RESUMES,
+    KILL_APP_INSTANCE,
+    KILL_ETCD_MAJORITY,
+    KILL_HAPROXY_PATH,
+    KILL_PRIMARY_HOST,
+    KILL_PRIMARY_POSTMASTER,
+    LOAD_STOPPED,
+    NOTHING_LOST_OR_DOUBLED,
+    OLD_PRIMARY_REJOINS,
+    PRIMARY_KEPT_ITS_ROLE,
+    STANDBY_PROMOTED,
+    STEADY_LOAD,
+)
 from support.binaries import require_binaries
 
 pytestmark = pytest.mark.cluster
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "scenarios"
+
+Begin = Callable[[str], Scenario]
 
 
 @pytest.fixture(scope="module")
@@ -52,10 +82,23 @@ def token(cluster: LocalCluster, tmp_path_factory: pytest.TempPathFactory) -> st
         journal.close()
 
 
-def _run(cluster: LocalCluster, token: str, fault_id: str, tmp_path: Path) -> ScenarioRecord:
-    record = run_scenario(cluster, FAULTS[fault_id], token=token, journal_dir=tmp_path)
-    record.write(ARTIFACTS)
-    print(f"\n{fault_id}: {record}")
+@pytest.fixture
+def scenario(cluster: LocalCluster, token: str, tmp_path: Path) -> Begin:
+    """Returns ``scenario("F2a")``: that fault's runbook, run step by step by the body."""
+
+    def begin(fault: str) -> Scenario:
+        return scenario_on(cluster, RUNBOOKS[fault], token=token, journal_dir=tmp_path)
+
+    return begin
+
+
+def held(record: ScenarioRecord) -> ScenarioRecord:
+    """Writes the record, then asserts what every fault must show; returns the record."""
+    path = record.write(ARTIFACTS)
+    print(f"\n{record.fault}: gap {record.gap_seconds} s, {record.acknowledged} acked ({path})")
+    for step in record.steps:
+        print(f"  {step.number}. [{step.outcome}] {step.seconds:.2f} s {step.name}: {step.note}")
+    assert [s for s in record.steps if not s.ok] == [], "a runbook step did not hold"
     assert record.acknowledged > 0
     assert record.details["acks_after_fault"] > 0, "issuance never resumed"
     assert record.lost == 0, f"acknowledged but missing on the new primary: {record}"
@@ -65,37 +108,78 @@ def _run(cluster: LocalCluster, token: str, fault_id: str, tmp_path: Path) -> Sc
     return record
 
 
-def test_f3_when_one_haproxy_dies_traffic_continues_over_the_other(
-    cluster: LocalCluster, token: str, tmp_path: Path
-) -> None:
-    record = _run(cluster, token, "F3", tmp_path)
-    assert record.gap_seconds < 10
+def test_f3_when_one_haproxy_dies_traffic_continues_over_the_other(scenario: Begin) -> None:
+    with scenario("F3") as s:
+        s.given(HEALTHY_CLUSTER)
+        s.given(STEADY_LOAD)
+        s.when(KILL_HAPROXY_PATH)
+        s.then(ISSUANCE_RESUMES)
+        s.when(HAPROXY_STAYS_DOWN)
+        s.when(START_HAPROXY_PATH)
+        s.then(CLUSTER_HEALTHY)
+        s.when(LOAD_STOPPED)
+        s.then(NOTHING_LOST_OR_DOUBLED)
+    assert held(s.record).gap_seconds < 10
 
 
-def test_f6_when_an_app_instance_dies_mid_request_retries_succeed_once(
-    cluster: LocalCluster, token: str, tmp_path: Path
-) -> None:
-    record = _run(cluster, token, "F6", tmp_path)
-    assert record.gap_seconds < 10
+def test_f6_when_an_app_instance_dies_mid_request_retries_succeed_once(scenario: Begin) -> None:
+    with scenario("F6") as s:
+        s.given(HEALTHY_CLUSTER)
+        s.given(STEADY_LOAD)
+        s.when(KILL_APP_INSTANCE)
+        s.then(ISSUANCE_RESUMES)
+        s.when(APP_STAYS_DOWN)
+        s.when(START_APP_INSTANCE)
+        s.then(CLUSTER_HEALTHY)
+        s.when(LOAD_STOPPED)
+        s.then(NOTHING_LOST_OR_DOUBLED)
+    assert held(s.record).gap_seconds < 10
 
 
-def test_f7_when_etcd_loses_quorum_the_primary_keeps_serving(
-    cluster: LocalCluster, token: str, tmp_path: Path
-) -> None:
-    record = _run(cluster, token, "F7", tmp_path)
+def test_f7_when_etcd_loses_quorum_the_primary_keeps_serving(scenario: Begin) -> None:
+    with scenario("F7") as s:
+        s.given(HEALTHY_CLUSTER)
+        s.given(STEADY_LOAD)
+        s.when(KILL_ETCD_MAJORITY)
+        s.then(ISSUANCE_RESUMES)
+        s.when(ETCD_STAYS_DOWN)
+        s.then(PRIMARY_KEPT_ITS_ROLE)
+        s.when(START_ETCD_MEMBERS)
+        s.then(CLUSTER_HEALTHY)
+        s.when(LOAD_STOPPED)
+        s.then(NOTHING_LOST_OR_DOUBLED)
+    record = held(s.record)
     assert record.old_primary == record.new_primary  # failsafe: no demotion, no split brain
     assert record.gap_seconds < 10
 
 
-def test_f2a_when_the_primary_postmaster_is_killed_a_standby_takes_over(
-    cluster: LocalCluster, token: str, tmp_path: Path
-) -> None:
-    record = _run(cluster, token, "F2a", tmp_path)
-    assert record.gap_seconds < 20
+def test_f2a_when_the_primary_postmaster_is_killed_a_standby_takes_over(scenario: Begin) -> None:
+    with scenario("F2a") as s:
+        s.given(HEALTHY_CLUSTER)
+        s.given(STEADY_LOAD)
+        s.when(KILL_PRIMARY_POSTMASTER)
+        s.then(ISSUANCE_RESUMES)
+        s.then(STANDBY_PROMOTED)
+        s.then(OLD_PRIMARY_REJOINS)
+        s.then(CLUSTER_HEALTHY)
+        s.when(LOAD_STOPPED)
+        s.then(NOTHING_LOST_OR_DOUBLED)
+    assert held(s.record).gap_seconds < 20
 
 
 def test_f2b_when_the_primary_host_dies_the_sync_standby_takes_over_within_the_lease(
-    cluster: LocalCluster, token: str, tmp_path: Path
+    scenario: Begin,
 ) -> None:
-    record = _run(cluster, token, "F2b", tmp_path)
-    assert record.gap_seconds < 45
+    with scenario("F2b") as s:
+        s.given(HEALTHY_CLUSTER)
+        s.given(STEADY_LOAD)
+        s.when(KILL_PRIMARY_HOST)
+        s.then(ISSUANCE_RESUMES)
+        s.then(STANDBY_PROMOTED)
+        s.when(HOST_STAYS_DOWN)
+        s.when(START_OLD_PRIMARY)
+        s.then(OLD_PRIMARY_REJOINS)
+        s.then(CLUSTER_HEALTHY)
+        s.when(LOAD_STOPPED)
+        s.then(NOTHING_LOST_OR_DOUBLED)
+    assert held(s.record).gap_seconds < 45

@@ -22,6 +22,8 @@ from minwon.operations.cluster.local import LocalCluster
 from minwon.operations.cluster.plan import write_plan
 from minwon.operations.cluster.status import ClusterStatus
 from minwon.operations.cluster.topology import hosts_spec
+from minwon.operations.scenarios import RUNBOOKS, Runbook, find_runbook
+from minwon.operations.scenarios.steps import Keyword
 
 app = typer.Typer(
     help="PostgreSQL 클러스터(Patroni·etcd·HAProxy)와 앱 인스턴스를 띄우고, 살피고, 내립니다.",
@@ -231,3 +233,44 @@ def start(process: ProcessArgument, root: RootOption = DEFAULT_ROOT) -> None:
     except ClusterError as exc:
         fail(str(exc), "cluster.start")
     console.print(f"{ref}를 띄웠습니다 (준비 확인: minwon cluster status).", highlight=False)
+
+
+def _runbook_lines(runbook: Runbook) -> list[str]:
+    lines = [
+        f"{runbook.fault} 런북: {runbook.title}",
+        f"지켜야 할 것: {runbook.must_hold}",
+        "",
+    ]
+    previous: Keyword | None = None
+    width = len(str(len(runbook.steps)))
+    for number, step in enumerate(runbook.steps, start=1):
+        keyword = "And" if step.keyword is previous else step.keyword.value
+        previous = step.keyword
+        lines.append(f"{number:>{width}}. {keyword} {step.name}")
+        if step.how:
+            lines.append(f"{'':>{width}}    직접 할 때: {step.how}")
+    return lines
+
+
+@app.command("runbook")
+def runbook(
+    fault: Annotated[
+        str | None, typer.Argument(help="장애 번호 (예: F2a); 빼면 장애 목록을 보여 줍니다")
+    ] = None,
+) -> None:
+    """장애 시나리오의 런북을 단계마다 번호를 붙여 보여 줍니다 (테스트가 밟는 단계 그대로)."""
+    if fault is None:
+        console.print("장애 시나리오 런북 (자세히: minwon cluster runbook <장애>):")
+        for item in RUNBOOKS.values():
+            console.print(
+                f"  {item.fault:<4} {item.title} ({len(item.steps)}단계)",
+                markup=False,
+                highlight=False,
+            )
+        return
+    found = find_runbook(fault)
+    if found is None:
+        known = ", ".join(RUNBOOKS)
+        fail(f"알 수 없는 장애 {fault!r}입니다. 있는 장애: {known}", "cluster.runbook", 2)
+    for line in _runbook_lines(found):
+        console.print(line, markup=False, highlight=False)

@@ -1,0 +1,107 @@
+"""What scenario steps act on: the cluster, the load, the ledger, the clock, and notes.
+
+Each port has a real implementation (``LocalCluster``, ``IssuanceLoad``, ``SqlLedger``,
+the system clock) and a fake one (``operations/cluster/fake.py``), so the same steps run
+against real processes in scenario tests and against a model in unit tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from minwon.operations.clock import WaitClock
+from minwon.operations.cluster.backend import ClusterBackend
+from minwon.operations.cluster.faults import ProcessRef
+from minwon.operations.cluster.status import ClusterStatus
+from minwon.operations.load import LoadResult
+
+
+class StepFailedError(Exception):
+    """A step's check did not hold; the message says what was seen instead."""
+
+
+class Load(Protocol):
+    """Steady issuance traffic whose acknowledgements can be counted while it runs."""
+
+    def start(self) -> None:
+        """Starts issuing."""
+        ...
+
+    def stop(self, timeout: float = 120.0) -> LoadResult:
+        """Stops issuing, waits for requests in flight, returns every ack and failure."""
+        ...
+
+    def acks_since(self, moment: float) -> int:
+        """Returns how many issuances were acknowledged after monotonic time `moment`."""
+        ...
+
+
+class Ledger(Protocol):
+    """Reads the app's tables on one PostgreSQL member."""
+
+    def audit(self, url: str, numbers: Sequence[str]) -> tuple[int, int]:
+        """Returns (numbers missing, issuances or fees written twice) on that member."""
+        ...
+
+    def is_primary(self, url: str) -> bool | None:
+        """Returns True if that member takes writes, False if in recovery, None if down."""
+        ...
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How long a scenario warms up, settles and waits (generous: bounds are asserted)."""
+
+    warmup: float = 3.0
+    settle: float = 4.0
+    resume_timeout: float = 60.0
+    heal_timeout: float = 120.0
+
+
+@dataclass
+class ScenarioContext:
+    """The ports a scenario uses, and what its steps have seen so far."""
+
+    cluster: ClusterBackend
+    new_load: Callable[[], Load]
+    ledger: Ledger
+    clock: WaitClock
+    settings: Settings = field(default_factory=Settings)
+    began: float | None = None
+    before: ClusterStatus | None = None
+    load: Load | None = None
+    result: LoadResult | None = None
+    started_at: str | None = None
+    injected: float | None = None
+    old_primary: str | None = None
+    killed: list[ProcessRef] = field(default_factory=list)
+    resumed: float | None = None
+    ended: float | None = None
+    new_primary: str | None = None
+    lost: int = 0
+    duplicated: int = 0
+
+    def fault_begins(self) -> None:
+        """Marks this moment as the fault's injection (for gaps and resume times)."""
+        self.injected = self.clock.monotonic()
+        self.started_at = self.clock.now().isoformat(timespec="seconds")
+
+    def running_load(self) -> Load:
+        """Returns the load started by a given step; StepFailedError if there is none."""
+        if self.load is None:
+            raise StepFailedError("no load is running")
+        return self.load
+
+    def fault_time(self) -> float:
+        """Returns when the fault was injected; StepFailedError if it was not."""
+        if self.injected is None:
+            raise StepFailedError("no fault was injected")
+        return self.injected
+
+    def previous_primary(self) -> str:
+        """Returns the primary before the fault; StepFailedError if it is unknown."""
+        if self.old_primary is None:
+            raise StepFailedError("the primary before the fault is unknown")
+        return self.old_primary

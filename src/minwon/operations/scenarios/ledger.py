@@ -1,0 +1,53 @@
+"""The app's tables read straight from one PostgreSQL member: what a scenario checks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import bindparam, create_engine, text
+from sqlalchemy.exc import SQLAlchemyError
+
+CHUNK = 500  # numbers per IN (...) query
+
+
+class SqlLedger:
+    """Reads issuances and fees on the member a URL points at (``member_url``)."""
+
+    def audit(self, url: str, numbers: Sequence[str]) -> tuple[int, int]:
+        """Returns (acknowledged numbers missing, issuances or fees written twice)."""
+        engine = create_engine(url)
+        try:
+            with engine.connect() as conn:
+                found: set[str] = set()
+                query = text("SELECT number FROM issuances WHERE number IN :n").bindparams(
+                    bindparam("n", expanding=True)
+                )
+                for i in range(0, len(numbers), CHUNK):
+                    chunk = list(numbers[i : i + CHUNK])
+                    found.update(r[0] for r in conn.execute(query, {"n": chunk}))
+                duplicated = conn.execute(
+                    text(
+                        "SELECT COALESCE(SUM(c - 1), 0) FROM (SELECT COUNT(*) AS c FROM issuances"
+                        " GROUP BY request_ref HAVING COUNT(*) > 1) AS d"
+                    )
+                ).scalar_one()
+                extra_fees = conn.execute(
+                    text(
+                        "SELECT COALESCE(SUM(c - 1), 0) FROM (SELECT COUNT(*) AS c FROM fees"
+                        " GROUP BY issuance_id HAVING COUNT(*) > 1) AS f"
+                    )
+                ).scalar_one()
+        finally:
+            engine.dispose()
+        return len(set(numbers) - found), int(duplicated) + int(extra_fees)
+
+    def is_primary(self, url: str) -> bool | None:
+        """Returns True if the member takes writes, False if in recovery, None if down."""
+        engine = create_engine(url, connect_args={"connect_timeout": 2})
+        try:
+            with engine.connect() as conn:
+                return not conn.execute(text("SELECT pg_is_in_recovery()")).scalar_one()
+        except SQLAlchemyError:
+            return None
+        finally:
+            engine.dispose()

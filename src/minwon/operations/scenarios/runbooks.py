@@ -1,0 +1,153 @@
+"""The fault matrix of DESIGN.md as runbooks: each fault an ordered list of named steps.
+
+``minwon cluster runbook F2a`` prints one for a person; ``tests/scenarios`` run each step
+by step in its body; ``run_scenario`` runs all of them for benchmarks. All three use the
+step objects listed here, so the printed runbook is the one that was tested.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from minwon.operations.scenarios.steps import (
+    CLUSTER_HEALTHY,
+    HEALTHY_CLUSTER,
+    ISSUANCE_RESUMES,
+    KILL_APP_INSTANCE,
+    KILL_ETCD_MAJORITY,
+    KILL_HAPROXY_PATH,
+    KILL_PRIMARY_HOST,
+    KILL_PRIMARY_POSTMASTER,
+    LOAD_STOPPED,
+    NOTHING_LOST_OR_DOUBLED,
+    OLD_PRIMARY_REJOINS,
+    PRIMARY_KEPT_ITS_ROLE,
+    STANDBY_PROMOTED,
+    STEADY_LOAD,
+    Step,
+    keep_down,
+    start_again,
+)
+
+
+@dataclass(frozen=True)
+class Runbook:
+    """One fault: what it is, what must hold, and its steps in order."""
+
+    fault: str
+    title: str
+    must_hold: str
+    steps: tuple[Step, ...]
+
+
+# Repairs come back at fixed moments after the fault, so that runs compare: an HAProxy
+# path or app instance after 5 s, etcd after 10 s, a dead host after 30 s (past the 20 s
+# leader lease, so the failover happens while it is down).
+HOST_STAYS_DOWN = keep_down("the old primary's host", 30)
+HAPROXY_STAYS_DOWN = keep_down("HAProxy path 1", 5)
+APP_STAYS_DOWN = keep_down("app instance 1", 5)
+ETCD_STAYS_DOWN = keep_down("etcd e1 and e2", 10, plural=True)
+START_OLD_PRIMARY = start_again(
+    "the old primary's Patroni (it starts PostgreSQL, rewinds it and rejoins)",
+    "minwon cluster start patroni:<old primary>",
+)
+START_HAPROXY_PATH = start_again("HAProxy path 1", "minwon cluster start haproxy:1")
+START_APP_INSTANCE = start_again("app instance 1", "minwon cluster start app:1")
+START_ETCD_MEMBERS = start_again(
+    "etcd e1 and e2 (they rejoin the existing etcd cluster)",
+    "minwon cluster start etcd:e1; minwon cluster start etcd:e2",
+)
+
+_RUNBOOKS = (
+    Runbook(
+        "F2a",
+        "kill -9 of the primary's postmaster",
+        "issuance resumes within seconds; no acknowledged issuance lost; none twice",
+        (
+            HEALTHY_CLUSTER,
+            STEADY_LOAD,
+            KILL_PRIMARY_POSTMASTER,
+            ISSUANCE_RESUMES,
+            STANDBY_PROMOTED,
+            OLD_PRIMARY_REJOINS,
+            CLUSTER_HEALTHY,
+            LOAD_STOPPED,
+            NOTHING_LOST_OR_DOUBLED,
+        ),
+    ),
+    Runbook(
+        "F2b",
+        "kill -9 of the primary's Patroni and PostgreSQL (dead host)",
+        "issuance resumes within the leader lease; no acknowledged issuance lost; none twice",
+        (
+            HEALTHY_CLUSTER,
+            STEADY_LOAD,
+            KILL_PRIMARY_HOST,
+            ISSUANCE_RESUMES,
+            STANDBY_PROMOTED,
+            HOST_STAYS_DOWN,
+            START_OLD_PRIMARY,
+            OLD_PRIMARY_REJOINS,
+            CLUSTER_HEALTHY,
+            LOAD_STOPPED,
+            NOTHING_LOST_OR_DOUBLED,
+        ),
+    ),
+    Runbook(
+        "F3",
+        "one HAProxy killed",
+        "traffic continues over the other path",
+        (
+            HEALTHY_CLUSTER,
+            STEADY_LOAD,
+            KILL_HAPROXY_PATH,
+            ISSUANCE_RESUMES,
+            HAPROXY_STAYS_DOWN,
+            START_HAPROXY_PATH,
+            CLUSTER_HEALTHY,
+            LOAD_STOPPED,
+            NOTHING_LOST_OR_DOUBLED,
+        ),
+    ),
+    Runbook(
+        "F6",
+        "one app instance killed mid-load",
+        "retries succeed on the other instance; nothing issued twice",
+        (
+            HEALTHY_CLUSTER,
+            STEADY_LOAD,
+            KILL_APP_INSTANCE,
+            ISSUANCE_RESUMES,
+            APP_STAYS_DOWN,
+            START_APP_INSTANCE,
+            CLUSTER_HEALTHY,
+            LOAD_STOPPED,
+            NOTHING_LOST_OR_DOUBLED,
+        ),
+    ),
+    Runbook(
+        "F7",
+        "two of three etcd members killed",
+        "the primary keeps serving (Patroni failsafe), never split-brain",
+        (
+            HEALTHY_CLUSTER,
+            STEADY_LOAD,
+            KILL_ETCD_MAJORITY,
+            ISSUANCE_RESUMES,
+            ETCD_STAYS_DOWN,
+            PRIMARY_KEPT_ITS_ROLE,
+            START_ETCD_MEMBERS,
+            CLUSTER_HEALTHY,
+            LOAD_STOPPED,
+            NOTHING_LOST_OR_DOUBLED,
+        ),
+    ),
+)
+
+RUNBOOKS: dict[str, Runbook] = {runbook.fault: runbook for runbook in _RUNBOOKS}
+
+
+def find_runbook(fault: str) -> Runbook | None:
+    """Returns the runbook of `fault` (case does not matter), or None if there is none."""
+    wanted = fault.strip().casefold()
+    return next((r for r in _RUNBOOKS if r.fault.casefold() == wanted), None)

@@ -1,0 +1,215 @@
+"""Running a runbook: step by step from a test body, or all at once for benchmarks.
+
+``Scenario`` runs the steps its caller names, checks that they are the runbook's steps in
+the runbook's order, records each one (start, duration, outcome, what it saw), and turns
+the run into a ``ScenarioRecord``. A failing check is recorded, not raised: later steps
+still wait, repair and count, so the record is complete and the cluster is left healed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+from minwon.operations.clock import SYSTEM_CLOCK
+from minwon.operations.cluster.backend import ClusterBackend
+from minwon.operations.load import IssuanceLoad, LoadResult, longest_gap
+from minwon.operations.scenarios.context import Load, ScenarioContext, Settings, StepFailedError
+from minwon.operations.scenarios.ledger import SqlLedger
+from minwon.operations.scenarios.record import Outcome, ScenarioRecord, StepRecord
+from minwon.operations.scenarios.runbooks import Runbook
+from minwon.operations.scenarios.steps import Keyword, Step
+
+
+class RunbookMismatchError(Exception):
+    """The steps run are not the runbook's steps in its order (a test body out of date)."""
+
+
+@dataclass
+class Scenario:
+    """One run of a runbook; use as ``with Scenario(...) as s: s.given(...); ...``."""
+
+    runbook: Runbook
+    context: ScenarioContext
+    steps: list[StepRecord] = field(default_factory=list)
+    aborted: bool = False
+    _record: ScenarioRecord | None = None
+
+    def __enter__(self) -> Scenario:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is not None:
+            # Leave the shared cluster as healed as the runbook would have: run the
+            # repairs and cleanups still to come, then let the error through.
+            self.aborted = True
+            for step in self.runbook.steps[len(self.steps) :]:
+                self._execute(step)
+            self._finish_load()
+            return
+        missing = self.runbook.steps[len(self.steps) :]
+        if missing:
+            self._finish_load()
+            raise RunbookMismatchError(
+                f"{self.runbook.fault}: steps not run: {[s.name for s in missing]}"
+            )
+        self._record = self._build_record()
+
+    def given(self, step: Step) -> None:
+        """Runs the runbook's next step, a Given."""
+        self._run(step, Keyword.GIVEN)
+
+    def when(self, step: Step) -> None:
+        """Runs the runbook's next step, a When."""
+        self._run(step, Keyword.WHEN)
+
+    def then(self, step: Step) -> None:
+        """Runs the runbook's next step, a Then."""
+        self._run(step, Keyword.THEN)
+
+    def run_all(self) -> ScenarioRecord:
+        """Runs every step of the runbook in order; returns the record."""
+        with self:
+            for step in self.runbook.steps:
+                self._run(step, step.keyword)
+        return self.record
+
+    @property
+    def record(self) -> ScenarioRecord:
+        """Returns the record of a finished run."""
+        if self._record is None:
+            raise RunbookMismatchError("the scenario has not finished")
+        return self._record
+
+    def _run(self, step: Step, keyword: Keyword) -> None:
+        number = len(self.steps) + 1
+        expected = self.runbook.steps[number - 1] if number <= len(self.runbook.steps) else None
+        if step is not expected or step.keyword is not keyword:
+            wanted = f"{expected.keyword} {expected.name}" if expected else "nothing"
+            raise RunbookMismatchError(
+                f"{self.runbook.fault} step {number} is {wanted!r}, not {keyword} {step.name!r}"
+            )
+        self._execute(step)
+
+    def _execute(self, step: Step) -> None:
+        ctx = self.context
+        began = ctx.clock.monotonic()
+        if ctx.began is None:
+            ctx.began = began
+        started_at = ctx.clock.now().isoformat(timespec="milliseconds")
+        if self.aborted and not step.always:
+            outcome, note = Outcome.SKIPPED, "skipped: an earlier given or when step failed"
+        else:
+            try:
+                outcome, note = Outcome.OK, step.action(ctx)
+            except StepFailedError as exc:
+                outcome, note = Outcome.FAILED, str(exc)
+            except Exception as exc:
+                outcome, note = Outcome.FAILED, f"{type(exc).__name__}: {exc}"
+            if outcome is Outcome.FAILED and step.keyword is not Keyword.THEN:
+                self.aborted = True
+        self.steps.append(
+            StepRecord(
+                number=len(self.steps) + 1,
+                keyword=step.keyword.value,
+                name=step.name,
+                started_at=started_at,
+                offset_seconds=round(began - ctx.began, 3),
+                seconds=round(ctx.clock.monotonic() - began, 3),
+                outcome=outcome,
+                note=note,
+            )
+        )
+
+    def _finish_load(self) -> None:
+        """Stops a load that a failed run left running (its threads would issue on)."""
+        ctx = self.context
+        if ctx.load is not None:
+            ctx.ended = ctx.clock.monotonic()
+            ctx.result = ctx.load.stop()
+            ctx.load = None
+
+    def _build_record(self) -> ScenarioRecord:
+        self._finish_load()
+        ctx = self.context
+        result = ctx.result or LoadResult()
+        now = ctx.clock.monotonic()
+        injected = ctx.injected if ctx.injected is not None else ctx.began or now
+        ended = ctx.ended if ctx.ended is not None else now
+        by_step = dict(zip(self.runbook.steps, self.steps, strict=True))
+        healing = [record for step, record in by_step.items() if step.heals]
+        return ScenarioRecord(
+            fault=self.runbook.fault,
+            title=self.runbook.title,
+            started_at=ctx.started_at or ctx.clock.now().isoformat(timespec="seconds"),
+            gap_seconds=round(longest_gap(result.acks, injected - 0.5, ended), 3),
+            acknowledged=len(result.acks),
+            lost=ctx.lost,
+            duplicated=ctx.duplicated,
+            failed_requests=len(result.failures),
+            healed=bool(healing) and all(r.ok for r in healing),
+            old_primary=ctx.old_primary,
+            new_primary=ctx.new_primary,
+            details={
+                "resume_seconds": (
+                    round(ctx.resumed - ctx.injected, 3)
+                    if ctx.resumed is not None and ctx.injected is not None
+                    else None
+                ),
+                "acks_after_fault": sum(1 for a in result.acks if a.at > injected),
+                "replayed": sum(1 for a in result.acks if a.replayed),
+                "max_attempts": max((a.attempts for a in result.acks), default=0),
+                "failures": result.failures[:5],
+            },
+            steps=list(self.steps),
+        )
+
+
+def scenario_on(
+    cluster: ClusterBackend,
+    runbook: Runbook,
+    *,
+    token: str,
+    journal_dir: Path,
+    workers: int = 4,
+    settings: Settings | None = None,
+) -> Scenario:
+    """Returns a scenario against a real cluster: HTTP issuance load, SQL checks."""
+
+    def new_load() -> Load:
+        return IssuanceLoad(cluster.app_urls(), token, journal_dir, workers=workers)
+
+    context = ScenarioContext(
+        cluster=cluster,
+        new_load=new_load,
+        ledger=SqlLedger(),
+        clock=SYSTEM_CLOCK,
+        settings=settings or Settings(),
+    )
+    return Scenario(runbook, context)
+
+
+def run_scenario(
+    cluster: ClusterBackend,
+    fault: Runbook,
+    *,
+    token: str,
+    journal_dir: Path,
+    workers: int = 4,
+    warmup: float = 3.0,
+    settle: float = 4.0,
+    resume_timeout: float = 60.0,
+    heal_timeout: float = 120.0,
+) -> ScenarioRecord:
+    """Runs every step of one fault's runbook under load; returns its record (no assert)."""
+    settings = Settings(warmup, settle, resume_timeout, heal_timeout)
+    scenario = scenario_on(
+        cluster, fault, token=token, journal_dir=journal_dir, workers=workers, settings=settings
+    )
+    return scenario.run_all()

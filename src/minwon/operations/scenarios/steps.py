@@ -1,0 +1,350 @@
+"""The named steps fault runbooks are made of; tests, records and the CLI share them.
+
+A step is a sentence a person can follow (``name``, with ``how`` to do it by hand) and
+the code that does or checks it against a ``ScenarioContext``. Steps that start with
+``Given`` set the scene, ``When`` act, ``Then`` wait for or check an outcome. A check
+that does not hold raises StepFailedError with what it saw; nothing here asserts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from minwon.operations.clock import wait_until
+from minwon.operations.cluster.faults import (
+    ProcessKind,
+    ProcessRef,
+    app,
+    etcd,
+    haproxy,
+    patroni,
+    postmaster,
+)
+from minwon.operations.cluster.status import ClusterStatus
+from minwon.operations.cluster.tuning import MAX_HEALTHY_LAG_BYTES
+from minwon.operations.scenarios.context import ScenarioContext, StepFailedError
+
+POLL = 0.25  # seconds between looks at the cluster while waiting
+
+
+class Keyword(StrEnum):
+    """Given sets the scene, When acts, Then waits for or checks an outcome."""
+
+    GIVEN = "Given"
+    WHEN = "When"
+    THEN = "Then"
+
+
+@dataclass(frozen=True, eq=False)  # a step is itself: two steps never compare equal
+class Step:
+    """One runbook step: a sentence, how a person does it, and the code that does it."""
+
+    keyword: Keyword
+    name: str
+    action: Callable[[ScenarioContext], str]  # returns what it saw, for the record
+    how: str = ""
+    always: bool = False  # runs even after a given/when step failed (repair, cleanup)
+    heals: bool = False  # part of "the cluster healed"
+
+
+# -- given ------------------------------------------------------------------------------
+
+
+def _healthy_cluster(ctx: ScenarioContext) -> str:
+    status = ctx.cluster.wait_healthy(ctx.settings.heal_timeout)
+    ctx.before = status
+    return f"leader {status.leader}, synchronous standby {', '.join(status.sync_standbys)}"
+
+
+def _steady_load(ctx: ScenarioContext) -> str:
+    ctx.load = ctx.new_load()
+    ctx.load.start()
+    ctx.clock.sleep(ctx.settings.warmup)
+    load = ctx.load
+    if not wait_until(lambda: load.acks_since(float("-inf")) > 0, timeout=30, clock=ctx.clock):
+        raise StepFailedError("no issuance acknowledged while warming up")
+    return f"{load.acks_since(float('-inf'))} issuances acknowledged while warming up"
+
+
+HEALTHY_CLUSTER = Step(
+    Keyword.GIVEN,
+    "a healthy cluster: one leader, a streaming synchronous standby, three etcd members, "
+    "both HAProxy paths to the primary and every app instance ready",
+    _healthy_cluster,
+    how="minwon cluster status (exit code 0)",
+)
+STEADY_LOAD = Step(
+    Keyword.GIVEN,
+    "steady issuance load: kiosk clients with idempotency keys issuing 등본 back to back "
+    "through both app instances, which reach PostgreSQL over both HAProxy paths",
+    _steady_load,
+    how="kiosk or counter clients that retry with idempotency keys (make bench-failover)",
+)
+
+
+# -- when: faults -----------------------------------------------------------------------
+
+
+def _kill(*targets: Callable[[str], ProcessRef]) -> Callable[[ScenarioContext], str]:
+    """Returns an action that kills, in order, the processes named from the leader."""
+
+    def action(ctx: ScenarioContext) -> str:
+        ctx.old_primary = ctx.cluster.leader()
+        refs = [target(ctx.old_primary) for target in targets]
+        ctx.fault_begins()
+        for ref in refs:
+            ctx.cluster.kill(ref)
+            ctx.killed.append(ref)
+        return f"killed {', '.join(map(str, refs))} (primary was {ctx.old_primary})"
+
+    return action
+
+
+def _fixed(ref: ProcessRef) -> Callable[[str], ProcessRef]:
+    return lambda _leader: ref
+
+
+KILL_PRIMARY_POSTMASTER = Step(
+    Keyword.WHEN,
+    "kill -9 the primary's postmaster (its Patroni keeps running)",
+    _kill(postmaster),
+    how="minwon cluster kill postgres:<leader>",
+)
+KILL_PRIMARY_HOST = Step(
+    Keyword.WHEN,
+    "kill -9 the primary's Patroni and then its postmaster: the host is dead",
+    _kill(patroni, postmaster),
+    how="minwon cluster kill patroni:<leader>; minwon cluster kill postgres:<leader>",
+)
+KILL_HAPROXY_PATH = Step(
+    Keyword.WHEN,
+    "kill -9 HAProxy path 1",
+    _kill(_fixed(haproxy("1"))),
+    how="minwon cluster kill haproxy:1",
+)
+KILL_APP_INSTANCE = Step(
+    Keyword.WHEN,
+    "kill -9 app instance 1 while its requests are in flight",
+    _kill(_fixed(app("1"))),
+    how="minwon cluster kill app:1",
+)
+KILL_ETCD_MAJORITY = Step(
+    Keyword.WHEN,
+    "kill -9 etcd members e1 and e2: etcd loses quorum",
+    _kill(_fixed(etcd("e1")), _fixed(etcd("e2"))),
+    how="minwon cluster kill etcd:e1; minwon cluster kill etcd:e2",
+)
+
+
+# -- then: the service comes back -------------------------------------------------------
+
+
+def _issuance_resumes(ctx: ScenarioContext) -> str:
+    load, injected = ctx.running_load(), ctx.fault_time()
+    timeout = ctx.settings.resume_timeout
+
+    def resumed() -> bool:
+        return load.acks_since(injected + 0.05) > 0
+
+    if not wait_until(resumed, timeout=timeout, clock=ctx.clock, interval=0.05):
+        raise StepFailedError(f"no issuance acknowledged within {timeout:.0f} s of the fault")
+    ctx.resumed = ctx.clock.monotonic()
+    return f"first issuance acknowledged {ctx.resumed - injected:.2f} s after the fault"
+
+
+ISSUANCE_RESUMES = Step(
+    Keyword.THEN,
+    "wait until issuance resumes: an issuance acknowledged after the fault",
+    _issuance_resumes,
+)
+
+
+def _wait_for(ctx: ScenarioContext, what: str, check: Callable[[ClusterStatus], str | None]) -> str:
+    """Polls the status until `check` returns a note; StepFailedError after the timeout."""
+    found: list[str] = []
+    last: list[ClusterStatus] = []
+
+    def ready() -> bool:
+        last[:] = [ctx.cluster.status()]
+        note = check(last[0])
+        found[:] = [note] if note else []
+        return bool(found)
+
+    timeout = ctx.settings.heal_timeout
+    if not wait_until(ready, timeout=timeout, clock=ctx.clock, interval=POLL):
+        seen = "; ".join(last[0].problems) if last else "no status"
+        raise StepFailedError(f"not {what} within {timeout:.0f} s (last seen: {seen})")
+    return found[0]
+
+
+def _timeline_before(ctx: ScenarioContext) -> int:
+    members = ctx.before.members if ctx.before else ()
+    return max((m.timeline or 0 for m in members), default=0)
+
+
+def _standby_promoted(ctx: ScenarioContext) -> str:
+    old, before = ctx.previous_primary(), _timeline_before(ctx)
+    sync_before = ctx.before.sync_standbys if ctx.before else []
+
+    def check(status: ClusterStatus) -> str | None:
+        leader = status.member(status.leader or "")
+        if leader is None or leader.name == old or leader.state != "running":
+            return None
+        if leader.timeline is None or leader.timeline <= before:
+            return None
+        was = "the" if leader.name in sync_before else "not the"
+        return (
+            f"{leader.name} leads on timeline {leader.timeline} (was {old} on {before}); "
+            f"it was {was} synchronous standby"
+        )
+
+    return _wait_for(ctx, "promoted", check)
+
+
+def _old_primary_rejoins(ctx: ScenarioContext) -> str:
+    old = ctx.previous_primary()
+
+    def check(status: ClusterStatus) -> str | None:
+        leader, member = status.member(status.leader or ""), status.member(old)
+        if leader is None or member is None or member.is_leader:
+            return None
+        if member.state != "streaming" or member.timeline != leader.timeline:
+            return None
+        if member.lag_bytes is None or member.lag_bytes > MAX_HEALTHY_LAG_BYTES:
+            return None
+        return (
+            f"{old} streams from {leader.name} on timeline {member.timeline}, "
+            f"lag {member.lag_bytes} bytes"
+        )
+
+    return _wait_for(ctx, "rejoined", check)
+
+
+STANDBY_PROMOTED = Step(
+    Keyword.THEN,
+    "wait until Patroni has promoted another member: a running leader on a newer timeline",
+    _standby_promoted,
+    how="minwon cluster status: a new leader, its timeline one higher",
+)
+OLD_PRIMARY_REJOINS = Step(
+    Keyword.THEN,
+    "wait until the old primary is a replica streaming from the new leader on its "
+    "timeline, lag under 16 MiB (Patroni rewound it)",
+    _old_primary_rejoins,
+    how="minwon cluster status: the old primary 'streaming', same timeline as the leader",
+    heals=True,
+)
+
+
+def _primary_kept_its_role(ctx: ScenarioContext) -> str:
+    old = ctx.previous_primary()
+    roles = {m: ctx.ledger.is_primary(ctx.cluster.member_url(m)) for m in ctx.cluster.members()}
+    if roles.get(old) is not True:
+        raise StepFailedError(f"{old} no longer takes writes: {roles}")
+    others = [m for m, writable in roles.items() if writable and m != old]
+    if others:
+        raise StepFailedError(f"split brain: {others} take writes besides {old}")
+    return f"{old} is the only member that takes writes: {roles}"
+
+
+PRIMARY_KEPT_ITS_ROLE = Step(
+    Keyword.THEN,
+    "the old primary still takes writes at the end of the outage (failsafe mode) and no "
+    "other member does",
+    _primary_kept_its_role,
+    how="on each member: SELECT pg_is_in_recovery() is false on the old primary only",
+)
+
+
+# -- when: repairs ----------------------------------------------------------------------
+
+
+def keep_down(what: str, seconds: float, *, plural: bool = False) -> Step:
+    """Returns the step that waits until `seconds` after the fault before any repair."""
+
+    def action(ctx: ScenarioContext) -> str:
+        ctx.clock.sleep(ctx.fault_time() + seconds - ctx.clock.monotonic())
+        return f"{seconds:g} s after the fault"
+
+    verb = "stay" if plural else "stays"
+    return Step(Keyword.WHEN, f"{what} {verb} down until {seconds:g} s after the fault", action)
+
+
+def _start_killed(ctx: ScenarioContext) -> str:
+    # Patroni starts its PostgreSQL: starting the Patroni of a dead host is the repair.
+    refs = [patroni(r.name) if r.kind is ProcessKind.POSTGRES else r for r in ctx.killed]
+    refs = list(dict.fromkeys(refs))
+    for ref in refs:
+        ctx.cluster.start(ref)
+    return f"started {', '.join(map(str, refs))}" if refs else "nothing was killed"
+
+
+def start_again(what: str, how: str) -> Step:
+    """Returns the repair step that starts every process the fault killed."""
+    return Step(Keyword.WHEN, f"start {what} again", _start_killed, how=how, always=True)
+
+
+# -- then: healed, and nothing lost -----------------------------------------------------
+
+
+def _cluster_healthy(ctx: ScenarioContext) -> str:
+    status = ctx.cluster.wait_healthy(ctx.settings.heal_timeout)
+    return f"healthy again: leader {status.leader}"
+
+
+CLUSTER_HEALTHY = Step(
+    Keyword.THEN,
+    "wait until the whole cluster is healthy again (every member, etcd, path and app)",
+    _cluster_healthy,
+    how="minwon cluster status (exit code 0)",
+    always=True,
+    heals=True,
+)
+
+
+def _stop_load(ctx: ScenarioContext) -> str:
+    if ctx.load is None:
+        return "no load was running"
+    ctx.clock.sleep(ctx.settings.settle)
+    ctx.ended = ctx.clock.monotonic()
+    ctx.result = ctx.load.stop()
+    ctx.load = None
+    return f"{len(ctx.result.acks)} acknowledged, {len(ctx.result.failures)} failed requests"
+
+
+LOAD_STOPPED = Step(
+    Keyword.WHEN,
+    "the load runs a few seconds more, then stops and its requests in flight finish",
+    _stop_load,
+    always=True,
+)
+
+
+def _nothing_lost_or_doubled(ctx: ScenarioContext) -> str:
+    if ctx.result is None:
+        raise StepFailedError("the load never stopped, so there is nothing to check")
+    acks = ctx.result.acks
+    ctx.new_primary = ctx.cluster.leader()
+    numbers = [a.number for a in acks]
+    lost, duplicated = ctx.ledger.audit(ctx.cluster.member_url(ctx.new_primary), numbers)
+    duplicated += len(acks) - len({a.key for a in acks})  # one key answered twice
+    ctx.lost, ctx.duplicated = lost, duplicated
+    failures = len(ctx.result.failures)
+    if lost or duplicated or failures:
+        raise StepFailedError(
+            f"{lost} acknowledged issuances missing on {ctx.new_primary}, {duplicated} issued "
+            f"or charged twice, {failures} requests given up or refused"
+        )
+    return f"all {len(acks)} acknowledged issuances on {ctx.new_primary}, each once"
+
+
+NOTHING_LOST_OR_DOUBLED = Step(
+    Keyword.THEN,
+    "check on the leader: no acknowledged issuance is lost, none is issued or charged "
+    "twice, no request was given up",
+    _nothing_lost_or_doubled,
+    how="every acknowledged number is in issuances; no request_ref twice; one fee each",
+    always=True,
+)

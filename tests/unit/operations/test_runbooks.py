@@ -1,0 +1,228 @@
+"""Runbooks run against the shipped fake cluster: step order, the record, and failures.
+
+The same step objects run against real processes in tests/scenarios; here the model
+answers instantly, so each fault's whole runbook takes milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+from pathlib import Path
+
+import pytest
+
+from minwon.operations.cluster.errors import ClusterError
+from minwon.operations.cluster.fake import FakeCluster, FakeLedger, FakeLoad
+from minwon.operations.cluster.faults import (
+    Kill,
+    ProcessRef,
+    Start,
+    etcd,
+    haproxy,
+    patroni,
+    postmaster,
+)
+from minwon.operations.scenarios import RUNBOOKS, Scenario, ScenarioRecord
+from minwon.operations.scenarios.context import ScenarioContext
+from minwon.operations.scenarios.record import Outcome
+from minwon.operations.scenarios.runner import RunbookMismatchError
+from minwon.operations.scenarios.steps import (
+    CLUSTER_HEALTHY,
+    HEALTHY_CLUSTER,
+    ISSUANCE_RESUMES,
+    KILL_PRIMARY_POSTMASTER,
+    LOAD_STOPPED,
+    NOTHING_LOST_OR_DOUBLED,
+    OLD_PRIMARY_REJOINS,
+    STANDBY_PROMOTED,
+    STEADY_LOAD,
+    Keyword,
+)
+
+RECORD_FIELDS = {
+    "fault",
+    "title",
+    "started_at",
+    "gap_seconds",
+    "acknowledged",
+    "lost",
+    "duplicated",
+    "failed_requests",
+    "healed",
+    "old_primary",
+    "new_primary",
+    "details",
+}
+
+
+def scenario(fault: str, cluster: FakeCluster | None = None) -> Scenario:
+    fake = cluster or FakeCluster()
+    context = ScenarioContext(
+        cluster=fake,
+        new_load=lambda: FakeLoad(fake),
+        ledger=FakeLedger(fake),
+        clock=fake.clock,
+    )
+    return Scenario(RUNBOOKS[fault], context)
+
+
+def names(record: ScenarioRecord) -> list[str]:
+    return [s.name for s in record.steps]
+
+
+@pytest.mark.parametrize("fault", list(RUNBOOKS))
+def test_every_runbook_holds_on_the_fake_cluster_and_records_each_step_in_order(
+    fault: str,
+) -> None:
+    record = scenario(fault).run_all()
+    runbook = RUNBOOKS[fault]
+    assert names(record) == [step.name for step in runbook.steps]
+    assert [s.number for s in record.steps] == list(range(1, len(runbook.steps) + 1))
+    assert [s.outcome for s in record.steps] == [Outcome.OK] * len(runbook.steps)
+    offsets = [s.offset_seconds for s in record.steps]
+    assert offsets == sorted(offsets) and offsets[0] == 0.0
+    assert all(s.note for s in record.steps)
+    assert record.fault == fault and record.title == runbook.title
+    assert record.acknowledged > 0 and record.details["acks_after_fault"] > 0
+    assert (record.lost, record.duplicated, record.failed_requests) == (0, 0, 0)
+    assert record.healed
+
+
+def test_every_runbook_starts_from_a_healthy_cluster_under_load_and_ends_with_the_audit() -> None:
+    for runbook in RUNBOOKS.values():
+        assert runbook.steps[:2] == (HEALTHY_CLUSTER, STEADY_LOAD)
+        assert runbook.steps[2].keyword is Keyword.WHEN
+        assert runbook.steps[-3:] == (CLUSTER_HEALTHY, LOAD_STOPPED, NOTHING_LOST_OR_DOUBLED)
+        assert any(step.heals for step in runbook.steps)
+
+
+def test_f2a_fails_over_to_the_sync_standby_and_the_gap_is_the_failover_time() -> None:
+    fake = FakeCluster()
+    record = scenario("F2a", fake).run_all()
+    assert (record.old_primary, record.new_primary) == ("pg1", "pg2")
+    assert fake.operations == [Kill(postmaster("pg1"))]
+    assert record.gap_seconds == pytest.approx(fake.timings.failover, abs=0.2)
+    promoted = record.steps[4]
+    assert promoted.name == STANDBY_PROMOTED.name
+    assert promoted.note.startswith("pg2 leads on timeline 2 (was pg1 on 1)")
+
+
+def test_f2a_recovery_fails_when_the_old_primary_never_rejoins() -> None:
+    fake = FakeCluster(rejoins=False)
+    record = scenario("F2a", fake).run_all()
+    failed = {s.name: s for s in record.failed_steps}
+    assert set(failed) == {OLD_PRIMARY_REJOINS.name, CLUSTER_HEALTHY.name}
+    assert "not rejoined within 120 s" in failed[OLD_PRIMARY_REJOINS.name].note
+    assert not record.healed
+    assert record.lost == 0  # issuance itself went on: only the repair is missing
+
+
+def test_f2b_restarts_the_dead_host_only_after_it_stayed_down_30_s() -> None:
+    fake = FakeCluster()
+    record = scenario("F2b", fake).run_all()
+    assert fake.operations == [
+        Kill(patroni("pg1")),
+        Kill(postmaster("pg1")),
+        Start(patroni("pg1")),
+    ]
+    fault, start = record.steps[2], record.steps[6]
+    assert start.name.startswith("start the old primary's Patroni")
+    assert start.offset_seconds - fault.offset_seconds == pytest.approx(30, abs=0.1)
+    assert record.gap_seconds == pytest.approx(fake.timings.lease, abs=0.2)
+
+
+def test_f3_and_f7_bring_back_exactly_what_they_killed() -> None:
+    f3 = FakeCluster()
+    scenario("F3", f3).run_all()
+    assert f3.operations == [Kill(haproxy("1")), Start(haproxy("1"))]
+    f7 = FakeCluster()
+    record = scenario("F7", f7).run_all()
+    assert f7.operations == [
+        Kill(etcd("e1")),
+        Kill(etcd("e2")),
+        Start(etcd("e1")),
+        Start(etcd("e2")),
+    ]
+    assert record.old_primary == record.new_primary == "pg1"
+
+
+def test_a_lost_issuance_fails_the_audit_and_is_counted_in_the_record() -> None:
+    fake = FakeCluster()
+    s = scenario("F3", fake)
+    with s:
+        for step in RUNBOOKS["F3"].steps[:-1]:
+            s._run(step, step.keyword)
+        fake.rows.pop(0)  # the database lost an acknowledged issuance
+        s.then(NOTHING_LOST_OR_DOUBLED)
+    assert s.record.lost == 1
+    assert s.record.failed_steps[-1].name == NOTHING_LOST_OR_DOUBLED.name
+
+
+def test_the_test_body_must_follow_the_runbook_step_by_step() -> None:
+    s = scenario("F2a")
+    with pytest.raises(RunbookMismatchError, match="step 2"), s:
+        s.given(HEALTHY_CLUSTER)
+        s.when(KILL_PRIMARY_POSTMASTER)  # skipped the load
+    assert names_of(s) == [HEALTHY_CLUSTER.name, *[st.name for st in RUNBOOKS["F2a"].steps[1:]]]
+    assert [st.outcome for st in s.steps[1:6]] == [Outcome.SKIPPED] * 5
+    assert s.context.load is None  # the cleanup steps still ran
+
+
+def test_a_step_run_with_the_wrong_keyword_is_refused() -> None:
+    s = scenario("F2a")
+    with pytest.raises(RunbookMismatchError, match="Given"), s:
+        s.then(HEALTHY_CLUSTER)
+
+
+def test_leaving_steps_out_is_refused() -> None:
+    s = scenario("F2a")
+    with pytest.raises(RunbookMismatchError, match="not run"), s:
+        s.given(HEALTHY_CLUSTER)
+        s.given(STEADY_LOAD)
+        s.when(KILL_PRIMARY_POSTMASTER)
+        s.then(ISSUANCE_RESUMES)
+    assert s.context.load is None
+
+
+class UnkillableCluster(FakeCluster):
+    """A fake whose processes cannot be signalled (as if they belonged to someone else)."""
+
+    def kill(self, process: ProcessRef, sig: int = signal.SIGKILL) -> None:
+        raise ClusterError(f"{process} is not running")
+
+
+def test_a_failed_fault_step_skips_the_checks_but_still_repairs_and_stops_the_load() -> None:
+    record = scenario("F3", UnkillableCluster()).run_all()
+    outcomes = [s.outcome for s in record.steps]
+    assert outcomes == [
+        Outcome.OK,  # healthy
+        Outcome.OK,  # load
+        Outcome.FAILED,  # kill -9 HAProxy path 1
+        Outcome.SKIPPED,  # issuance resumes: there was no fault
+        Outcome.SKIPPED,  # stays down
+        Outcome.OK,  # start again: nothing to start
+        Outcome.OK,  # healthy
+        Outcome.OK,  # load stopped
+        Outcome.OK,  # audit
+    ]
+    assert record.steps[2].note == "ClusterError: haproxy:1 is not running"
+    assert record.steps[5].note == "nothing was killed"
+    assert record.acknowledged > 0 and record.healed
+
+
+def test_the_json_record_keeps_the_fields_benchmarks_read_and_adds_the_steps(
+    tmp_path: Path,
+) -> None:
+    record = scenario("F2a").run_all()
+    data = json.loads(record.write(tmp_path).read_text(encoding="utf-8"))
+    assert set(data) >= RECORD_FIELDS
+    assert data["fault"] == "F2a" and data["lost"] == 0
+    assert [s["name"] for s in data["steps"]] == [s.name for s in RUNBOOKS["F2a"].steps]
+    first = data["steps"][0]
+    assert set(first) >= {"name", "keyword", "started_at", "seconds", "outcome", "note"}
+    assert first["outcome"] == "ok" and first["started_at"].startswith("2025-01-01T00:00:00")
+
+
+def names_of(s: Scenario) -> list[str]:
+    return [step.name for step in s.steps]
