@@ -48,14 +48,16 @@ HAPROXY_STAYS_DOWN = keep_down("HAProxy path 1", 5)
 APP_STAYS_DOWN = keep_down("app instance 1", 5)
 ETCD_STAYS_DOWN = keep_down("etcd e1 and e2", 10, plural=True)
 START_OLD_PRIMARY = start_again(
-    "the old primary's Patroni (it starts PostgreSQL, rewinds it and rejoins)",
+    "the old primary's Patroni",
     "minwon cluster start patroni:<old primary>",
+    then="it starts PostgreSQL, rewinds it and rejoins as a replica",
 )
 START_HAPROXY_PATH = start_again("HAProxy path 1", "minwon cluster start haproxy:1")
 START_APP_INSTANCE = start_again("app instance 1", "minwon cluster start app:1")
 START_ETCD_MEMBERS = start_again(
-    "etcd e1 and e2 (they rejoin the existing etcd cluster)",
+    "etcd e1 and e2",
     "minwon cluster start etcd:e1; minwon cluster start etcd:e2",
+    then="they rejoin the existing etcd cluster",
 )
 
 _RUNBOOKS = (

@@ -281,9 +281,10 @@ def _start_killed(ctx: ScenarioContext) -> str:
     return f"started {', '.join(map(str, refs))}" if refs else "nothing was killed"
 
 
-def start_again(what: str, how: str) -> Step:
+def start_again(what: str, how: str, *, then: str = "") -> Step:
     """Returns the repair step that starts every process the fault killed."""
-    return Step(Keyword.WHEN, f"start {what} again", _start_killed, how=how, always=True)
+    name = f"start {what} again" + (f": {then}" if then else "")
+    return Step(Keyword.WHEN, name, _start_killed, how=how, always=True)
 
 
 # -- then: healed, and nothing lost -----------------------------------------------------
