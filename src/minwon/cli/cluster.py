@@ -232,7 +232,7 @@ def start(process: ProcessArgument, root: RootOption = DEFAULT_ROOT) -> None:
         cluster.start(ref)
     except ClusterError as exc:
         fail(str(exc), "cluster.start")
-    console.print(f"{ref}를 띄웠습니다 (준비 확인: minwon cluster status).", highlight=False)
+    console.print(f"띄웠습니다: {ref} (준비 확인: minwon cluster status)", highlight=False)
 
 
 def _runbook_lines(runbook: Runbook) -> list[str]:

@@ -365,13 +365,14 @@ class LocalCluster:
         state = self._require_state()
         started_by = KINDS[self._known(process).kind].started_by
         target = ProcessRef(started_by, process.name) if started_by else process
+        # Starting a Patroni starts its PostgreSQL: neither counts as killed any more.
+        runs_too = [
+            ProcessRef(k, target.name) for k, r in KINDS.items() if r.started_by is target.kind
+        ]
         launched = state.processes.get(target)
-        if launched is not None and is_ours(launched):
-            state.forget_killed(process, target)
-            self._save_state()
-            return
-        self._spawn(target, rejoin=True)
-        state.forget_killed(process)
+        if launched is None or not is_ours(launched):
+            self._spawn(target, rejoin=True)
+        state.forget_killed(process, target, *runs_too)
         self._save_state()
 
     def switchover(self, candidate: str | None = None) -> str:
