@@ -16,9 +16,17 @@ from typing import Protocol
 class WaitClock(Protocol):
     """Wall time, a monotonic reading, and a way to let time pass."""
 
-    def now(self) -> datetime: ...
-    def monotonic(self) -> float: ...
-    def sleep(self, seconds: float) -> None: ...
+    def now(self) -> datetime:
+        """Returns the wall time, timezone-aware."""
+        ...
+
+    def monotonic(self) -> float:
+        """Returns seconds on a clock that never goes back."""
+        ...
+
+    def sleep(self, seconds: float) -> None:
+        """Lets `seconds` pass."""
+        ...
 
 
 class SystemWaitClock:

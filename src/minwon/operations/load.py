@@ -26,6 +26,8 @@ class Ack:
 
 @dataclass
 class LoadResult:
+    """Everything a load acknowledged, and every request that finally failed."""
+
     acks: list[Ack] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)  # final errors: refusals, give-ups
 
@@ -55,6 +57,7 @@ class IssuanceLoad:
         self.result = LoadResult()
 
     def start(self) -> None:
+        """Starts the worker threads."""
         for i in range(self._workers):
             thread = threading.Thread(target=self._run, args=(i,), daemon=True)
             thread.start()
@@ -68,6 +71,7 @@ class IssuanceLoad:
         return self.result
 
     def acks_since(self, moment: float) -> int:
+        """Returns how many issuances were acknowledged after monotonic time `moment`."""
         with self._lock:
             return sum(1 for a in self.result.acks if a.at > moment)
 

@@ -52,6 +52,7 @@ class _Member:
 
     @property
     def serving(self) -> bool:
+        """Returns True if the member runs and is the leader or streams from it."""
         return self.patroni and self.postgres and (self.leader or self.streaming)
 
 

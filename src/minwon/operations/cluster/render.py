@@ -112,16 +112,19 @@ def app_env(spec: ClusterSpec, app: AppInstance, credentials: Credentials) -> Re
 
 
 def etcd_unit(spec: ClusterSpec, member: EtcdMember) -> RenderedFile:
+    """Returns the systemd unit that runs etcd on a real host."""
     text = _render("minwon-etcd.service.j2", spec=spec, member=member)
     return RenderedFile("/etc/systemd/system/minwon-etcd.service", text)
 
 
 def patroni_unit(spec: ClusterSpec, node: PatroniNode) -> RenderedFile:
+    """Returns the systemd unit that runs Patroni on a real host."""
     text = _render("minwon-patroni.service.j2", spec=spec, node=node)
     return RenderedFile("/etc/systemd/system/minwon-patroni.service", text)
 
 
 def app_unit(spec: ClusterSpec, app: AppInstance) -> RenderedFile:
+    """Returns the systemd unit that runs the app on a real host."""
     text = _render("minwon-app.service.j2", spec=spec, app=app)
     return RenderedFile("/etc/systemd/system/minwon-app.service", text)
 

@@ -38,10 +38,12 @@ class Credentials:
         )
 
     def to_dict(self) -> dict[str, str]:
+        """Returns the passwords as a dict (``secrets.json``)."""
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Credentials:
+        """Returns the passwords saved with ``to_dict``."""
         return cls(**{f.name: str(data[f.name]) for f in fields(cls)})
 
 
@@ -58,10 +60,12 @@ class EtcdMember:
 
     @property
     def client_url(self) -> str:
+        """Returns the URL clients (Patroni, health checks) use."""
         return f"http://{self.host}:{self.client_port}"
 
     @property
     def peer_url(self) -> str:
+        """Returns the URL the other etcd members use."""
         return f"http://{self.host}:{self.peer_port}"
 
 
@@ -83,6 +87,7 @@ class PatroniNode:
 
     @property
     def rest_url(self) -> str:
+        """Returns the base URL of the node's Patroni REST API."""
         return f"http://{self.host}:{self.rest_port}"
 
 
@@ -108,6 +113,7 @@ class AppInstance:
 
     @property
     def url(self) -> str:
+        """Returns the instance's base URL."""
         return f"http://{self.host}:{self.port}"
 
 
@@ -147,18 +153,21 @@ class ClusterSpec:
         raise KeyError(f"no cluster member {name!r} (members: {self.member_names})")
 
     def etcd_member(self, name: str) -> EtcdMember:
+        """Returns the etcd member called `name` (e1...); KeyError if there is none."""
         for member in self.etcd:
             if member.name == name:
                 return member
         raise KeyError(f"no etcd member {name!r}")
 
     def haproxy(self, name: str) -> HAProxyInstance:
+        """Returns the HAProxy path called `name` (1, 2); KeyError if there is none."""
         for proxy in self.haproxies:
             if proxy.name == name:
                 return proxy
         raise KeyError(f"no haproxy {name!r}")
 
     def app(self, name: str) -> AppInstance:
+        """Returns the app instance called `name` (1, 2...); KeyError if there is none."""
         for app in self.apps:
             if app.name == name:
                 return app
@@ -166,6 +175,7 @@ class ClusterSpec:
 
     @property
     def member_names(self) -> list[str]:
+        """Returns the names of the PostgreSQL members, in order."""
         return [node.name for node in self.nodes]
 
     @property
@@ -203,6 +213,7 @@ class ClusterSpec:
     # -- persistence ------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
+        """Returns the spec as JSON-ready values (``state.json``)."""
         return asdict(self)
 
     @classmethod
