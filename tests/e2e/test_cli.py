@@ -57,7 +57,18 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize(
     "command",
-    [(), ("init",), ("demo-data",), ("serve",), ("issue",), ("verify",), ("keys", "init")],
+    [
+        (),
+        ("init",),
+        ("demo-data",),
+        ("serve",),
+        ("issue",),
+        ("verify",),
+        ("keys", "init"),
+        ("cluster", "runbook"),
+        ("cluster", "kill"),
+        ("cluster", "start"),
+    ],
     ids=lambda c: " ".join(c) or "minwon",
 )
 def test_every_command_explains_itself_in_korean(tmp_path: Path, command: tuple[str, ...]) -> None:
@@ -103,3 +114,14 @@ def test_verifying_a_file_that_is_not_a_pdf_fails_with_a_plain_message(demo_dir:
     garbage.write_bytes(b"this is not a PDF at all\x00\xff" * 20)
     done = _run(demo_dir, "verify", str(garbage), "--offline")
     _plain_failure(done)
+
+
+def test_a_bad_setting_is_one_plain_line_naming_the_variable(tmp_path: Path) -> None:
+    env = _env(tmp_path) | {"MINWON_SESSION_HOURS": "eight"}
+    done = subprocess.run(
+        [MINWON, "init"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    message = _plain_failure(done)
+    assert done.returncode == 2
+    assert "settings.invalid" in message and "MINWON_SESSION_HOURS" in message
+    assert not (tmp_path / "minwon.sqlite3").exists()

@@ -237,16 +237,16 @@ def start(process: ProcessArgument, root: RootOption = DEFAULT_ROOT) -> None:
 
 def _runbook_lines(runbook: Runbook) -> list[str]:
     lines = [
-        f"{runbook.fault} 런북: {runbook.title}",
-        f"지켜야 할 것: {runbook.must_hold}",
+        f"{runbook.fault} 런북: {runbook.title_ko}",
+        f"지켜야 할 것: {runbook.must_hold_ko}",
         "",
     ]
     previous: Keyword | None = None
     width = len(str(len(runbook.steps)))
     for number, step in enumerate(runbook.steps, start=1):
-        keyword = "And" if step.keyword is previous else step.keyword.value
+        keyword = "그리고" if step.keyword is previous else step.keyword.ko
         previous = step.keyword
-        lines.append(f"{number:>{width}}. {keyword} {step.name}")
+        lines.append(f"{number:>{width}}. [{keyword}] {step.ko}")
         if step.how:
             lines.append(f"{'':>{width}}    직접 할 때: {step.how}")
     return lines
@@ -263,7 +263,7 @@ def runbook(
         console.print("장애 시나리오 런북 (자세히: minwon cluster runbook <장애>):")
         for item in RUNBOOKS.values():
             console.print(
-                f"  {item.fault:<4} {item.title} ({len(item.steps)}단계)",
+                f"  {item.fault:<4} {item.title_ko} ({len(item.steps)}단계)",
                 markup=False,
                 highlight=False,
             )

@@ -22,16 +22,25 @@ def test_the_runbook_of_a_fault_lists_its_steps_in_order_numbered() -> None:
     assert code == 0, output
     runbook = RUNBOOKS["F2a"]
     lines = output.splitlines()
-    assert lines[0] == "F2a 런북: kill -9 of the primary's postmaster"
+    assert lines[0] == f"F2a 런북: {runbook.title_ko}"
+    assert lines[1] == f"지켜야 할 것: {runbook.must_hold_ko}"
     numbered = [line for line in lines if re.match(r"^\s*\d+\. ", line)]
     assert len(numbered) == len(runbook.steps)
     for number, (line, step) in enumerate(zip(numbered, runbook.steps, strict=True), start=1):
         assert line.lstrip().startswith(f"{number}. ")
-        assert line.endswith(step.name)
-    assert numbered[0].lstrip().startswith("1. Given a healthy cluster")
-    assert numbered[1].lstrip().startswith("2. And steady issuance load")
-    assert numbered[2].lstrip().startswith("3. When kill -9 the primary's postmaster")
-    assert "직접 할 때: minwon cluster kill postgres:<leader>" in output
+        assert line.endswith(step.ko)
+    assert numbered[0].lstrip().startswith("1. [전제] 클러스터가 정상이다")
+    assert numbered[1].lstrip().startswith("2. [그리고] 발급 부하가 꾸준하다")
+    assert numbered[2].lstrip().startswith("3. [조치] 주 서버의 postmaster를 kill -9")
+    assert "직접 할 때: minwon cluster kill postgres:<리더>" in output
+
+
+def test_every_step_a_person_reads_is_in_korean() -> None:
+    for runbook in RUNBOOKS.values():
+        assert HANGUL.search(runbook.title_ko) and HANGUL.search(runbook.must_hold_ko)
+        for step in runbook.steps:
+            assert HANGUL.search(step.ko), f"{runbook.fault}: {step.name}"
+            assert not step.how or HANGUL.search(step.how) or step.how.startswith("minwon ")
 
 
 def test_the_fault_id_may_be_written_in_any_case() -> None:
@@ -42,7 +51,7 @@ def test_without_a_fault_it_lists_every_fault_with_its_step_count() -> None:
     code, output = run()
     assert code == 0, output
     for fault, runbook in RUNBOOKS.items():
-        assert f"{fault:<4} {runbook.title} ({len(runbook.steps)}단계)" in output
+        assert f"{fault:<4} {runbook.title_ko} ({len(runbook.steps)}단계)" in output
 
 
 def test_an_unknown_fault_is_a_plain_korean_error_with_the_known_ones() -> None:

@@ -38,26 +38,36 @@ class Runbook:
     title: str
     must_hold: str
     steps: tuple[Step, ...]
+    title_ko: str = ""
+    must_hold_ko: str = ""
 
 
 # Repairs come back at fixed moments after the fault, so that runs compare: an HAProxy
 # path or app instance after 5 s, etcd after 10 s, a dead host after 30 s (past the 20 s
 # leader lease, so the failover happens while it is down).
-HOST_STAYS_DOWN = keep_down("the old primary's host", 30)
-HAPROXY_STAYS_DOWN = keep_down("HAProxy path 1", 5)
-APP_STAYS_DOWN = keep_down("app instance 1", 5)
-ETCD_STAYS_DOWN = keep_down("etcd e1 and e2", 10, plural=True)
+HOST_STAYS_DOWN = keep_down("the old primary's host", 30, what_ko="옛 주 서버의 호스트")
+HAPROXY_STAYS_DOWN = keep_down("HAProxy path 1", 5, what_ko="HAProxy 경로 1")
+APP_STAYS_DOWN = keep_down("app instance 1", 5, what_ko="앱 인스턴스 1")
+ETCD_STAYS_DOWN = keep_down("etcd e1 and e2", 10, what_ko="etcd e1과 e2", plural=True)
 START_OLD_PRIMARY = start_again(
     "the old primary's Patroni",
-    "minwon cluster start patroni:<old primary>",
+    "minwon cluster start patroni:<옛 주 서버>",
+    what_ko="옛 주 서버의 Patroni",
     then="it starts PostgreSQL, rewinds it and rejoins as a replica",
+    then_ko="Patroni가 PostgreSQL을 띄우고 되감아 복제 서버로 다시 붙인다",
 )
-START_HAPROXY_PATH = start_again("HAProxy path 1", "minwon cluster start haproxy:1")
-START_APP_INSTANCE = start_again("app instance 1", "minwon cluster start app:1")
+START_HAPROXY_PATH = start_again(
+    "HAProxy path 1", "minwon cluster start haproxy:1", what_ko="HAProxy 경로 1"
+)
+START_APP_INSTANCE = start_again(
+    "app instance 1", "minwon cluster start app:1", what_ko="앱 인스턴스 1"
+)
 START_ETCD_MEMBERS = start_again(
     "etcd e1 and e2",
     "minwon cluster start etcd:e1; minwon cluster start etcd:e2",
+    what_ko="etcd e1과 e2",
     then="they rejoin the existing etcd cluster",
+    then_ko="기존 etcd 클러스터에 다시 합류한다",
 )
 
 _RUNBOOKS = (
@@ -76,6 +86,9 @@ _RUNBOOKS = (
             LOAD_STOPPED,
             NOTHING_LOST_OR_DOUBLED,
         ),
+        title_ko="주 서버 postmaster의 kill -9",
+        must_hold_ko="몇 초 안에 발급이 다시 되고, 승인된 발급은 하나도 없어지지 않으며, "
+        "두 번 발급되지 않는다",
     ),
     Runbook(
         "F2b",
@@ -94,6 +107,9 @@ _RUNBOOKS = (
             LOAD_STOPPED,
             NOTHING_LOST_OR_DOUBLED,
         ),
+        title_ko="주 서버 Patroni와 PostgreSQL의 kill -9 (호스트 죽음)",
+        must_hold_ko="리더 임대 시간 안에 발급이 다시 되고, 승인된 발급은 없어지지 않으며, "
+        "두 번 발급되지 않는다",
     ),
     Runbook(
         "F3",
@@ -110,6 +126,8 @@ _RUNBOOKS = (
             LOAD_STOPPED,
             NOTHING_LOST_OR_DOUBLED,
         ),
+        title_ko="HAProxy 하나가 죽음",
+        must_hold_ko="다른 경로로 요청이 계속 흐른다",
     ),
     Runbook(
         "F6",
@@ -126,6 +144,8 @@ _RUNBOOKS = (
             LOAD_STOPPED,
             NOTHING_LOST_OR_DOUBLED,
         ),
+        title_ko="부하 중에 앱 인스턴스 하나가 죽음",
+        must_hold_ko="재시도가 다른 인스턴스에서 성공하고, 두 번 발급되는 것이 없다",
     ),
     Runbook(
         "F7",
@@ -143,6 +163,8 @@ _RUNBOOKS = (
             LOAD_STOPPED,
             NOTHING_LOST_OR_DOUBLED,
         ),
+        title_ko="etcd 세 대 중 두 대가 죽음",
+        must_hold_ko="주 서버가 계속 서비스하고 (Patroni failsafe), 주 서버가 둘이 되는 일은 없다",
     ),
 )
 

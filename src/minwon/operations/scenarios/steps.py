@@ -36,15 +36,25 @@ class Keyword(StrEnum):
     WHEN = "When"
     THEN = "Then"
 
+    @property
+    def ko(self) -> str:
+        """Returns the keyword as the printed runbook shows it to an operator."""
+        return {"Given": "전제", "When": "조치", "Then": "확인"}[self.value]
+
 
 @dataclass(frozen=True, eq=False)  # a step is itself: two steps never compare equal
 class Step:
-    """One runbook step: a sentence, how a person does it, and the code that does it."""
+    """One runbook step: a sentence, how a person does it, and the code that does it.
+
+    ``name`` is the sentence tests and records use; ``ko`` is the same step as the printed
+    runbook gives it to a city operator, and ``how`` (in Korean) how to do it by hand.
+    """
 
     keyword: Keyword
     name: str
     action: Callable[[ScenarioContext], str]  # returns what it saw, for the record
     how: str = ""
+    ko: str = ""
     always: bool = False  # runs even after a given/when step failed (repair, cleanup)
     heals: bool = False  # part of "the cluster healed"
 
@@ -73,14 +83,18 @@ HEALTHY_CLUSTER = Step(
     "a healthy cluster: one leader, a streaming synchronous standby, three etcd members, "
     "both HAProxy paths to the primary and every app instance ready",
     _healthy_cluster,
-    how="minwon cluster status (exit code 0)",
+    how="minwon cluster status (종료 코드 0)",
+    ko="클러스터가 정상이다: 리더 하나, 스트리밍 중인 동기 대기 서버, etcd 세 대, "
+    "두 HAProxy 경로 모두 주 서버로 연결, 앱 인스턴스 모두 준비됨",
 )
 STEADY_LOAD = Step(
     Keyword.GIVEN,
     "steady issuance load: kiosk clients with idempotency keys issuing 등본 back to back "
     "through both app instances, which reach PostgreSQL over both HAProxy paths",
     _steady_load,
-    how="kiosk or counter clients that retry with idempotency keys (make bench-failover)",
+    how="Idempotency-Key로 재시도하는 무인발급기·창구 클라이언트 (make bench-failover)",
+    ko="발급 부하가 꾸준하다: Idempotency-Key를 쓰는 무인발급기 클라이언트가 두 앱 인스턴스로 "
+    "등본을 쉬지 않고 발급하고, 앱은 두 HAProxy 경로로 PostgreSQL에 닿는다",
 )
 
 
@@ -110,31 +124,36 @@ KILL_PRIMARY_POSTMASTER = Step(
     Keyword.WHEN,
     "kill -9 the primary's postmaster (its Patroni keeps running)",
     _kill(postmaster),
-    how="minwon cluster kill postgres:<leader>",
+    how="minwon cluster kill postgres:<리더>",
+    ko="주 서버의 postmaster를 kill -9로 죽인다 (Patroni는 계속 돈다)",
 )
 KILL_PRIMARY_HOST = Step(
     Keyword.WHEN,
     "kill -9 the primary's Patroni and then its postmaster: the host is dead",
     _kill(patroni, postmaster),
-    how="minwon cluster kill patroni:<leader>; minwon cluster kill postgres:<leader>",
+    how="minwon cluster kill patroni:<리더>; minwon cluster kill postgres:<리더>",
+    ko="주 서버의 Patroni와 postmaster를 차례로 kill -9로 죽인다: 호스트가 죽은 것과 같다",
 )
 KILL_HAPROXY_PATH = Step(
     Keyword.WHEN,
     "kill -9 HAProxy path 1",
     _kill(_fixed(haproxy("1"))),
     how="minwon cluster kill haproxy:1",
+    ko="HAProxy 경로 1을 kill -9로 죽인다",
 )
 KILL_APP_INSTANCE = Step(
     Keyword.WHEN,
     "kill -9 app instance 1 while its requests are in flight",
     _kill(_fixed(app("1"))),
     how="minwon cluster kill app:1",
+    ko="요청을 처리하는 중인 앱 인스턴스 1을 kill -9로 죽인다",
 )
 KILL_ETCD_MAJORITY = Step(
     Keyword.WHEN,
     "kill -9 etcd members e1 and e2: etcd loses quorum",
     _kill(_fixed(etcd("e1")), _fixed(etcd("e2"))),
     how="minwon cluster kill etcd:e1; minwon cluster kill etcd:e2",
+    ko="etcd e1과 e2를 kill -9로 죽인다: etcd가 정족수를 잃는다",
 )
 
 
@@ -158,6 +177,8 @@ ISSUANCE_RESUMES = Step(
     Keyword.THEN,
     "wait until issuance resumes: an issuance acknowledged after the fault",
     _issuance_resumes,
+    how="무인발급기·창구에서 발급이 다시 되는지 본다",
+    ko="발급이 다시 될 때까지 기다린다: 장애 뒤에 승인된 발급이 하나 나온다",
 )
 
 
@@ -226,14 +247,17 @@ STANDBY_PROMOTED = Step(
     Keyword.THEN,
     "wait until Patroni has promoted another member: a running leader on a newer timeline",
     _standby_promoted,
-    how="minwon cluster status: a new leader, its timeline one higher",
+    how="minwon cluster status: 새 리더, 타임라인이 하나 높다",
+    ko="Patroni가 다른 서버를 승격할 때까지 기다린다: 더 새 타임라인에서 도는 리더",
 )
 OLD_PRIMARY_REJOINS = Step(
     Keyword.THEN,
     "wait until the old primary is a replica streaming from the new leader on its "
     "timeline, lag under 16 MiB (Patroni rewound it)",
     _old_primary_rejoins,
-    how="minwon cluster status: the old primary 'streaming', same timeline as the leader",
+    how="minwon cluster status: 옛 주 서버가 'streaming', 리더와 같은 타임라인",
+    ko="옛 주 서버가 새 리더의 타임라인에서 스트리밍하는 복제 서버가 될 때까지 기다린다 "
+    "(지연 16 MiB 미만, Patroni가 되감음)",
     heals=True,
 )
 
@@ -254,14 +278,15 @@ PRIMARY_KEPT_ITS_ROLE = Step(
     "the old primary still takes writes at the end of the outage (failsafe mode) and no "
     "other member does",
     _primary_kept_its_role,
-    how="on each member: SELECT pg_is_in_recovery() is false on the old primary only",
+    how="서버마다 SELECT pg_is_in_recovery(): 옛 주 서버만 false",
+    ko="장애가 끝날 때까지 옛 주 서버가 계속 쓰기를 받고 (failsafe 모드) 다른 서버는 받지 않는다",
 )
 
 
 # -- when: repairs ----------------------------------------------------------------------
 
 
-def keep_down(what: str, seconds: float, *, plural: bool = False) -> Step:
+def keep_down(what: str, seconds: float, *, what_ko: str, plural: bool = False) -> Step:
     """Returns the step that waits until `seconds` after the fault before any repair."""
 
     def action(ctx: ScenarioContext) -> str:
@@ -269,7 +294,12 @@ def keep_down(what: str, seconds: float, *, plural: bool = False) -> Step:
         return f"{seconds:g} s after the fault"
 
     verb = "stay" if plural else "stays"
-    return Step(Keyword.WHEN, f"{what} {verb} down until {seconds:g} s after the fault", action)
+    return Step(
+        Keyword.WHEN,
+        f"{what} {verb} down until {seconds:g} s after the fault",
+        action,
+        ko=f"{what_ko}: 장애 뒤 {seconds:g}초까지 죽은 채로 둔다",
+    )
 
 
 def _start_killed(ctx: ScenarioContext) -> str:
@@ -281,10 +311,11 @@ def _start_killed(ctx: ScenarioContext) -> str:
     return f"started {', '.join(map(str, refs))}" if refs else "nothing was killed"
 
 
-def start_again(what: str, how: str, *, then: str = "") -> Step:
+def start_again(what: str, how: str, *, what_ko: str, then: str = "", then_ko: str = "") -> Step:
     """Returns the repair step that starts every process the fault killed."""
     name = f"start {what} again" + (f": {then}" if then else "")
-    return Step(Keyword.WHEN, name, _start_killed, how=how, always=True)
+    ko = f"{what_ko} 다시 시작" + (f": {then_ko}" if then_ko else "")
+    return Step(Keyword.WHEN, name, _start_killed, how=how, ko=ko, always=True)
 
 
 # -- then: healed, and nothing lost -----------------------------------------------------
@@ -299,7 +330,8 @@ CLUSTER_HEALTHY = Step(
     Keyword.THEN,
     "wait until the whole cluster is healthy again (every member, etcd, path and app)",
     _cluster_healthy,
-    how="minwon cluster status (exit code 0)",
+    how="minwon cluster status (종료 코드 0)",
+    ko="클러스터 전체가 다시 정상일 때까지 기다린다 (모든 서버, etcd, 경로, 앱)",
     always=True,
     heals=True,
 )
@@ -319,6 +351,7 @@ LOAD_STOPPED = Step(
     Keyword.WHEN,
     "the load runs a few seconds more, then stops and its requests in flight finish",
     _stop_load,
+    ko="부하를 몇 초 더 돌린 뒤 멈추고, 처리 중인 요청이 끝나기를 기다린다",
     always=True,
 )
 
@@ -346,6 +379,8 @@ NOTHING_LOST_OR_DOUBLED = Step(
     "check on the leader: no acknowledged issuance is lost, none is issued or charged "
     "twice, no request was given up",
     _nothing_lost_or_doubled,
-    how="every acknowledged number is in issuances; no request_ref twice; one fee each",
+    how="승인된 문서확인번호가 모두 issuances에 있고, request_ref가 두 번 없고, 수수료는 한 번씩",
+    ko="리더에서 확인한다: 승인된 발급이 하나도 없어지지 않았고, 두 번 발급·결제된 것이 없고, "
+    "포기한 요청이 없다",
     always=True,
 )
