@@ -42,3 +42,17 @@ def test_bench_runs_its_sections_and_writes_table_json_and_chart(tmp_path: Path)
     assert issued["lost"] == 0 and issued["duplicated"] == 0
     assert all(f["median"] > 0 for f in figures)
     assert (tmp_path / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_paired_runs_the_probe_in_both_checkouts_and_writes_json(tmp_path: Path) -> None:
+    # Against itself: the same code on both sides, so only the plumbing is under test.
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.paired", "--against", str(ROOT), "--rounds", "1",
+         "--issuances", "5", "--out", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    body = json.loads((tmp_path / "paired.json").read_text(encoding="utf-8"))
+    for side in ("this", "that"):
+        assert len(body["runs"][side]["issue_ms"]) == 1
+        assert body["runs"][side]["issue_ms"][0] > 0 and body["runs"][side]["verify_ms"][0] > 0
