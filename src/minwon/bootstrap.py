@@ -29,6 +29,11 @@ def fingerprint_secret(keys: KeyMaterial) -> bytes:
     return hmac.new(keys.pepper, b"minwon-simulated-fingerprint", hashlib.sha256).digest()
 
 
+def digest_key(keys: KeyMaterial) -> bytes:
+    """Returns the key of documents' public digests (256 bits, derived from the pepper)."""
+    return hmac.new(keys.pepper, b"minwon-public-content-digest", hashlib.sha256).digest()
+
+
 @dataclass
 class Container:
     """Everything a process needs, built lazily from settings."""
@@ -68,6 +73,7 @@ class Container:
             clock=self.clock,
             online_office_code=self.settings.issuance.online_office_code,
             verify_url=f"{self.settings.public_base_url.rstrip('/')}/verify",
+            digest_key=digest_key(self.keys),
             idempotency_lease_seconds=self.settings.issuance.idempotency_lease_seconds,
             db_retry_seconds=self.settings.database.retry_seconds,
         )
@@ -101,7 +107,10 @@ class Container:
     @cached_property
     def renderer(self) -> DocumentRenderer:
         return DocumentRenderer(
-            keys=self.keys, catalog=self.catalog, public_base_url=self.settings.public_base_url
+            keys=self.keys,
+            catalog=self.catalog,
+            public_base_url=self.settings.public_base_url,
+            digest_key=digest_key(self.keys),
         )
 
     def close(self) -> None:

@@ -30,7 +30,10 @@ class DatabaseSettings:
     """Where the records live, and how long a request rides out a lost connection."""
 
     url: str
-    retry_seconds: float = 25.0  # a failover after a dead host takes ~20 s (DESIGN.md)
+    # How long a request retries a lost database before it answers 503. Short: a person
+    # is told within 2 s, and kiosks and counters retry with their idempotency keys
+    # (a failover after a dead host takes ~20 s: DESIGN.md).
+    retry_seconds: float = 1.5
 
 
 @dataclass(frozen=True, slots=True)

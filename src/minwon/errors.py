@@ -63,5 +63,15 @@ class Refused(MinwonError):
 
 
 class Unavailable(MinwonError):
+    """The database (or another part) does not answer now; the same request may be sent
+    again, and use cases retry it for a short while themselves."""
+
     status = 503
     title = "일시적으로 서비스를 이용할 수 없습니다"
+
+
+class NotReady(Unavailable):
+    """The service cannot work until an operator acts (no database, an older schema):
+    a 503 as well, but retrying within the request would only make the caller wait."""
+
+    title = "서비스가 준비되지 않았습니다"

@@ -15,7 +15,7 @@ from typing import Protocol, Self, TypeVar
 
 import structlog
 
-from minwon.errors import Unavailable
+from minwon.errors import NotReady, Unavailable
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -39,12 +39,14 @@ class UnitOfWork(Protocol):
     def rollback(self) -> None: ...
 
     def ping(self) -> None:
-        """Asks the database to answer now; raises Unavailable if it does not."""
+        """Asks the database to answer now with the schema this code expects; raises
+        Unavailable if it does not answer, NotReady if its schema is missing or older."""
         ...
 
 
 def retry_transient(fn: Callable[[], T], *, seconds: float, first_pause: float = 0.1) -> T:
     """Calls ``fn`` again after ``Unavailable``, for at most ``seconds``; then raises it.
+    ``NotReady`` (no database, an older schema) is raised at once.
 
     ``fn`` must be a whole unit of work (its own transaction), safe to repeat: issuance
     is, because it carries its idempotency key and claim holder into every attempt.
@@ -55,7 +57,7 @@ def retry_transient(fn: Callable[[], T], *, seconds: float, first_pause: float =
         try:
             return fn()
         except Unavailable as exc:
-            if time.monotonic() + pause > deadline:
+            if isinstance(exc, NotReady) or time.monotonic() + pause > deadline:
                 raise
             cause = type(exc.__cause__).__name__ if exc.__cause__ else exc.code
             log.warning("database.retry", error=cause, pause=round(pause, 2))

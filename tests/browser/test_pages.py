@@ -24,6 +24,7 @@ from minwon.bootstrap import Container
 from minwon.clock import KST
 from minwon.demo import DEMO_KIOSK_KEY, DEMO_PASSWORD
 from minwon.issuance.numbers import display
+from minwon.issuance.records import public_digest
 from minwon.registry.model import Resident, age_on
 from minwon.registry.rrn import mask
 from minwon.rendering.qr_token import TokenClaims, encode_token
@@ -193,8 +194,10 @@ def test_verification_catches_a_typo_and_reads_the_qr_code(
     with registry.uows(readonly=True) as uow:
         record = uow.issuances.by_number(number)
     assert record is not None
+    # What the printed QR code carries: the public (keyed) digest, signed with the token key.
+    digest = public_digest(registry.issuance.digest_key, record.content_hash)
     token = encode_token(
-        TokenClaims(number, record.content_hash, record.issued_at, record.expires_at),
+        TokenClaims(number, digest, record.issued_at, record.expires_at),
         registry.keys.token_private,
     )
     page.goto(f"{served.base}/verify?t={token}")

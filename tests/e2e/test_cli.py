@@ -98,8 +98,10 @@ def test_citizen_issues_a_deungbon_from_the_command_line(demo_dir: Path) -> None
     assert re.search(r"\d{4}-\d{4}-\d{4}-\d{4}", done.stdout), done.stdout
     assert out.read_bytes().startswith(b"%PDF")
     checked = _run(demo_dir, "verify", str(out), "--offline")
-    assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert "유효" in checked.stdout
+    # Offline the signature holds, but nobody asked the record whether it was voided.
+    assert checked.returncode == 3, checked.stdout + checked.stderr
+    assert "서명은 유효하나 취소·만료 여부는 확인하지 못했습니다" in checked.stdout
+    assert "유효한 문서입니다" not in checked.stdout
 
 
 def test_an_unknown_document_type_fails_with_a_plain_message(demo_dir: Path) -> None:
@@ -125,3 +127,14 @@ def test_a_bad_setting_is_one_plain_line_naming_the_variable(tmp_path: Path) -> 
     assert done.returncode == 2
     assert "settings.invalid" in message and "MINWON_SESSION_HOURS" in message
     assert not (tmp_path / "minwon.sqlite3").exists()
+
+
+def test_only_init_creates_a_database(tmp_path: Path) -> None:
+    keys = _run(tmp_path, "keys", "init", timeout=60)
+    assert keys.returncode == 0, keys.stdout + keys.stderr
+    for command in (("demo-data", "--residents", "10"), ("serve", "--port", "9")):
+        message = _plain_failure(_run(tmp_path, *command, timeout=60))
+        assert "database.missing" in message and "minwon init" in message
+    assert not (tmp_path / "minwon.sqlite3").exists()
+    assert _run(tmp_path, "init", timeout=120).returncode == 0
+    assert (tmp_path / "minwon.sqlite3").exists()

@@ -21,6 +21,7 @@ from minwon.adapters import tables as t
 from minwon.bootstrap import bootstrap
 from minwon.config import Settings
 from minwon.demo import DEMO_KIOSK_KEY
+from minwon.operations.processes import free_port
 from support.served import Served, clean_env, start, stop
 
 pytestmark = pytest.mark.slow
@@ -149,6 +150,16 @@ def test_a_voided_document_fails_verification_by_file_and_by_number(
     by_number = served.minwon("verify", issued.number)
     assert by_number.returncode == 1, by_number.stdout + by_number.stderr
     assert "취소" in by_number.stdout
+
+    # Offline, or with the record out of reach, a voided document is never "valid": the
+    # signature still holds, and the answer says the status was not confirmed.
+    nobody = f"http://127.0.0.1:{free_port()}"
+    for args in (("--offline",), ("--server", nobody)):
+        unconfirmed = served.minwon("verify", str(issued.pdf), *args)
+        output = unconfirmed.stdout + unconfirmed.stderr
+        assert unconfirmed.returncode == 3, output
+        assert "취소·만료 여부는 확인하지 못했습니다" in output
+        assert "유효한 문서입니다" not in output
 
 
 def test_no_full_resident_number_reaches_the_server_log(served: Served, issued: Issued) -> None:

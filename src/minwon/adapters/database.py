@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine.url import make_url
@@ -13,19 +15,19 @@ WRITE_LOCK_WAIT = 30.0  # seconds a writer waits for SQLite's write lock
 
 
 def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
-    """Returns an engine tuned for its backend; the same code runs on both."""
+    """Returns an engine tuned for its backend; the same code runs on both.
+
+    A SQLite file is opened, never created: only ``minwon init`` (``migrate.upgrade``)
+    creates a database, so a missing file is an error and not a new empty registry.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            from pathlib import Path
-
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        path = parsed.database
+        options: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+        if path and path != ":memory:" and not path.startswith("file:"):
+            options = {"creator": lambda: open_existing(path)}
         engine = create_engine(
-            url,
-            echo=echo,
-            connect_args={"check_same_thread": False, "timeout": 30},
-            pool_size=pool_size,
-            max_overflow=pool_size,
+            url, echo=echo, pool_size=pool_size, max_overflow=pool_size, **options
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling defers BEGIN; take it over so every writing
@@ -34,7 +36,7 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     connect_args: dict[str, Any] = {
-        "connect_timeout": 3,
+        "connect_timeout": 2,  # libpq's least; a dead host answers 503 within ~2 s
         "keepalives": 1,
         "keepalives_idle": 5,
         "keepalives_interval": 2,
@@ -50,6 +52,12 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
         pool_recycle=300,
         connect_args=connect_args,
     )
+
+
+def open_existing(path: str) -> sqlite3.Connection:
+    """Opens a SQLite file read-write; raises sqlite3.OperationalError if it is missing."""
+    uri = f"file:{quote(str(Path(path).resolve()))}?mode=rw"
+    return sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=30)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -97,9 +105,29 @@ def _begin_immediate(raw: Any, *, wait: float = WRITE_LOCK_WAIT) -> None:
 
 def is_transient(exc: BaseException) -> bool:
     """Returns True for errors a retry on a fresh connection may cure: a lost or refused
-    connection (failover, a restarted proxy), a server shutting down, a busy SQLite file."""
+    connection (failover, a restarted proxy), a server shutting down, a busy SQLite file.
+
+    Not a missing table or column: on SQLite those are OperationalErrors too, and
+    retrying them only made a request wait out its whole budget for nothing.
+    """
     from sqlalchemy.exc import DBAPIError, OperationalError
 
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
-    return isinstance(exc, OperationalError)
+    if not isinstance(exc, OperationalError):
+        return False
+    if isinstance(exc.orig, sqlite3.OperationalError):
+        return not is_schema_missing(exc)
+    return True  # psycopg's OperationalError is about the connection or the server
+
+
+def is_schema_missing(exc: BaseException) -> bool:
+    """Returns True when a statement failed because a table or column does not exist."""
+    from sqlalchemy.exc import DBAPIError
+
+    if not isinstance(exc, DBAPIError):
+        return False
+    if getattr(exc.orig, "sqlstate", None) in {"42P01", "42703"}:  # undefined table/column
+        return True
+    message = str(exc.orig).lower()
+    return message.startswith(("no such table", "no such column"))

@@ -7,17 +7,24 @@ so no use case needs to know SQLAlchemy.
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import TracebackType
 
 from sqlalchemy import Connection, Engine, RootTransaction, text
 
 from minwon.adapters.audit_store import AuditLog
-from minwon.adapters.database import is_transient
+from minwon.adapters.database import is_schema_missing, is_transient
 from minwon.adapters.identity_store import IdentityStore
 from minwon.adapters.issuance_store import IdempotencyStore, IssuanceStore
+from minwon.adapters.migrate import head_revision
 from minwon.adapters.registry_repository import RegistryRepository
-from minwon.errors import Unavailable
+from minwon.errors import NotReady, Unavailable
 from minwon.registry.vault import RrnVault
+
+
+def not_ready(code: str, detail: str) -> NotReady:
+    """Returns the error for a database an operator must fix first."""
+    return NotReady(code, detail)
 
 
 def unavailable() -> Unavailable:
@@ -81,6 +88,11 @@ class UnitOfWork:
             self._close()
         if exc is not None and is_transient(exc):
             raise unavailable() from exc
+        if exc is not None and is_schema_missing(exc):
+            raise not_ready(
+                "database.schema",
+                "데이터베이스에 필요한 표가 없습니다. 운영자가 `minwon init`을 실행해야 합니다.",
+            ) from exc
 
     def _close(self) -> None:
         if self._conn is not None:
@@ -98,7 +110,22 @@ class UnitOfWork:
 
     def ping(self) -> None:
         assert self._conn is not None, "unit of work not entered"
-        self._conn.execute(text("SELECT 1"))
+        if self._conn.dialect.name == "sqlite":
+            # A pooled connection keeps working on a file deleted under it, and what it
+            # writes is gone at the next start: that is not a database that is ready.
+            for row in self._conn.exec_driver_sql("PRAGMA database_list"):
+                if row[1] == "main" and row[2] and not Path(row[2]).exists():
+                    raise not_ready(
+                        "database.missing",
+                        "데이터베이스 파일이 없어졌습니다. 운영자가 확인해야 합니다.",
+                    )
+        version = self._conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        if version != head_revision():
+            raise not_ready(
+                "database.schema_behind",
+                "데이터베이스 스키마가 이 버전과 맞지 않습니다. 운영자가 `minwon init`을 "
+                "실행해야 합니다.",
+            )
 
 
 class UnitOfWorkFactory:

@@ -9,10 +9,12 @@ from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.engine.url import make_url
 
 from minwon.adapters.migrate import upgrade
 from minwon.cli.common import console, container, fail
 from minwon.cli.common import settings as load_settings
+from minwon.config import Settings
 from minwon.rendering.keys import KeysExist, init_keys
 
 
@@ -47,6 +49,16 @@ def init() -> None:
     console.print(f"데이터베이스 준비 완료: {c.engine.url.render_as_string(hide_password=True)}")
 
 
+def _require_database(settings: Settings) -> None:
+    """Fails plainly when the SQLite file is missing: only ``minwon init`` creates one."""
+    database = make_url(settings.database.url).database
+    if settings.is_sqlite and database and database != ":memory:" and not Path(database).exists():
+        fail(
+            f"데이터베이스가 없습니다: {database}. 먼저 `minwon init`을 실행하세요.",
+            "database.missing",
+        )
+
+
 def demo_data(
     residents: Annotated[int, typer.Option(min=1, max=5_000_000, help="만들 주민 수")] = 10_000,
     seed: Annotated[int, typer.Option(help="같은 seed는 같은 주민등록을 만듭니다")] = 1,
@@ -61,6 +73,7 @@ def demo_data(
     from minwon.clock import KST
     from minwon.demo import DEMO_KIOSK_KEY, DEMO_PASSWORD, generate_registry
 
+    _require_database(load_settings())
     with container() as c:
         upgrade(c.engine)
         with c.engine.connect() as conn:
@@ -108,6 +121,7 @@ def serve(
     settings = load_settings()
     if not Path(settings.keys_dir / "signing.pem").exists():
         fail("키가 없습니다. 먼저 `minwon init`을 실행하세요.", "keys.missing")
+    _require_database(settings)
     console.print(f"Minwon: http://{host}:{port}  (API 문서: /api/v1/docs)")
     uvicorn.run(
         "minwon.web.asgi:make_app",

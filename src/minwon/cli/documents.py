@@ -142,6 +142,9 @@ def _online(server: str, number: str) -> dict[str, Any] | None:
     return data
 
 
+UNCONFIRMED = 3  # exit code: the signature holds, the record's status was not confirmed
+
+
 def verify(
     target: Annotated[str, typer.Argument(help="PDF 파일 경로 또는 문서확인번호")],
     server: Annotated[
@@ -154,7 +157,9 @@ def verify(
 ) -> None:
     """민원 문서의 진위를 확인합니다: PDF 전자서명, QR 토큰 서명, 온라인 발급 기록.
 
-    종료 코드: 0 유효, 1 무효(위·변조, 취소, 만료 포함), 2 파일이나 키를 읽을 수 없음.
+    종료 코드: 0 유효(발급 기록으로 취소·만료 여부까지 확인), 1 무효(위·변조, 취소, 만료
+    포함), 2 파일이나 키를 읽을 수 없음, 3 서명은 유효하나 취소·만료 여부를 확인하지 못함
+    (--offline이거나 확인 서버에 닿지 못함).
     """
     settings = load_settings()
     server = server or settings.public_base_url
@@ -186,6 +191,7 @@ def verify(
     if verdict.signer:
         table.add_row("서명자", verdict.signer)
     problems = list(verdict.problems)
+    confirmed = False  # only the issuance record can say the document was not voided
     if verdict.claims is not None:
         claims = verdict.claims
         table.add_row("문서확인번호", display(claims.number))
@@ -197,6 +203,7 @@ def verify(
             if record is None:
                 table.add_row("온라인 기록", "연결할 수 없음 (오프라인 확인만 했습니다)")
             else:
+                confirmed = True
                 table.add_row("온라인 기록", str(record.get("status_label")))
                 if record.get("status") != "valid":
                     problems.append(
@@ -210,4 +217,10 @@ def verify(
     if problems:
         console.print("[bold red]무효: 이 문서를 믿지 마십시오.[/]")
         raise typer.Exit(1)
+    if not confirmed:
+        console.print(
+            "[bold yellow]서명은 유효하나 취소·만료 여부는 확인하지 못했습니다.[/] "
+            "발급 기록을 확인하려면 온라인으로 다시 확인하십시오."
+        )
+        raise typer.Exit(UNCONFIRMED)
     console.print("[bold green]유효한 문서입니다.[/]")

@@ -41,7 +41,7 @@ class IdentityContext:
     session_hours: int = 8
     kiosk_session_minutes: int = 5
     login_rate_per_minute: int = 10
-    db_retry_seconds: float = 25.0
+    db_retry_seconds: float = 1.5
 
 
 @dataclass(frozen=True, slots=True)

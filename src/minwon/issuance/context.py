@@ -18,5 +18,6 @@ class IssuanceContext:
     clock: Clock
     online_office_code: str
     verify_url: str
+    digest_key: bytes  # keys the public digest of every document (never leaves the server)
     idempotency_lease_seconds: int = 10
-    db_retry_seconds: float = 25.0
+    db_retry_seconds: float = 1.5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -71,5 +72,19 @@ def canonical_json(data: Mapping[str, Any]) -> str:
 
 
 def content_hash(canonical: str) -> str:
-    """Returns the SHA-256 hex digest of a canonical JSON text."""
+    """Returns the SHA-256 hex digest of a canonical JSON text (kept on the server)."""
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def public_digest(key: bytes, content_hash_hex: str) -> str:
+    """Returns the digest a document shows the world: HMAC-SHA256 of its content hash
+    under a server-only key.
+
+    The snapshot holds what the paper prints, full 주민등록번호 included, and everything
+    else in it is printed or constant; a plain hash of it lets anyone holding a copy with
+    the number's back half blacked out try the 10⁵-10⁶ candidates and find the number.
+    Keyed with 256 bits that never leave the server, the digest cannot be recomputed.
+    """
+    if len(key) < 16:
+        raise ValueError("the public digest key must have at least 128 bits")
+    return hmac.new(key, bytes.fromhex(content_hash_hex), hashlib.sha256).hexdigest()

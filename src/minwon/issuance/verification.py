@@ -9,7 +9,7 @@ from enum import StrEnum
 from minwon.errors import InvalidRequest, NotFound
 from minwon.issuance.context import IssuanceContext
 from minwon.issuance.numbers import InvalidNumber, display, normalise
-from minwon.issuance.records import IssuanceRecord, IssuanceStatus
+from minwon.issuance.records import IssuanceRecord, IssuanceStatus, public_digest
 from minwon.storage import retry_transient
 
 
@@ -68,7 +68,8 @@ def status_of(record: IssuanceRecord, now: datetime) -> VerificationStatus:
     return VerificationStatus.VALID
 
 
-def summarise(record: IssuanceRecord, now: datetime) -> VerificationResult:
+def summarise(record: IssuanceRecord, now: datetime, digest_key: bytes) -> VerificationResult:
+    """Returns what the public may learn of a record; its digest keyed, never plain."""
     snapshot = record.snapshot_data()
     person = snapshot.get("person") or {}
     household = snapshot.get("household") or {}
@@ -88,7 +89,7 @@ def summarise(record: IssuanceRecord, now: datetime) -> VerificationResult:
         expires_at=record.expires_at,
         office_name=str((snapshot.get("office") or {}).get("name", record.office_code)),
         subject_masked=subject,
-        content_hash=record.content_hash,
+        content_hash=public_digest(digest_key, record.content_hash),
         voided_at=record.voided_at,
     )
 
@@ -107,4 +108,4 @@ def verify_number(ctx: IssuanceContext, *, number_text: str) -> VerificationResu
     record = retry_transient(read, seconds=ctx.db_retry_seconds)
     if record is None:
         raise NotFound("verify.not_found", "해당 문서확인번호로 발급된 문서가 없습니다.")
-    return summarise(record, ctx.clock.now())
+    return summarise(record, ctx.clock.now(), ctx.digest_key)

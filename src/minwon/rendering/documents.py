@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from minwon.catalog.loader import Catalog
-from minwon.issuance.records import IssuanceRecord
+from minwon.issuance.records import IssuanceRecord, public_digest
 from minwon.rendering.keys import KeyMaterial
 from minwon.rendering.pdf import render_pdf
 from minwon.rendering.qr_token import TokenClaims, encode_token, qr_url
@@ -15,8 +15,11 @@ from minwon.rendering.signing import PdfSigner
 class DocumentRenderer:
     """Renders from the frozen snapshot only, never from live registry rows."""
 
-    def __init__(self, *, keys: KeyMaterial, catalog: Catalog, public_base_url: str) -> None:
+    def __init__(
+        self, *, keys: KeyMaterial, catalog: Catalog, public_base_url: str, digest_key: bytes
+    ) -> None:
         self._keys = keys
+        self._digest_key = digest_key
         self._catalog = catalog
         self._base_url = public_base_url.rstrip("/")
         self._signer = PdfSigner(keys)
@@ -29,7 +32,7 @@ class DocumentRenderer:
         """Returns the compact signed token the QR code carries."""
         claims = TokenClaims(
             number=record.number,
-            content_hash=record.content_hash,
+            content_hash=public_digest(self._digest_key, record.content_hash),
             issued_at=record.issued_at,
             expires_at=record.expires_at,
         )

@@ -8,13 +8,17 @@ readiness check says not ready. No SQLAlchemy error reaches the web layer.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
+from minwon.adapters.migrate import upgrade
 from minwon.bootstrap import bootstrap
 from minwon.config import Settings
 from minwon.errors import Unavailable
@@ -80,5 +84,77 @@ def test_the_use_case_itself_raises_unavailable(tmp_path: Path) -> None:
     try:
         with pytest.raises(Unavailable):
             verify_number(container.issuance, number_text=new_number())
+    finally:
+        container.close()
+
+
+def _client_on(tmp_path: Path, database_url: str, **settings: object) -> tuple[Any, TestClient]:
+    init_keys(tmp_path / "keys")
+    container = bootstrap(
+        Settings.from_env({}, data_dir=tmp_path, database_url=database_url, **settings)
+    )
+    return container, TestClient(create_app(container))
+
+
+def test_a_missing_database_is_not_created_by_serving_and_answers_503_within_2_s(
+    tmp_path: Path,
+) -> None:
+    missing = tmp_path / "gone" / "minwon.sqlite3"
+    container, client = _client_on(tmp_path, f"sqlite:///{missing}")  # default retry budget
+    try:
+        with client:
+            assert client.get("/readyz").status_code == 503
+            started = time.monotonic()
+            response = client.get(f"/api/v1/verify/{display(new_number())}")
+            assert time.monotonic() - started < 2.0
+            assert response.status_code == 503
+            assert response.json()["code"] == "database.unavailable"
+        assert not missing.exists() and not missing.parent.exists()
+    finally:
+        container.close()
+
+
+def test_a_database_without_the_schema_is_not_ready_and_says_so_at_once(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.sqlite3"
+    sqlite3.connect(empty).close()  # a file, but nobody ran `minwon init` on it
+    container, client = _client_on(tmp_path, f"sqlite:///{empty}", db_retry_seconds=10)
+    try:
+        with client:
+            ready = client.get("/readyz")
+            assert ready.status_code == 503 and ready.json()["code"] == "not_ready"
+            started = time.monotonic()
+            response = client.get(f"/api/v1/verify/{display(new_number())}")
+            assert time.monotonic() - started < 1.0  # not retried: only an operator helps
+            assert response.status_code == 503
+            assert response.json()["code"] == "database.schema"
+    finally:
+        container.close()
+
+
+def test_a_database_behind_the_schema_is_not_ready(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    container, client = _client_on(tmp_path, url)
+    try:
+        upgrade(container.engine)
+        with client:
+            assert client.get("/readyz").status_code == 200
+        with container.engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = 'an_older_one'"))
+        with client:
+            assert client.get("/readyz").status_code == 503
+    finally:
+        container.close()
+
+
+def test_a_database_file_deleted_under_the_server_is_not_ready(tmp_path: Path) -> None:
+    path = tmp_path / "deleted.sqlite3"
+    container, client = _client_on(tmp_path, f"sqlite:///{path}")
+    try:
+        upgrade(container.engine)
+        with client:
+            assert client.get("/readyz").status_code == 200  # a pooled connection is open
+            path.unlink()
+            assert client.get("/readyz").status_code == 503
+            assert not path.exists()  # and nothing made a new empty one
     finally:
         container.close()

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
 
+from minwon.bootstrap import Container
 from minwon.catalog.model import DocumentType
 from minwon.errors import NotFound
 from minwon.identity.services import check_rate
@@ -21,7 +22,7 @@ from minwon.issuance.reading import (
     issuances_of,
     office_register,
 )
-from minwon.issuance.records import IssuanceRecord
+from minwon.issuance.records import IssuanceRecord, public_digest
 from minwon.issuance.services import IssueOutcome, issue_document, void_issuance
 from minwon.issuance.verification import VerificationResult, verify_number
 from minwon.rendering.keys import public_key_document
@@ -81,11 +82,12 @@ def _out(
     record: IssuanceRecord,
     fee: int | None,
     exemption: str | None,
-    base: str,
+    c: Container,
     *,
     replayed: bool = False,
     with_snapshot: bool = False,
 ) -> IssuanceOut:
+    base, digest_key = c.settings.public_base_url, c.issuance.digest_key
     return IssuanceOut(
         id=record.id,
         number=record.number,
@@ -96,7 +98,7 @@ def _out(
         office_code=record.office_code,
         issued_at=record.issued_at,
         expires_at=record.expires_at,
-        content_hash=record.content_hash,
+        content_hash=public_digest(digest_key, record.content_hash),
         fee=FeeOut(amount=fee, exemption=exemption) if fee is not None else None,
         replayed=replayed,
         pdf_url=f"{base}/api/v1/issuances/{record.number}/pdf",
@@ -184,7 +186,7 @@ def _issued_response(c: ContainerDep, outcome: IssueOutcome, accept: str) -> Res
         outcome.record,
         outcome.fee.amount,
         outcome.fee.exemption,
-        c.settings.public_base_url,
+        c,
         replayed=outcome.replayed,
         with_snapshot=True,
     )
@@ -193,9 +195,8 @@ def _issued_response(c: ContainerDep, outcome: IssueOutcome, accept: str) -> Res
 
 @router.get("/issuances", response_model=list[IssuanceOut], summary="내가 발급받은 문서 목록")
 def my_issuances(c: ContainerDep, p: PrincipalDep) -> list[IssuanceOut]:
-    base = c.settings.public_base_url
     return [
-        _out(e.record, e.fee.amount if e.fee else None, e.fee.exemption if e.fee else None, base)
+        _out(e.record, e.fee.amount if e.fee else None, e.fee.exemption if e.fee else None, c)
         for e in issuances_of(c.issuance, principal=p)
     ]
 
@@ -207,7 +208,7 @@ def get_issuance(number: str, c: ContainerDep, p: PrincipalDep) -> IssuanceOut:
         entry.record,
         entry.fee.amount if entry.fee else None,
         entry.fee.exemption if entry.fee else None,
-        c.settings.public_base_url,
+        c,
         with_snapshot=True,
     )
 
@@ -236,7 +237,7 @@ def void(number: str, body: VoidIn, c: ContainerDep, p: ClerkDep) -> IssuanceOut
     record = void_issuance(
         c.issuance, principal=p, cmd=VoidIssuance(number=number, reason=body.reason)
     )
-    return _out(record, None, None, c.settings.public_base_url)
+    return _out(record, None, None, c)
 
 
 @router.get(
