@@ -22,11 +22,6 @@ from minwon.errors import NotReady, Unavailable
 from minwon.registry.vault import RrnVault
 
 
-def not_ready(code: str, detail: str) -> NotReady:
-    """Returns the error for a database an operator must fix first."""
-    return NotReady(code, detail)
-
-
 def unavailable() -> Unavailable:
     """Returns the error a lost database becomes: a 503 whose request may be sent again."""
     return Unavailable(
@@ -89,7 +84,7 @@ class UnitOfWork:
         if exc is not None and is_transient(exc):
             raise unavailable() from exc
         if exc is not None and is_schema_missing(exc):
-            raise not_ready(
+            raise NotReady(
                 "database.schema",
                 "데이터베이스에 필요한 표가 없습니다. 운영자가 `minwon init`을 실행해야 합니다.",
             ) from exc
@@ -115,13 +110,13 @@ class UnitOfWork:
             # writes is gone at the next start: that is not a database that is ready.
             for row in self._conn.exec_driver_sql("PRAGMA database_list"):
                 if row[1] == "main" and row[2] and not Path(row[2]).exists():
-                    raise not_ready(
+                    raise NotReady(
                         "database.missing",
                         "데이터베이스 파일이 없어졌습니다. 운영자가 확인해야 합니다.",
                     )
         version = self._conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
         if version != head_revision():
-            raise not_ready(
+            raise NotReady(
                 "database.schema_behind",
                 "데이터베이스 스키마가 이 버전과 맞지 않습니다. 운영자가 `minwon init`을 "
                 "실행해야 합니다.",
