@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 
 import yaml
@@ -11,26 +10,15 @@ from sqlalchemy.engine import make_url
 from minwon.operations.cluster import render
 from minwon.operations.cluster.plan import write_plan
 from minwon.operations.cluster.spec import ClusterSpec, Credentials
-from minwon.operations.cluster.topology import hosts_spec, local_spec
+from minwon.operations.cluster.topology import hosts_spec
 from minwon.operations.cluster.tuning import MINWON_TUNED, PATRONI_DEFAULTS, dcs_settings
+from support.cluster_specs import example_local_spec
 
 HOSTS = ["10.0.0.11", "10.0.0.12", "10.0.0.13"]
 
 
 def _local() -> ClusterSpec:
-    ports = itertools.count(41000)
-    return local_spec(
-        run_dir="/var/tmp/minwon-cluster-test",
-        config_dir="/var/tmp/minwon-cluster-test/config",
-        app_data_dir="/srv/app",
-        apps=2,
-        next_port=lambda: next(ports),
-        pg_bindir="/usr/lib/postgresql/15/bin",
-        patroni_bin="/opt/venv/bin/patroni",
-        etcd_bin="/usr/bin/etcd",
-        minwon_bin="/opt/venv/bin/minwon",
-        db_os_user="minwon-db",
-    )
+    return example_local_spec(first_port=41000, run_dir="/var/tmp/minwon-cluster-test")
 
 
 def test_every_node_gets_its_own_patroni_yml_with_the_same_scope_and_etcd_hosts() -> None:

@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 from pathlib import Path
 
 from minwon.operations.cluster.faults import ProcessRef, etcd, patroni, postmaster
 from minwon.operations.cluster.state import ClusterState
 from minwon.operations.cluster.supervise import Launched
-from minwon.operations.cluster.topology import local_spec
+from support.cluster_specs import example_local_spec
 
 
 def _state() -> ClusterState:
-    ports = itertools.count(42000)
-    spec = local_spec(
-        run_dir="/var/tmp/minwon-cluster-x",
-        config_dir="/var/tmp/minwon-cluster-x/config",
-        app_data_dir="/srv/app",
-        apps=2,
-        next_port=lambda: next(ports),
-        pg_bindir="/usr/lib/postgresql/15/bin",
-        patroni_bin="/opt/venv/bin/patroni",
-        etcd_bin="/usr/bin/etcd",
-        minwon_bin="/opt/venv/bin/minwon",
-        db_os_user="minwon-db",
-    )
+    spec = example_local_spec(first_port=42000, run_dir="/var/tmp/minwon-cluster-x")
     return ClusterState(
         root="/srv/cluster",
         run_dir="/var/tmp/minwon-cluster-x",
