@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -130,6 +131,8 @@ seal_registrations = Table(
     Column("office_code", String(16), nullable=False),
     Column("seal_description", String(80), nullable=False),
     Column("active", Boolean, nullable=False, default=True),
+    # The registered impression as a PNG (the 인감증명서 prints it); None: not yet scanned.
+    Column("impression_png", LargeBinary, nullable=True),
 )
 
 tax_records = Table(
@@ -247,6 +250,8 @@ issuances = Table(
     # with the vault key like every other stored resident registration number.
     Column("snapshot_sealed", Text, nullable=False),
     Column("content_hash", String(64), nullable=False),
+    # SHA-256 of the signed PDF made at issuance: every download returns exactly those bytes.
+    Column("pdf_sha256", String(64), nullable=True),
     Column("status", String(10), nullable=False),
     Column("voided_at", TS, nullable=True),
     Column("void_reason", String(200), nullable=True),
@@ -254,6 +259,15 @@ issuances = Table(
     Index("ix_issuances_office_issued", "office_code", "issued_at"),
     Index("ix_issuances_subject", "subject_ref"),
     Index("ix_issuances_request_ref", "request_ref"),
+)
+
+# The signed PDF of each issuance, made once; kept while the document can be verified.
+issued_documents = Table(
+    "issued_documents",
+    metadata,
+    Column("issuance_id", String(32), ForeignKey("issuances.id"), primary_key=True),
+    Column("pdf", LargeBinary, nullable=False),
+    Column("stored_at", TS, nullable=False),
 )
 
 fees = Table(
