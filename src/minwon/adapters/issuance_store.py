@@ -41,6 +41,7 @@ def _issuance(row: Any, vault: RrnVault) -> IssuanceRecord:
         voided_at=row.voided_at,
         void_reason=row.void_reason,
         voided_by=row.voided_by,
+        pdf_sha256=row.pdf_sha256,
     )
 
 

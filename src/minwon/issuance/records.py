@@ -38,6 +38,8 @@ class IssuanceRecord:
     voided_at: datetime | None = None
     void_reason: str | None = None
     voided_by: str | None = None
+    # SHA-256 of the signed PDF made at issuance (None until it is stored).
+    pdf_sha256: str | None = None
 
     def snapshot_data(self) -> dict[str, Any]:
         data: dict[str, Any] = json.loads(self.snapshot)
