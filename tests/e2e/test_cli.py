@@ -19,6 +19,7 @@ HANGUL = re.compile(r"[가-힣]")
 def _env(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MINWON_")}
     env.update(MINWON_DATA_DIR=str(data_dir), COLUMNS="200")
+    env["XDG_CONFIG_HOME"] = str(data_dir / "config")  # not the tester's installed bundle
     return env
 
 

@@ -51,6 +51,8 @@ class Served:
 def clean_env(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MINWON_")}
     env.update(MINWON_DATA_DIR=str(data_dir), COLUMNS="200", PYTHONUNBUFFERED="1")
+    # Never the tester's own installed trust bundle (~/.config/minwon/trust.json).
+    env["XDG_CONFIG_HOME"] = str(data_dir.parent / "config")
     return env
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from minwon.cli import admin, cluster, documents
+from minwon.cli import admin, cluster, documents, trust, verify
 
 app = typer.Typer(
     name="minwon",
@@ -16,13 +16,15 @@ app = typer.Typer(
 keys_app = typer.Typer(help="문서 서명 키와 QR 토큰 키를 관리합니다.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(cluster.app, name="cluster")
+app.add_typer(trust.app, name="trust")
 
 app.command("init")(admin.init)
 app.command("demo-data")(admin.demo_data)
 app.command("serve")(admin.serve)
 keys_app.command("init")(admin.keys_init)
+keys_app.command("rotate-token")(trust.rotate_token)
 app.command("issue")(documents.issue)
-app.command("verify")(documents.verify)
+app.command("verify")(verify.verify)
 
 if __name__ == "__main__":
     app()

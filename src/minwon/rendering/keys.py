@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from minwon.rendering.token_keys import (
+    TokenKey,
+    TokenKeyring,
+    key_id,
+    keyring_for,
+    raw_public_key,
+    retire,
+    write_manifest,
+)
+
+__all__ = ["KeyMaterial", "KeyPaths", "KeysExist", "KeysMissing", "key_id", "raw_public_key"]
 
 # Adobe's "Authentic Documents" EKU: marks a certificate as meant for signing documents.
 _EKU_DOCUMENT_SIGNING = x509.ObjectIdentifier("1.2.840.113583.1.1.5")
@@ -110,6 +119,8 @@ class KeyMaterial:
     token_public: ed25519.Ed25519PublicKey
     data_key: bytes
     pepper: bytes
+    # Every token key whose documents may still be verified, the active one included.
+    token_keyring: TokenKeyring
 
 
 def _write(path: Path, data: bytes, *, private: bool) -> None:
@@ -235,14 +246,41 @@ def init_keys(keys_dir: Path, *, organisation: str = "전주시", force: bool = 
     _write(paths.root_cert, root.public_bytes(serialization.Encoding.PEM), private=False)
     _write(paths.signing_key, _pem_key(signing_key), private=True)
     _write(paths.signing_cert, signing.public_bytes(serialization.Encoding.PEM), private=False)
-    _write(paths.token_key, _pem_key(token_key), private=True)
-    public_pem = token_key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    _write(paths.token_public, public_pem, private=False)
+    _write_token_key(paths, token_key)
+    write_manifest(keys_dir, TokenKeyring((TokenKey(token_key.public_key(), now),)))
     _write(paths.data_key, secrets.token_bytes(32), private=True)
     _write(paths.pepper, secrets.token_bytes(32), private=True)
     return paths
+
+
+def _write_token_key(paths: KeyPaths, key: ed25519.Ed25519PrivateKey) -> None:
+    public_pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    _write(paths.token_key, _pem_key(key), private=True)
+    _write(paths.token_public, public_pem, private=False)
+
+
+def rotate_token_key(keys_dir: Path, *, window: dt.timedelta, now: dt.datetime) -> TokenKey:
+    """Retires the active QR-token key and makes a new one; returns the new key.
+
+    The retired key's public half stays in the keyring (and the published trust bundle)
+    for ``window`` after ``now``, so the documents it signed can still be verified. The
+    keyring is written before the key files; if a crash comes in between, load_keys
+    refuses the folder and running this again completes the rotation.
+    """
+    paths = KeyPaths(keys_dir)
+    material = load_keys(keys_dir, allow_interrupted_rotation=True)
+    active = key_id(material.token_public)
+    # An interrupted rotation left a listed key whose private half was never written.
+    kept = TokenKeyring(
+        tuple(k for k in material.token_keyring if k.retired_at is not None or k.kid == active)
+    )
+    new_key = ed25519.Ed25519PrivateKey.generate()
+    retired = retire(kept, at=now, window=window)
+    write_manifest(keys_dir, TokenKeyring((*retired.keys, TokenKey(new_key.public_key(), now))))
+    _write_token_key(paths, new_key)
+    return TokenKey(new_key.public_key(), now)
 
 
 def _secret(path: Path) -> bytes:
@@ -252,7 +290,7 @@ def _secret(path: Path) -> bytes:
     return data
 
 
-def load_keys(keys_dir: Path) -> KeyMaterial:
+def load_keys(keys_dir: Path, *, allow_interrupted_rotation: bool = False) -> KeyMaterial:
     """Loads the keys from ``keys_dir``; raises KeysMissing when a file is absent."""
     paths = KeyPaths(keys_dir)
     missing = [p.name for p in paths.required() if not p.is_file()]
@@ -267,40 +305,21 @@ def load_keys(keys_dir: Path) -> KeyMaterial:
     token_public = serialization.load_pem_public_key(paths.token_public.read_bytes())
     if not isinstance(token_public, ed25519.Ed25519PublicKey):
         raise ValueError(f"{paths.TOKEN_PUBLIC}: Ed25519 공개키가 아닙니다.")
+    if key_id(token_key.public_key()) != key_id(token_public):
+        raise ValueError(f"{paths.TOKEN_PUBLIC}: {paths.TOKEN_KEY}의 공개키가 아닙니다.")
+    root = x509.load_pem_x509_certificate(paths.root_cert.read_bytes())
     return KeyMaterial(
         signing_cert=x509.load_pem_x509_certificate(paths.signing_cert.read_bytes()),
         signing_key=signing_key,
-        root_cert=x509.load_pem_x509_certificate(paths.root_cert.read_bytes()),
+        root_cert=root,
         token_private=token_key,
         token_public=token_public,
         data_key=_secret(paths.data_key),
         pepper=_secret(paths.pepper),
+        token_keyring=keyring_for(
+            keys_dir,
+            token_public,
+            root.not_valid_before_utc,
+            allow_interrupted_rotation=allow_interrupted_rotation,
+        ),
     )
-
-
-def raw_public_key(public_key: ed25519.Ed25519PublicKey) -> bytes:
-    """Returns the raw 32-byte Ed25519 public key."""
-    return public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-
-
-def key_id(public_key: ed25519.Ed25519PublicKey) -> str:
-    """Returns the hex of the first 8 bytes of sha256 over the raw public key."""
-    return hashlib.sha256(raw_public_key(public_key)).digest()[:8].hex()
-
-
-def public_key_document(material: KeyMaterial) -> dict[str, Any]:
-    """Returns the JSON-able key set published at GET /api/v1/keys."""
-    raw = raw_public_key(material.token_public)
-    pem = serialization.Encoding.PEM
-    return {
-        "token_key": {
-            "alg": "Ed25519",
-            "kid": key_id(material.token_public),
-            "public_key": base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii"),
-            "pem": material.token_public.public_bytes(
-                pem, serialization.PublicFormat.SubjectPublicKeyInfo
-            ).decode("ascii"),
-        },
-        "signing_certificate": material.signing_cert.public_bytes(pem).decode("ascii"),
-        "root_certificate": material.root_cert.public_bytes(pem).decode("ascii"),
-    }

@@ -1,4 +1,10 @@
-"""Compact Ed25519-signed token carried by a document's QR code, checkable offline."""
+"""Compact Ed25519-signed token carried by a document's QR code, checkable offline.
+
+Version 2 (``MW2.``) names its signing key by id, so keys can be rotated: a verifier looks
+the id up in its trust bundle and checks the key was the signing key when the token says
+the document was issued. Version 1 (``MW1.``, no key id) is still read, against every
+key that could have signed it, for documents issued before rotation existed.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +17,15 @@ from datetime import UTC, datetime
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-PREFIX = "MW1."
-VERSION = 1
-# version, number (7-byte big-endian integer), sha256, issued_at, expires_at (unix seconds).
-_BODY = struct.Struct(">B7s32sII")
+from minwon.rendering.token_keys import TokenKey, TokenKeyring, key_id
+
+PREFIX = "MW2."
+VERSION = 2
+LEGACY_PREFIX = "MW1."
+# version, key id (8 bytes), number (7-byte big-endian integer), digest, issued_at and
+# expires_at (unix seconds).
+_BODY = struct.Struct(">B8s7s32sII")
+_LEGACY_BODY = struct.Struct(">B7s32sII")
 _SIGNATURE_LEN = 64
 
 
@@ -32,9 +43,10 @@ class TokenClaims:
     """What a token asserts: the document number, its snapshot hash and validity window."""
 
     number: str  # 16 digits
-    content_hash: str  # 64 hex chars, sha256 of the snapshot
+    content_hash: str  # 64 hex chars: the public (keyed) digest of the snapshot
     issued_at: datetime
     expires_at: datetime
+    kid: str | None = None  # the signing key's id (None in a version-1 token)
 
 
 def _seconds(moment: datetime) -> int:
@@ -43,7 +55,7 @@ def _seconds(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
-def _body(claims: TokenClaims) -> bytes:
+def _body(claims: TokenClaims, kid: str) -> bytes:
     if len(claims.number) != 16 or not claims.number.isdigit():
         raise ValueError("number must be 16 digits")
     digest = bytes.fromhex(claims.content_hash)
@@ -51,7 +63,12 @@ def _body(claims: TokenClaims) -> bytes:
         raise ValueError("content_hash must be 64 hex characters")
     number = int(claims.number).to_bytes(7, "big")
     return _BODY.pack(
-        VERSION, number, digest, _seconds(claims.issued_at), _seconds(claims.expires_at)
+        VERSION,
+        bytes.fromhex(kid),
+        number,
+        digest,
+        _seconds(claims.issued_at),
+        _seconds(claims.expires_at),
     )
 
 
@@ -64,38 +81,77 @@ def _b64decode(text: str) -> bytes:
 
 
 def encode_token(claims: TokenClaims, private_key: ed25519.Ed25519PrivateKey) -> str:
-    """Returns ``MW1.`` + base64url(body + Ed25519 signature over the body)."""
-    body = _body(claims)
+    """Returns ``MW2.`` + base64url(body + Ed25519 signature over the body)."""
+    body = _body(claims, key_id(private_key.public_key()))
     return PREFIX + _b64encode(body + private_key.sign(body))
 
 
-def decode_token(token: str, public_key: ed25519.Ed25519PublicKey) -> TokenClaims:
-    """Returns the claims of a genuine token; does not check expiry (the caller has the clock)."""
-    if not token.startswith(PREFIX):
-        raise InvalidToken("token.malformed", "문서 확인 토큰의 형식이 올바르지 않습니다.")
+def _malformed(detail: str) -> InvalidToken:
+    return InvalidToken("token.malformed", detail)
+
+
+def _raw(token: str) -> bytes:
+    prefix = PREFIX if token.startswith(PREFIX) else LEGACY_PREFIX
+    if not token.startswith(prefix):
+        raise _malformed("문서 확인 토큰의 형식이 올바르지 않습니다.")
     try:
-        raw = _b64decode(token[len(PREFIX) :])
+        raw = _b64decode(token[len(prefix) :])
     except (binascii.Error, ValueError) as exc:
-        raise InvalidToken("token.malformed", "문서 확인 토큰을 읽을 수 없습니다.") from exc
+        raise _malformed("문서 확인 토큰을 읽을 수 없습니다.") from exc
     if len(raw) < 1:
-        raise InvalidToken("token.malformed", "문서 확인 토큰이 비어 있습니다.")
-    if raw[0] != VERSION:
+        raise _malformed("문서 확인 토큰이 비어 있습니다.")
+    if raw[0] != {PREFIX: VERSION, LEGACY_PREFIX: 1}[prefix]:
         raise InvalidToken("token.unsupported_version", "지원하지 않는 토큰 버전입니다.")
-    if len(raw) != _BODY.size + _SIGNATURE_LEN:
-        raise InvalidToken("token.malformed", "문서 확인 토큰의 길이가 올바르지 않습니다.")
-    body, signature = raw[: _BODY.size], raw[_BODY.size :]
+    return raw
+
+
+def _verified(key: TokenKey, signature: bytes, body: bytes) -> bool:
     try:
-        public_key.verify(signature, body)
-    except InvalidSignature as exc:
+        key.public.verify(signature, body)
+    except InvalidSignature:
+        return False
+    return True
+
+
+def decode_token(token: str, keys: TokenKeyring | ed25519.Ed25519PublicKey) -> TokenClaims:
+    """Returns the claims of a genuine token signed by one of ``keys`` while that key was
+    the signing key; does not check expiry (the caller has the clock)."""
+    keyring = keys if isinstance(keys, TokenKeyring) else TokenKeyring.of(keys)
+    raw = _raw(token)
+    layout = _BODY if raw[0] == VERSION else _LEGACY_BODY
+    if len(raw) != layout.size + _SIGNATURE_LEN:
+        raise _malformed("문서 확인 토큰의 길이가 올바르지 않습니다.")
+    body, signature = raw[: layout.size], raw[layout.size :]
+    if raw[0] == VERSION:
+        _, kid_bytes, number, digest, issued, expires = _BODY.unpack(body)
+        kid: str | None = kid_bytes.hex()
+        key = keyring.get(kid_bytes.hex())
+        if key is None:
+            raise InvalidToken(
+                "token.unknown_key",
+                "신뢰 묶음에 없는 키로 서명된 토큰입니다. 위조되었거나 신뢰 묶음이 오래되었습니다.",
+            )
+        candidates: tuple[TokenKey, ...] = (key,)
+    else:
+        _, number, digest, issued, expires = _LEGACY_BODY.unpack(body)
+        kid, candidates = None, keyring.keys
+    signer = next((k for k in candidates if _verified(k, signature, body)), None)
+    if signer is None:
         raise InvalidToken(
             "token.bad_signature", "토큰의 전자서명이 맞지 않습니다. 위조되었을 수 있습니다."
-        ) from exc
-    _, number, digest, issued, expires = _BODY.unpack(body)
+        )
+    issued_at = datetime.fromtimestamp(issued, UTC)
+    if not signer.signed_when(issued_at):
+        raise InvalidToken(
+            "token.key_out_of_period",
+            "토큰의 발급 시각에 이 키는 서명에 쓰이지 않았습니다. 위조되었을 수 있습니다.",
+        )
     return TokenClaims(
         number=f"{int.from_bytes(number, 'big'):016d}",
         content_hash=digest.hex(),
-        issued_at=datetime.fromtimestamp(issued, UTC),
+        issued_at=issued_at,
         expires_at=datetime.fromtimestamp(expires, UTC),
+        kid=kid,
     )
 
 
@@ -108,7 +164,7 @@ def token_from_url(url_or_token: str) -> str:
     """Returns the token from a scanned verification URL, or the text itself if it is one."""
     text = url_or_token.strip()
     marker = "t="
-    if text.startswith(PREFIX):
+    if text.startswith((PREFIX, LEGACY_PREFIX)):
         return text
     _, sep, query = text.partition("?")
     if sep:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -18,6 +19,8 @@ from pyhanko_certvalidator import ValidationContext
 
 from minwon.rendering.qr_token import InvalidToken, TokenClaims, decode_token
 from minwon.rendering.signing import FIELD_NAME, asn1_certificate
+from minwon.rendering.token_keys import TokenKeyring
+from minwon.rendering.trust import TrustBundle
 
 Problem = tuple[str, str]
 
@@ -64,18 +67,29 @@ def _signed_info(reader: PdfFileReader, revision: int) -> tuple[str | None, str 
     return token, number
 
 
+def verify_with(data: bytes, bundle: TrustBundle) -> PdfVerdict:
+    """Returns the verdict on a signed Minwon PDF, trusting only what ``bundle`` names."""
+    return verify_pdf(data, trust_root=bundle.roots, token_public_key=bundle.token_keys)
+
+
+def _roots(trust_root: x509.Certificate | bytes | Sequence[x509.Certificate]) -> list[object]:
+    if isinstance(trust_root, x509.Certificate):
+        certs: Sequence[x509.Certificate] = (trust_root,)
+    elif isinstance(trust_root, bytes):
+        certs = (x509.load_pem_x509_certificate(trust_root),)
+    else:
+        certs = trust_root
+    return [asn1_certificate(cert) for cert in certs]
+
+
 def verify_pdf(
     data: bytes,
     *,
-    trust_root: x509.Certificate | bytes,
-    token_public_key: ed25519.Ed25519PublicKey,
+    trust_root: x509.Certificate | bytes | Sequence[x509.Certificate],
+    token_public_key: ed25519.Ed25519PublicKey | TokenKeyring,
 ) -> PdfVerdict:
-    """Returns the verdict on a signed Minwon PDF, trusting only ``trust_root``; no network."""
-    root = (
-        trust_root
-        if isinstance(trust_root, x509.Certificate)
-        else (x509.load_pem_x509_certificate(trust_root))
-    )
+    """Returns the verdict on a signed Minwon PDF, trusting only ``trust_root`` (one root
+    or several) and the given token key(s); no network."""
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         signatures = reader.embedded_signatures
@@ -89,7 +103,7 @@ def verify_pdf(
     if len(signatures) > 1:
         problems.append(("pdf.extra_signature", "서명 이후에 다른 서명이 추가되었습니다."))
     context = ValidationContext(
-        trust_roots=[asn1_certificate(root)], allow_fetching=False, revocation_mode="soft-fail"
+        trust_roots=_roots(trust_root), allow_fetching=False, revocation_mode="soft-fail"
     )
     try:
         status = validate_pdf_signature(embedded, context)

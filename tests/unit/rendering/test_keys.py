@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import stat
 from pathlib import Path
 
@@ -14,7 +13,6 @@ from minwon.rendering.keys import (
     KeysMissing,
     init_keys,
     load_keys,
-    public_key_document,
 )
 
 
@@ -63,14 +61,3 @@ def test_missing_files_raise_a_korean_hint(tmp_path: Path) -> None:
         load_keys(tmp_path / "nowhere")
     assert KeyPaths.SIGNING_KEY in caught.value.missing
     assert isinstance(caught.value, ValueError)
-
-
-def test_public_key_document_names_the_token_key(tmp_path: Path) -> None:
-    material = load_keys(init_keys(tmp_path).directory)
-    doc = public_key_document(material)
-    raw = base64.urlsafe_b64decode(doc["token_key"]["public_key"] + "=")
-    assert len(raw) == 32
-    assert len(doc["token_key"]["kid"]) == 16
-    assert doc["token_key"]["pem"].startswith("-----BEGIN PUBLIC KEY-----")
-    assert doc["root_certificate"].startswith("-----BEGIN CERTIFICATE-----")
-    assert doc["signing_certificate"] != doc["root_certificate"]
