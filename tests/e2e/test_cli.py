@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -66,6 +67,10 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ("issue",),
         ("verify",),
         ("keys", "init"),
+        ("keys", "rotate-token"),
+        ("trust", "export"),
+        ("trust", "install"),
+        ("trust", "show"),
         ("cluster", "runbook"),
         ("cluster", "kill"),
         ("cluster", "start"),
@@ -103,6 +108,38 @@ def test_citizen_issues_a_deungbon_from_the_command_line(demo_dir: Path) -> None
     assert checked.returncode == 3, checked.stdout + checked.stderr
     assert "서명은 유효하나 취소·만료 여부는 확인하지 못했습니다" in checked.stdout
     assert "유효한 문서입니다" not in checked.stdout
+
+
+def test_documents_signed_before_a_token_key_rotation_still_verify(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    before = tmp_path / "before.pdf"
+    after = tmp_path / "after.pdf"
+    issued = _run(demo_dir, "issue", "chobon", "--as", "citizen:citizen2", "--out", str(before))
+    assert issued.returncode == 0, issued.stdout + issued.stderr
+    rotated = _run(demo_dir, "keys", "rotate-token")
+    assert rotated.returncode == 0, rotated.stdout + rotated.stderr
+    issued = _run(demo_dir, "issue", "chobon", "--as", "citizen:citizen2", "--out", str(after))
+    assert issued.returncode == 0, issued.stdout + issued.stderr
+
+    # A third party installs the bundle exported after the rotation: both keys are in it.
+    bundle = tmp_path / "bundle.json"
+    exported = _run(demo_dir, "trust", "export", "--out", str(bundle))
+    assert exported.returncode == 0, exported.stdout + exported.stderr
+    keys = json.loads(bundle.read_text())["token_keys"]
+    assert len(keys) == 2 and sum(1 for k in keys if k["retired_at"] is None) == 1
+    assert "PRIVATE" not in bundle.read_text()
+    outsider = tmp_path / "outsider"
+    outsider.mkdir()
+    installed = _run(outsider, "trust", "install", str(bundle))
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    assert "지문을 확인하지 않고" in installed.stdout
+    shown = _run(outsider, "trust", "show")
+    assert shown.returncode == 0 and "폐기" in shown.stdout, shown.stdout + shown.stderr
+    for pdf in (before, after):
+        checked = _run(outsider, "verify", str(pdf), "--offline")
+        assert checked.returncode == 3, checked.stdout + checked.stderr
+        assert "설치한 신뢰 묶음" in checked.stdout
 
 
 def test_an_unknown_document_type_fails_with_a_plain_message(demo_dir: Path) -> None:
