@@ -17,7 +17,7 @@ from minwon.client.journal import KeyJournal
 from minwon.client.retrying import ClientError, RetryingClient
 from minwon.demo import DEMO_PASSWORD
 from minwon.operations.processes import free_port
-from support.served import Served, clean_env, start, stop
+from support.served import demo_folder, start, stop
 
 DEUNGBON = {"document_type": "deungbon", "items": {"past_addresses": "recent5"}}
 
@@ -25,12 +25,7 @@ DEUNGBON = {"document_type": "deungbon", "items": {"past_addresses": "recent5"}}
 @pytest.fixture(scope="module")
 def two_instances(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[str]]:
     data_dir = tmp_path_factory.mktemp("client") / "data"
-    data_dir.mkdir()
-    env = clean_env(data_dir)
-    setup = Served(base="", data_dir=data_dir, log=data_dir / "setup.log", env=env)
-    for args in (("init",), ("demo-data", "--residents", "200", "--seed", "9")):
-        done = setup.minwon(*args, timeout=300)
-        assert done.returncode == 0, done.stdout + done.stderr
+    env = demo_folder(data_dir, residents=200, seed=9).env
     first, base1 = start(env, data_dir.parent / "app1.log")
     try:
         second, base2 = start(env, data_dir.parent / "app2.log")

@@ -22,7 +22,7 @@ from minwon.bootstrap import bootstrap
 from minwon.config import Settings
 from minwon.demo import DEMO_KIOSK_KEY
 from minwon.operations.processes import free_port
-from support.served import Served, clean_env, start, stop
+from support.served import Served, serving
 
 pytestmark = pytest.mark.slow
 
@@ -35,21 +35,8 @@ class Issued:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    data_dir = tmp_path_factory.mktemp("served") / "data"
-    data_dir.mkdir()
-    log = data_dir.parent / "server.log"
-    env = clean_env(data_dir)
-    setup = Served(base="", data_dir=data_dir, log=log, env=env)
-    for args in (("init",), ("demo-data", "--residents", "300", "--seed", "5")):
-        done = setup.minwon(*args, timeout=300)
-        assert done.returncode == 0, done.stdout + done.stderr
-    process, base = start(env, log)
-    try:
-        yield Served(
-            base=base, data_dir=data_dir, log=log, env={**env, "MINWON_PUBLIC_BASE_URL": base}
-        )
-    finally:
-        stop(process)
+    with serving(tmp_path_factory.mktemp("served") / "data", residents=300, seed=5) as city:
+        yield city
 
 
 @pytest.fixture(scope="module")

@@ -30,7 +30,7 @@ from minwon.rendering.attestation import attest
 from minwon.rendering.keys import init_keys, load_keys
 from minwon.rendering.signing import PdfSigner
 from minwon.rendering.trust import TrustBundle, bundle_of
-from support.served import Served, clean_env, start, stop
+from support.served import Served, clean_env, serving
 
 pytestmark = pytest.mark.slow
 
@@ -39,19 +39,8 @@ VALID, INVALID, UNREADABLE, UNCONFIRMED = 0, 1, 2, 3
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    data_dir = tmp_path_factory.mktemp("city") / "data"
-    data_dir.mkdir()
-    log = data_dir.parent / "server.log"
-    env = clean_env(data_dir)
-    setup = Served(base="", data_dir=data_dir, log=log, env=env)
-    for args in (("init",), ("demo-data", "--residents", "60", "--seed", "11")):
-        done = setup.minwon(*args, timeout=300)
-        assert done.returncode == 0, done.stdout + done.stderr
-    process, base = start(env, log)
-    try:
-        yield Served(base=base, data_dir=data_dir, log=log, env={**env})
-    finally:
-        stop(process)
+    with serving(tmp_path_factory.mktemp("city") / "data", residents=60, seed=11) as city:
+        yield city
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +93,7 @@ def look_alike() -> Iterator[LookAlike]:
     state = LookAlike()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+        def do_GET(self) -> None:
             state.asked.append(self.path)
             body = state.published if "/keys" in self.path or "trust" in self.path else None
             if self.path.startswith("/api/v1/verify/"):
@@ -253,9 +242,7 @@ def test_the_status_answer_is_bound_to_the_question(served: Served) -> None:
         f"{served.base}/api/v1/verify/{number}", params={"nonce": "abc_DEF-123"}, timeout=10
     ).json()
     assert answer["attestation"]["nonce"] == "abc_DEF-123"
-    bad = httpx.get(
-        f"{served.base}/api/v1/verify/{number}", params={"nonce": "x" * 65}, timeout=10
-    )
+    bad = httpx.get(f"{served.base}/api/v1/verify/{number}", params={"nonce": "x" * 65}, timeout=10)
     assert bad.status_code == 422
     assert bad.headers["content-type"].startswith("application/problem+json")
     assert bad.json()["code"] == "verify.nonce"

@@ -7,6 +7,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,3 +90,32 @@ def start(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]
             time.sleep(0.1)
         stop(process)
     pytest.fail(f"minwon serve did not become healthy:\n{log.read_text(errors='replace')}")
+
+
+def demo_folder(data_dir: Path, *, residents: int, seed: int) -> Served:
+    """Makes ``data_dir`` with ``minwon init`` and ``minwon demo-data``; returns it unserved."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    setup = Served(
+        base="", data_dir=data_dir, log=data_dir.parent / "setup.log", env=clean_env(data_dir)
+    )
+    for args in (("init",), ("demo-data", "--residents", str(residents), "--seed", str(seed))):
+        done = setup.minwon(*args, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+    return setup
+
+
+@contextmanager
+def serving(data_dir: Path, *, residents: int, seed: int) -> Iterator[Served]:
+    """A demo data folder served by one ``minwon serve``, stopped by PID afterwards."""
+    setup = demo_folder(data_dir, residents=residents, seed=seed)
+    log = data_dir.parent / "server.log"
+    process, base = start(setup.env, log)
+    try:
+        yield Served(
+            base=base,
+            data_dir=data_dir,
+            log=log,
+            env={**setup.env, "MINWON_PUBLIC_BASE_URL": base},
+        )
+    finally:
+        stop(process)
