@@ -74,6 +74,7 @@ class Container:
             online_office_code=self.settings.issuance.online_office_code,
             verify_url=f"{self.settings.public_base_url.rstrip('/')}/verify",
             digest_key=digest_key(self.keys),
+            documents=self.renderer,
             idempotency_lease_seconds=self.settings.issuance.idempotency_lease_seconds,
             db_retry_seconds=self.settings.database.retry_seconds,
         )

@@ -1,4 +1,5 @@
-"""Writes and reads issuances, fees and idempotency claims (implements issuance.ports)."""
+"""Writes and reads issuances, their signed PDFs, fees and idempotency claims (implements
+issuance.ports)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from minwon.issuance.records import (
     IdempotencyClaim,
     IssuanceRecord,
     IssuanceStatus,
+    StoredPdf,
 )
 from minwon.registry.vault import RrnVault
 
@@ -156,6 +158,41 @@ class IssuanceStore:
             .limit(limit)
         ).all()
         return [_issuance(r, self._vault) for r in rows]
+
+    def store_pdf(self, issuance_id: str, pdf: bytes, *, sha256: str, at: datetime) -> StoredPdf:
+        """Stores the signed PDF and its SHA-256 unless a PDF is stored already; returns
+        what is stored then. Two makers racing: the second insert fails on the primary key
+        (PostgreSQL makes it wait for the first's commit; SQLite has one writer anyway), so
+        both callers get the first one's bytes."""
+        try:
+            with self._conn.begin_nested():
+                self._conn.execute(
+                    insert(t.issued_documents).values(
+                        issuance_id=issuance_id, pdf=pdf, stored_at=at
+                    )
+                )
+                self._conn.execute(
+                    update(t.issuances)
+                    .where(t.issuances.c.id == issuance_id, t.issuances.c.pdf_sha256.is_(None))
+                    .values(pdf_sha256=sha256)
+                )
+        except IntegrityError:
+            pass  # stored by another maker first
+        stored = self.stored_pdf(issuance_id)
+        if stored is None:
+            raise LookupError(f"no issuance {issuance_id}")
+        return stored
+
+    def stored_pdf(self, issuance_id: str) -> StoredPdf | None:
+        docs = t.issued_documents
+        row = self._conn.execute(
+            select(t.issuances.c.pdf_sha256, docs.c.pdf)
+            .select_from(t.issuances.outerjoin(docs, docs.c.issuance_id == t.issuances.c.id))
+            .where(t.issuances.c.id == issuance_id)
+        ).first()
+        if row is None:
+            return None
+        return StoredPdf(bytes(row.pdf) if row.pdf is not None else None, row.pdf_sha256)
 
     def count_fees(self, issuance_id: str) -> int:
         return len(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from minwon.catalog.loader import Catalog
     from minwon.clock import Clock
-    from minwon.issuance.ports import IssuanceUnitOfWorks
+    from minwon.issuance.ports import DocumentMaker, IssuanceUnitOfWorks
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,5 +19,6 @@ class IssuanceContext:
     online_office_code: str
     verify_url: str
     digest_key: bytes  # keys the public digest of every document (never leaves the server)
+    documents: DocumentMaker  # signs each issuance's PDF once, at issuance
     idempotency_lease_seconds: int = 10
     db_retry_seconds: float = 1.5

@@ -1,4 +1,5 @@
-"""Issuance's storage port: issuances, fees, notices, idempotency claims (and the trail)."""
+"""Issuance's ports: storage (issuances, their PDFs, fees, notices, idempotency claims, the
+trail) and the maker of signed PDFs."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from minwon.audit.ports import AuditLog
-from minwon.issuance.records import FeeRecord, IdempotencyClaim, IssuanceRecord
+from minwon.issuance.records import FeeRecord, IdempotencyClaim, IssuanceRecord, StoredPdf
 from minwon.registry.ports import RegistryReader
 from minwon.storage import UnitOfWork
 
@@ -58,6 +59,23 @@ class IssuanceStore(Protocol):
     def for_requester(self, requester_ref: str, limit: int = 100) -> list[IssuanceRecord]:
         """Returns a requester's issuances, newest first."""
         ...
+
+    def store_pdf(self, issuance_id: str, pdf: bytes, *, sha256: str, at: datetime) -> StoredPdf:
+        """Stores an issuance's signed PDF and puts its SHA-256 on the record, unless a PDF
+        is stored already; returns what is stored then (the first stored bytes win)."""
+        ...
+
+    def stored_pdf(self, issuance_id: str) -> StoredPdf | None:
+        """Returns the stored PDF of an issuance and its record's SHA-256; None if there
+        is no such issuance."""
+        ...
+
+
+class DocumentMaker(Protocol):
+    """Makes the signed PDF of an issuance from its frozen snapshot, signed at its
+    ``issued_at``: called once per issuance, whose bytes are then stored and served."""
+
+    def pdf_for(self, record: IssuanceRecord) -> bytes: ...
 
 
 class IdempotencyStore(Protocol):

@@ -47,6 +47,15 @@ class IssuanceRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredPdf:
+    """What the database holds of an issuance's signed PDF: the bytes (None if none were
+    stored) and the SHA-256 its record keeps (None until they are stored)."""
+
+    pdf: bytes | None
+    sha256: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class FeeRecord:
     issuance_id: str
     amount: int

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,7 @@ from minwon.issuance import fees
 from minwon.issuance.assessment import assess
 from minwon.issuance.commands import IDEMPOTENCY_KEY, IssueDocument, VoidIssuance
 from minwon.issuance.context import IssuanceContext
+from minwon.issuance.documents import made_at_issuance
 from minwon.issuance.model import Permit, Relation
 from minwon.issuance.numbers import new_number
 from minwon.issuance.records import (
@@ -52,7 +53,8 @@ def _new_id() -> str:
 def issue_document(
     ctx: IssuanceContext, *, principal: Principal, cmd: IssueDocument
 ) -> IssueOutcome:
-    """Issues a document once per idempotency key; a retry returns the same document."""
+    """Issues a document once per idempotency key; a retry returns the same document (and
+    the same signed PDF, made once after the issuance commits: issuance/documents.py)."""
     document = ctx.catalog.get(cmd.document_type)
     if document is None:
         raise NotFound("catalog.unknown_type", "요청한 증명서 종류가 없습니다.")
@@ -63,7 +65,7 @@ def issue_document(
         )
     request_hash = cmd.fingerprint()
     holder = uuid.uuid4().hex
-    return retry_transient(
+    outcome = retry_transient(
         lambda: _attempt(
             ctx,
             principal=principal,
@@ -74,6 +76,7 @@ def issue_document(
         ),
         seconds=ctx.db_retry_seconds,
     )
+    return replace(outcome, record=made_at_issuance(ctx, outcome.record))
 
 
 def _attempt(

@@ -39,7 +39,10 @@ class DocumentRenderer:
         return encode_token(claims, self._keys.token_private)
 
     def pdf_for(self, record: IssuanceRecord) -> bytes:
-        """Returns the signed PDF of an issuance."""
+        """Returns the signed PDF of an issuance, dated and signed at its ``issued_at``.
+
+        Made once per issuance (issuance/documents.py stores it; downloads return those
+        bytes): a signature has random parts, so two calls never give the same bytes."""
         document = self._catalog.get(record.document_type)
         if document is None:
             raise LookupError(record.document_type)
@@ -51,5 +54,6 @@ class DocumentRenderer:
                 qr_text=qr_url(self._base_url, token),
                 token=token,
                 template_dir=self._catalog.templates,
+                issued_at=record.issued_at,
             )
-            return self._signer.sign(unsigned)
+            return self._signer.sign(unsigned, at=record.issued_at)

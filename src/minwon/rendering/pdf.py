@@ -6,6 +6,7 @@ import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
@@ -14,10 +15,11 @@ import segno
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfdoc import PDFDate, PDFDictionary, PDFInfo, PDFName, PDFString
+from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFInfo, PDFName, PDFString
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import SimpleDocTemplate
 
+from minwon.clock import KST
 from minwon.rendering.fonts import FONT, FONT_BOLD, register_fonts
 from minwon.rendering.layout import build_layout
 from minwon.rendering.templating import docnumber, kdatetime, render_blocks
@@ -51,14 +53,27 @@ class Chrome:
     verify_url: str
     qr: segno.QRCode
     info: dict[str, str]
+    created: datetime  # the issuance time: the document's creation and modification date
+
+
+def pdf_date(at: datetime) -> str:
+    """Returns an aware time as a PDF date in KST: ``D:20261125134500+09'00'``."""
+    local = at.astimezone(KST)
+    offset = local.utcoffset()
+    minutes = int(offset.total_seconds()) // 60 if offset is not None else 0
+    sign = "-" if minutes < 0 else "+"
+    hours, rest = divmod(abs(minutes), 60)
+    return local.strftime("D:%Y%m%d%H%M%S") + f"{sign}{hours:02d}'{rest:02d}'"
 
 
 class _Info(PDFInfo):  # type: ignore[misc]
-    """The document info dictionary plus Minwon's own keys (/MinwonToken, /MinwonNumber)."""
+    """The document info dictionary plus Minwon's own keys (/MinwonToken, /MinwonNumber),
+    dated at the issuance rather than at the rendering."""
 
-    def __init__(self, extra: Mapping[str, str]) -> None:
+    def __init__(self, extra: Mapping[str, str], created: datetime) -> None:
         super().__init__()
         self.extra = dict(extra)
+        self.created = created
 
     def format(self, document: Any) -> bytes:
         entries = {
@@ -67,8 +82,8 @@ class _Info(PDFInfo):  # type: ignore[misc]
             "Producer": PDFString(self.producer),
             "Creator": PDFString(self.creator),
             "Subject": PDFString(self.subject),
-            "CreationDate": PDFDate(ts=document._timeStamp),
-            "ModDate": PDFDate(ts=document._timeStamp),
+            "CreationDate": PDFString(pdf_date(self.created)),
+            "ModDate": PDFString(pdf_date(self.created)),
             "Trapped": PDFName(self.trapped),
         }
         entries.update({key: PDFString(value) for key, value in self.extra.items()})
@@ -82,7 +97,7 @@ class _PagedCanvas(Canvas):  # type: ignore[misc]
         super().__init__(*args, **kwargs)
         self._chrome = chrome
         self._pages: list[dict[str, Any]] = []
-        self._doc.info = _Info(chrome.info)
+        self._doc.info = _Info(chrome.info, chrome.created)
         self._doc.info.producer = PRODUCER
 
     def showPage(self) -> None:
@@ -182,8 +197,10 @@ def render_pdf(
     qr_text: str,
     token: str,
     template_dir: Path | None = None,
+    issued_at: datetime | None = None,
 ) -> bytes:
-    """Returns an unsigned A4 PDF of ``snapshot`` laid out by the catalog ``template``."""
+    """Returns an unsigned A4 PDF of ``snapshot`` laid out by the catalog ``template``,
+    dated ``issued_at`` (by default the snapshot's): the same input, the same bytes."""
     register_fonts()
     blocks = render_blocks(template, snapshot, directory=template_dir)
     width, _ = A4
@@ -199,6 +216,7 @@ def render_pdf(
         verify_url=str(snapshot["verify_url"]),
         qr=qr_symbol(qr_text),
         info={"MinwonToken": token, "MinwonNumber": number},
+        created=issued_at or datetime.fromisoformat(str(snapshot["issued_at"])),
     )
     out = io.BytesIO()
     doc = SimpleDocTemplate(
@@ -213,6 +231,8 @@ def render_pdf(
         subject=str(office["name"]),
         creator=PRODUCER,
         producer=PRODUCER,
+        # No clock in the file: the /ID is then a digest of the content, not of the time.
+        invariant=True,
     )
     doc.build(layout.flowables, canvasmaker=partial(_PagedCanvas, chrome=chrome))
     return out.getvalue()

@@ -5,18 +5,22 @@ from __future__ import annotations
 import asyncio
 import io
 import threading
-from typing import cast
+from datetime import datetime
+from typing import IO, cast
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields, signers
-from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
+from pyhanko.sign.signers.pdf_signer import PdfSigningSession, PdfTBSDocument
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from minwon.clock import KST
 from minwon.rendering.cms_template import CmsTemplate
 from minwon.rendering.keys import KeyMaterial
 
@@ -32,6 +36,48 @@ def asn1_certificate(cert: x509.Certificate) -> asn1_x509.Certificate:
 def _organisation(cert: x509.Certificate) -> str | None:
     names = cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
     return str(names[0].value) if names else None
+
+
+class _DatedPdfSigner(signers.PdfSigner):
+    """pyHanko's signer with the signing time given (the signature dictionary's /M),
+    instead of the clock's: a document is signed at its issuance, whenever it is made."""
+
+    def __init__(
+        self, meta: signers.PdfSignatureMetadata, *, signer: signers.Signer, at: datetime
+    ) -> None:
+        super().__init__(meta, signer=signer)
+        self._at = at
+
+    def init_signing_session(
+        self, pdf_out: BasePdfFileWriter, existing_fields_only: bool = False
+    ) -> PdfSigningSession:
+        session = super().init_signing_session(pdf_out, existing_fields_only=existing_fields_only)
+        # Read by everything the session stamps (/M, an appearance, a CAdES signing-time);
+        # pyHanko 0.38 sets it to "now" in the session's constructor and offers no option.
+        session.system_time = self._at
+        return session
+
+
+class _DatedWriter(IncrementalPdfFileWriter):
+    """An incremental writer that dates the document info's /ModDate ``at`` (pyHanko sets
+    it to "now" on every write, with no option)."""
+
+    def __init__(self, stream: IO[bytes], *, at: datetime) -> None:
+        super().__init__(stream)
+        self._at = at.astimezone(KST)
+
+    def _update_meta(self) -> None:
+        super()._update_meta()  # type: ignore[no-untyped-call]
+        if self._info is not None:
+            info = self._info.get_object()  # type: ignore[no-untyped-call]
+            if "/ModDate" in info:
+                info["/ModDate"] = generic.pdf_date(self._at)
+                self.mark_update(self._info)
+
+
+def _writer(pdf: bytes, at: datetime | None) -> IncrementalPdfFileWriter:
+    stream = io.BytesIO(pdf)
+    return IncrementalPdfFileWriter(stream) if at is None else _DatedWriter(stream, at=at)
 
 
 class PdfSigner:
@@ -59,7 +105,7 @@ class PdfSigner:
         self._template = CmsTemplate.from_signer(self._signer, material.signing_key)
         self._reserved = _room_for(len(self._template.container(bytes(32))))
 
-    def _pdf_signer(self, location: str | None) -> signers.PdfSigner:
+    def _pdf_signer(self, location: str | None, at: datetime | None) -> signers.PdfSigner:
         meta = signers.PdfSignatureMetadata(
             field_name=FIELD_NAME,
             md_algorithm="sha256",
@@ -73,31 +119,36 @@ class PdfSigner:
             embed_validation_info=False,
             use_pades_lta=False,
         )
-        return signers.PdfSigner(meta, signer=self._signer)
+        if at is None:
+            return signers.PdfSigner(meta, signer=self._signer)
+        return _DatedPdfSigner(meta, signer=self._signer, at=at.astimezone(KST))
 
-    def sign(self, pdf: bytes, *, location: str | None = None) -> bytes:
-        """Returns ``pdf`` with an invisible certification signature appended."""
-        return _event_loop().run_until_complete(self._sign(pdf, location))
+    def sign(self, pdf: bytes, *, location: str | None = None, at: datetime | None = None) -> bytes:
+        """Returns ``pdf`` with an invisible certification signature appended, signed
+        ``at`` (an aware time: the issuance's; the clock's when None)."""
+        return _event_loop().run_until_complete(self._sign(pdf, location, at))
 
-    async def _sign(self, pdf: bytes, location: str | None) -> bytes:
-        writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    async def _sign(self, pdf: bytes, location: str | None, at: datetime | None) -> bytes:
+        writer = _writer(pdf, at)
         # pyHanko's interrupted-signing API: it prepares the revision and the byte-range
         # digest; the container comes from the template (same structure, built once).
-        prepared, _, output = await self._pdf_signer(location).async_digest_doc_for_signing(
+        prepared, _, output = await self._pdf_signer(location, at).async_digest_doc_for_signing(
             writer, bytes_reserved=self._reserved
         )
         container = self._template.container(prepared.document_digest)
         await PdfTBSDocument.async_finish_signing(output, prepared, container)
         return bytes(cast(io.BytesIO, output).getvalue())
 
-    def sign_plainly(self, pdf: bytes, *, location: str | None = None) -> bytes:
+    def sign_plainly(
+        self, pdf: bytes, *, location: str | None = None, at: datetime | None = None
+    ) -> bytes:
         """Returns ``pdf`` signed by pyHanko alone (size estimate and container per document).
 
         The same signature as :meth:`sign`, at the libraries' own cost: the benchmark's
         baseline and the tests' reference.
         """
-        writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-        out = self._pdf_signer(location).sign_pdf(writer, in_place=False)
+        writer = _writer(pdf, at)
+        out = self._pdf_signer(location, at).sign_pdf(writer, in_place=False)
         return bytes(out.getvalue())
 
 

@@ -100,6 +100,9 @@ class IssuanceOut(BaseModel):
     issued_at: datetime
     expires_at: datetime
     content_hash: str
+    # SHA-256 of the signed PDF made at issuance: every download returns exactly those bytes
+    # (None for an issuance whose PDF is made at its first download).
+    pdf_sha256: str | None = None
     fee: FeeOut | None
     replayed: bool = False
     pdf_url: str

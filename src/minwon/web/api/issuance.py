@@ -13,6 +13,7 @@ from minwon.catalog.model import DocumentType
 from minwon.errors import NotFound
 from minwon.identity.services import check_rate
 from minwon.issuance.commands import CounterRequester, IssueDocument, PartyInput, VoidIssuance
+from minwon.issuance.documents import document_pdf
 from minwon.issuance.model import Delegation, ProxyFacts
 from minwon.issuance.numbers import display
 from minwon.issuance.reading import (
@@ -99,6 +100,7 @@ def _out(
         issued_at=record.issued_at,
         expires_at=record.expires_at,
         content_hash=public_digest(digest_key, record.content_hash),
+        pdf_sha256=record.pdf_sha256,
         fee=FeeOut(amount=fee, exemption=exemption) if fee is not None else None,
         replayed=replayed,
         pdf_url=f"{base}/api/v1/issuances/{record.number}/pdf",
@@ -180,7 +182,7 @@ def _issued_response(c: ContainerDep, outcome: IssueOutcome, accept: str) -> Res
         "Idempotent-Replayed": "true" if outcome.replayed else "false",
     }
     if PDF in accept:
-        pdf = c.renderer.pdf_for(outcome.record)
+        pdf = document_pdf(c.issuance, outcome.record)
         return Response(pdf, status_code=status, media_type=PDF, headers=headers)
     out = _out(
         outcome.record,
@@ -222,7 +224,7 @@ def get_issuance(number: str, c: ContainerDep, p: PrincipalDep) -> IssuanceOut:
 def issuance_pdf(number: str, c: ContainerDep, p: PrincipalDep) -> Response:
     record = issuance_for(c.issuance, principal=p, number=number)
     check_downloadable(record)
-    pdf = c.renderer.pdf_for(record)
+    pdf = document_pdf(c.issuance, record)
     return Response(
         pdf,
         media_type=PDF,

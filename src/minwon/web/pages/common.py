@@ -14,6 +14,7 @@ from minwon.catalog.model import Channel, DocumentType, Item
 from minwon.errors import NotFound, Unauthorized
 from minwon.identity.model import Principal, PrincipalKind
 from minwon.identity.services import authenticate
+from minwon.issuance.documents import document_pdf
 from minwon.issuance.model import ItemValue
 from minwon.issuance.reading import IssuanceEntry, check_downloadable
 from minwon.issuance.records import IssuanceRecord, IssuanceStatus
@@ -109,9 +110,10 @@ def item_views(
 
 
 def pdf_of(c: Container, record: IssuanceRecord) -> bytes:
-    """Returns the signed PDF of a record the caller may see; none for a voided one."""
+    """Returns the signed PDF of a record the caller may see, as stored at its issuance;
+    none for a voided one."""
     check_downloadable(record)
-    return c.renderer.pdf_for(record)
+    return document_pdf(c.issuance, record)
 
 
 @dataclass(frozen=True, slots=True)
