@@ -58,6 +58,21 @@ class VerificationSettings:
     """The public verification endpoint."""
 
     rate_per_minute: int = 120  # per client address, all instances together
+    # What a person must add to the number to see the whole document (page image and
+    # items): none, issue_date (발급일) or birth_date (the subject's 생년월일).
+    second_factor: str = "none"
+    # Second-factor attempts allowed per hour, per client address and per document number
+    # (every attempt counts, so the attempt past the limit is refused even if it is right).
+    factor_attempts_per_hour: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class AuditSettings:
+    """The audit trail's signed checkpoints."""
+
+    # How often a running server signs the chain's head (0: never; `minwon audit
+    # checkpoint` from cron instead).
+    checkpoint_seconds: float = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +83,16 @@ class Settings:
     keys_dir: Path
     database: DatabaseSettings
     catalog_dir: Path | None = None
+    # The city's 직인 as a PNG, printed on every document; None: one drawn from the title.
+    office_seal_image: Path | None = None
+    # The verifier's installed trust bundle (`minwon trust install`): roots and token keys.
+    trust_bundle: Path | None = None
     public_base_url: str = "http://127.0.0.1:8000"
     log_json: bool = False
     identity: IdentitySettings = field(default_factory=IdentitySettings)
     issuance: IssuanceSettings = field(default_factory=IssuanceSettings)
     verification: VerificationSettings = field(default_factory=VerificationSettings)
+    audit: AuditSettings = field(default_factory=AuditSettings)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -97,6 +117,8 @@ class Settings:
         values["data_dir"] = data_dir
         values.setdefault("database_url", f"sqlite:///{data_dir / 'minwon.sqlite3'}")
         values.setdefault("keys_dir", data_dir / "keys")
+        config_home = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME", "~")) / ".config")
+        values.setdefault("trust_bundle", Path(config_home).expanduser() / "minwon/trust.json")
         return _assemble(values)
 
     def with_changes(self, **changes: object) -> Settings:
@@ -125,6 +147,26 @@ def _optional_path(_: str, raw: str) -> Path | None:
     return Path(raw).resolve() if raw else None
 
 
+def _png_file(name: str, raw: str) -> Path | None:
+    """Reads a path to a PNG that must open now, so a bad one stops the start."""
+    if not raw:
+        return None
+    path = Path(raw).expanduser().resolve()
+    try:
+        with path.open("rb") as file:
+            head = file.read(8)
+        from PIL import Image  # Pillow (reportlab's own dependency), only when one is set
+
+        with Image.open(path) as image:
+            image.verify()
+            kind = image.format
+    except Exception as exc:  # missing, a folder, unreadable or damaged: all the same here
+        raise _invalid(name, raw, "읽을 수 있는 PNG 파일의 경로") from exc
+    if head != b"\x89PNG\r\n\x1a\n" or kind != "PNG":
+        raise _invalid(name, raw, "PNG 파일의 경로")
+    return path
+
+
 def _flag(name: str, raw: str) -> bool:
     value = raw.strip().lower()
     if value not in {"0", "1", "false", "true", "no", "yes", "off", "on", ""}:
@@ -143,6 +185,26 @@ def _positive(kind: type[int] | type[float]) -> Callable[[str, str], int | float
         return value
 
     return read
+
+
+SECOND_FACTORS = ("none", "issue_date", "birth_date")
+
+
+def _second_factor(name: str, raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in SECOND_FACTORS:
+        raise _invalid(name, raw, " · ".join(SECOND_FACTORS) + " 중 하나")
+    return value
+
+
+def _non_negative(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise _invalid(name, raw, "0 이상의 수") from None
+    if not value >= 0 or value == float("inf"):
+        raise _invalid(name, raw, "0 이상의 수")
+    return value
 
 
 def _invalid(name: str, raw: str, wanted: str) -> SettingsError:
@@ -172,6 +234,8 @@ VARIABLES: dict[str, Variable] = {
     "data_dir": Variable(None, "data_dir", _path),
     "keys_dir": Variable(None, "keys_dir", _path),
     "catalog_dir": Variable(None, "catalog_dir", _optional_path),
+    "office_seal_image": Variable(None, "office_seal_image", _png_file),
+    "trust_bundle": Variable(None, "trust_bundle", _optional_path),
     "public_base_url": Variable(None, "public_base_url", _text),
     "log_json": Variable(None, "log_json", _flag),
     "database_url": Variable("database", "url", _text),
@@ -182,6 +246,11 @@ VARIABLES: dict[str, Variable] = {
     "online_office_code": Variable("issuance", "online_office_code", _text),
     "idempotency_lease_seconds": Variable("issuance", "idempotency_lease_seconds", _positive(int)),
     "verify_rate_per_minute": Variable("verification", "rate_per_minute", _positive(int)),
+    "audit_checkpoint_seconds": Variable("audit", "checkpoint_seconds", _non_negative),
+    "verify_second_factor": Variable("verification", "second_factor", _second_factor),
+    "verify_factor_attempts_per_hour": Variable(
+        "verification", "factor_attempts_per_hour", _positive(int)
+    ),
 }
 
 _SECTIONS: dict[str, type[Any]] = {
@@ -189,6 +258,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "identity": IdentitySettings,
     "issuance": IssuanceSettings,
     "verification": VerificationSettings,
+    "audit": AuditSettings,
 }
 
 

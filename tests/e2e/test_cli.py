@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -68,6 +70,8 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ("verify",),
         ("keys", "init"),
         ("keys", "rotate-token"),
+        ("audit", "verify"),
+        ("audit", "checkpoint"),
         ("trust", "export"),
         ("trust", "install"),
         ("trust", "show"),
@@ -140,6 +144,31 @@ def test_documents_signed_before_a_token_key_rotation_still_verify(
         checked = _run(outsider, "verify", str(pdf), "--offline")
         assert checked.returncode == 3, checked.stdout + checked.stderr
         assert "설치한 신뢰 묶음" in checked.stdout
+
+
+def test_audit_verify_names_the_first_edited_row_of_a_copy(demo_dir: Path, tmp_path: Path) -> None:
+    for n in range(2):
+        out = tmp_path / f"audit-{n}.pdf"
+        done = _run(demo_dir, "issue", "deungbon", "--as", "citizen:citizen3", "--out", str(out))
+        assert done.returncode == 0, done.stdout + done.stderr
+    signed = _run(demo_dir, "audit", "checkpoint")
+    assert signed.returncode == 0 and "검증점" in signed.stdout, signed.stdout + signed.stderr
+    intact = _run(demo_dir, "audit", "verify")
+    assert intact.returncode == 0 and "온전합니다" in intact.stdout, intact.stdout + intact.stderr
+
+    copy = tmp_path / "copy"
+    shutil.copytree(demo_dir / "keys", copy / "keys")
+    source = sqlite3.connect(demo_dir / "minwon.sqlite3")
+    target = sqlite3.connect(copy / "minwon.sqlite3")
+    source.backup(target)
+    source.close()
+    target.execute("UPDATE audit_events SET purpose = '고친 목적' WHERE seq = 1")
+    target.commit()
+    target.close()
+    broken = _run(copy, "audit", "verify")
+    message = _plain_failure(broken)
+    assert broken.returncode == 1
+    assert "audit.edited" in message and "1번" in message
 
 
 def test_an_unknown_document_type_fails_with_a_plain_message(demo_dir: Path) -> None:

@@ -297,12 +297,36 @@ audit_events = Table(
     Column("purpose", String(200), nullable=True),
     Column("issuance_id", String(32), nullable=True),
     Column("detail", JSON, nullable=False),
+    # The hash chain (audit/chain.py): place, the previous event's hash, this one's.
+    Column("seq", BigInteger, nullable=False, unique=True),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
     Index("ix_audit_events_at", "at"),
     Index("ix_audit_events_subject", "subject_ref"),
 )
 
 # Outbox: notices written in the issuing transaction, sent later by a worker (SMS, 알림톡),
 # so a notice is never lost and never sent for a document that was not issued.
+# The chain's tip, one row: appends lock it, so events link in commit order.
+audit_chain_head = Table(
+    "audit_chain_head",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# Signed statements of the chain's hash at a sequence number (audit/checkpoints.py).
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("seq", BigInteger, primary_key=True),
+    Column("hash", String(64), nullable=False),
+    Column("at", String(40), nullable=False),
+    Column("kid", String(16), nullable=False),
+    Column("signature", String(100), nullable=False),
+)
+
 notifications = Table(
     "notifications",
     metadata,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from minwon.cli import admin, cluster, documents, trust, verify
+from minwon.cli import admin, audit, cluster, documents, trust, verify
 
 app = typer.Typer(
     name="minwon",
@@ -17,6 +17,7 @@ keys_app = typer.Typer(help="문서 서명 키와 QR 토큰 키를 관리합니�
 app.add_typer(keys_app, name="keys")
 app.add_typer(cluster.app, name="cluster")
 app.add_typer(trust.app, name="trust")
+app.add_typer(audit.app, name="audit")
 
 app.command("init")(admin.init)
 app.command("demo-data")(admin.demo_data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from minwon.audit.keeper import CheckpointKeeper
 from minwon.bootstrap import bootstrap
 from minwon.logging_setup import configure_logging
 from minwon.web.app import create_app
@@ -19,4 +20,9 @@ def make_app():  # type: ignore[no-untyped-def]
     sys.setswitchinterval(GIL_SWITCH_SECONDS)
     container = bootstrap()
     configure_logging(json_lines=container.settings.log_json)
+    interval = container.settings.audit.checkpoint_seconds
+    if interval > 0:
+        CheckpointKeeper(
+            container.uows, container.keys.token_private, container.clock.now, interval
+        ).start()
     return create_app(container)
