@@ -94,8 +94,8 @@ def summarise(record: IssuanceRecord, now: datetime, digest_key: bytes) -> Verif
     )
 
 
-def verify_number(ctx: IssuanceContext, *, number_text: str) -> VerificationResult:
-    """Returns the status of the document with this number; typos fail before any lookup."""
+def record_for_number(ctx: IssuanceContext, *, number_text: str) -> IssuanceRecord:
+    """Returns the issuance with this number; typos fail before any lookup."""
     try:
         number = normalise(number_text)
     except InvalidNumber as exc:
@@ -108,4 +108,10 @@ def verify_number(ctx: IssuanceContext, *, number_text: str) -> VerificationResu
     record = retry_transient(read, seconds=ctx.db_retry_seconds)
     if record is None:
         raise NotFound("verify.not_found", "해당 문서확인번호로 발급된 문서가 없습니다.")
+    return record
+
+
+def verify_number(ctx: IssuanceContext, *, number_text: str) -> VerificationResult:
+    """Returns the status of the document with this number; typos fail before any lookup."""
+    record = record_for_number(ctx, number_text=number_text)
     return summarise(record, ctx.clock.now(), ctx.digest_key)

@@ -85,6 +85,19 @@ def parse(value: str, *, issued_on: date | None = None) -> RrnFacts:
     )
 
 
+def birth_date_of(shown: str) -> date | None:
+    """Returns the birth date a number gives by its front six digits and G, as printed
+    (``YYMMDD-G******`` or whole); None when those are not there or not a date."""
+    match = re.match(r"^\s*(\d{2})(\d{2})(\d{2})-?(\d)", shown)
+    if not match:
+        return None
+    yy, mm, dd, gender = (int(g) for g in match.groups())
+    try:
+        return date(_CENTURY[gender] + yy, mm, dd)
+    except ValueError:
+        return None
+
+
 def is_valid(value: str, *, issued_on: date | None = None) -> bool:
     try:
         parse(value, issued_on=issued_on)

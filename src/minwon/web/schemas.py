@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -114,6 +114,27 @@ class VoidIn(Strict):
     reason: str = Field(min_length=2, max_length=200)
 
 
+class SecondFactorOut(BaseModel):
+    required: bool
+    kind: Literal["none", "issue_date", "birth_date"]
+    label: str
+    state: Literal["not_required", "missing", "rejected", "accepted"]
+
+
+class DocumentViewOut(BaseModel):
+    """The items as the paper prints them, in its order (blocks: kv, heading, table …)."""
+
+    title: str
+    number: str
+    issued: str
+    office_name: str
+    issuer: str
+    statement: str
+    blocks: list[dict[str, Any]]
+    # The paper prints a whole 주민등록번호 that the blocks show as YYMMDD-G******.
+    numbers_masked: bool = False
+
+
 class VerificationOut(BaseModel):
     number: str
     status: Literal["valid", "voided", "expired"]
@@ -126,6 +147,10 @@ class VerificationOut(BaseModel):
     office_name: str
     subject: str
     content_hash: str
+    second_factor: SecondFactorOut | None = None
+    # The whole document, only for a valid one (and with the second factor, if asked).
+    document: DocumentViewOut | None = None
+    page_images: list[str] | None = None
 
 
 class ResidentSearchIn(Strict):
@@ -171,3 +196,20 @@ class RegisterEntryOut(BaseModel):
     status: str
     requester_kind: str
     fee: int | None
+
+
+class CheckLineOut(BaseModel):
+    code: str
+    label: str
+    outcome: Literal["passed", "failed", "unknown"]
+    result: str  # 통과 / 실패 / 확인할 수 없음
+    detail: str
+
+
+class DocumentCheckOut(BaseModel):
+    verdict: Literal["document.genuine", "document.unconfirmed", "document.untrusted"]
+    trustworthy: bool
+    headline: str
+    number: str | None
+    status: Literal["valid", "voided", "expired"] | None
+    checks: list[CheckLineOut]

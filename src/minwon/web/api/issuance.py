@@ -25,7 +25,7 @@ from minwon.issuance.reading import (
 )
 from minwon.issuance.records import IssuanceRecord, public_digest
 from minwon.issuance.services import IssueOutcome, issue_document, void_issuance
-from minwon.issuance.verification import VerificationResult, verify_number
+from minwon.issuance.verification import VerificationResult
 from minwon.rendering.keys import public_key_document
 from minwon.web.deps import ClerkDep, ContainerDep, PrincipalDep, client_address
 from minwon.web.schemas import (
@@ -38,6 +38,7 @@ from minwon.web.schemas import (
     VerificationOut,
     VoidIn,
 )
+from minwon.web.verification import disclosure_json, open_verification
 
 router = APIRouter(tags=["issuance"])
 PDF = "application/pdf"
@@ -286,14 +287,22 @@ def _verification_out(v: VerificationResult) -> VerificationOut:
     tags=["verification"],
     summary="문서 진위 확인 (로그인 불필요, 요청 수 제한)",
 )
-def verify(number: str, request: Request, c: ContainerDep) -> Response:
+def verify(
+    number: str,
+    request: Request,
+    c: ContainerDep,
+    factor: Annotated[str | None, Header(alias="Minwon-Verify-Factor", max_length=40)] = None,
+) -> Response:
     check_rate(
         c.identity, f"verify:{client_address(request)}", c.settings.verification.rate_per_minute
     )
-    out = _verification_out(verify_number(c.issuance, number_text=number))
+    disclosure = open_verification(c, request, number, factor)  # web/verification.py
+    result = disclosure.summary
     # Serialised here, once: returned as a model, FastAPI would validate it a second time
     # against response_model (a tenth of a lookup's cost on the busiest public endpoint).
-    return JSONResponse(out.model_dump(mode="json"))
+    data = _verification_out(result).model_dump(mode="json")
+    data.update(disclosure_json(c, disclosure))
+    return JSONResponse(data)
 
 
 @router.get("/keys", tags=["verification"], summary="검증용 공개키와 서명 인증서")
