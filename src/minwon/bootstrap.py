@@ -13,7 +13,7 @@ from minwon.adapters.database import make_engine
 from minwon.adapters.unit_of_work import UnitOfWorkFactory
 from minwon.catalog.loader import Catalog, default_catalog, load_catalog
 from minwon.clock import Clock, SystemClock
-from minwon.config import Settings
+from minwon.config import Settings, SettingsError
 from minwon.identity.biometrics import BiometricVerifier, SimulatedFingerprintVerifier
 from minwon.identity.rates import RateCounter
 from minwon.identity.services import IdentityContext
@@ -22,6 +22,7 @@ from minwon.registry.services import RegistryContext
 from minwon.registry.vault import RrnVault
 from minwon.rendering.documents import DocumentRenderer
 from minwon.rendering.keys import KeyMaterial, load_keys
+from minwon.rendering.seals import SealImageError, load_seal_image
 
 
 def fingerprint_secret(keys: KeyMaterial) -> bytes:
@@ -106,12 +107,29 @@ class Container:
         return RateCounter(self.uows, now=lambda: self.clock.now().timestamp())
 
     @cached_property
+    def office_seal(self) -> bytes | None:
+        """The city's 직인 (MINWON_OFFICE_SEAL_IMAGE) checked and scaled, or None."""
+        path = self.settings.office_seal_image
+        if path is None:
+            return None
+        try:
+            return load_seal_image(path)
+        except SealImageError as exc:
+            variable = "MINWON_OFFICE_SEAL_IMAGE"
+            raise SettingsError(
+                "settings.invalid",
+                f"환경 변수 {variable}의 파일을 직인으로 쓸 수 없습니다: {exc}",
+                variable=variable,
+            ) from exc
+
+    @cached_property
     def renderer(self) -> DocumentRenderer:
         return DocumentRenderer(
             keys=self.keys,
             catalog=self.catalog,
             public_base_url=self.settings.public_base_url,
             digest_key=digest_key(self.keys),
+            office_seal=self.office_seal,
         )
 
     def close(self) -> None:
@@ -130,9 +148,11 @@ def bootstrap(
     settings = settings or Settings.from_env()
     if catalog is None:
         catalog = load_catalog(settings.catalog_dir) if settings.catalog_dir else default_catalog()
-    return Container(
+    container = Container(
         settings=settings,
         clock=clock or SystemClock(),
         catalog=catalog,
         biometrics_override=biometrics,
     )
+    _ = container.office_seal  # a bad seal image stops the start, not the first document
+    return container

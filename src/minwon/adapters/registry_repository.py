@@ -135,6 +135,7 @@ class RegistryRepository:
             office_code=row.office_code,
             seal_description=row.seal_description,
             active=row.active,
+            impression_png=row.impression_png,
         )
 
     def tax_records(self, resident_id: str) -> list[TaxRecord]:

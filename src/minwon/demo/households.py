@@ -17,6 +17,7 @@ from sqlalchemy import Table
 
 from minwon.adapters import tables as t
 from minwon.demo import jeonju
+from minwon.demo.seals import impression
 from minwon.registry.model import age_on
 from minwon.registry.rrn import CHECKSUM_ABOLISHED, check_digit, gender_digit
 from minwon.registry.vault import RrnVault
@@ -279,7 +280,7 @@ class HouseholdGenerator:
                 },
             )
             self._history(rid, name, member, birth, joined, change, address, names[0])
-            self._seal_and_taxes(rid, birth, dong.code)
+            self._seal_and_taxes(rid, name, birth, dong.code)
         return len(members)
 
     def _joined(self, m: Member, birth: date, formed_on: date, reason: str) -> tuple[date, str]:
@@ -340,7 +341,7 @@ class HouseholdGenerator:
                 },
             )
 
-    def _seal_and_taxes(self, rid: str, birth: date, dong_code: str) -> None:
+    def _seal_and_taxes(self, rid: str, name: str, birth: date, dong_code: str) -> None:
         r, age = self.rng, age_on(birth, self.today)
         if age >= SEAL_AGE and r.random() < 0.5:
             earliest = birth.toordinal() + int(SEAL_AGE * YEAR) + 1
@@ -352,6 +353,7 @@ class HouseholdGenerator:
                     "office_code": dong_code,
                     "seal_description": r.choice(_SEALS),
                     "active": True,
+                    "impression_png": impression(name, rid),
                 },
             )
         if age < TAX_AGE:

@@ -6,7 +6,8 @@ document type that reuses sections needs only a catalog file and a template.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import base64
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from minwon.catalog.model import Channel, DocumentType
 from minwon.clock import KST
 from minwon.issuance.model import Permit
+from minwon.periods import last_day_of_days
 from minwon.registry.model import (
     AddressEntry,
     Building,
@@ -27,6 +29,7 @@ from minwon.registry.model import (
 from minwon.registry.rrn import mask
 
 SCHEMA_VERSION = 1
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PROVINCE = "전북특별자치도"
 CHANNEL_LABELS = {
     Channel.COUNTER: "창구",
@@ -81,13 +84,29 @@ def _iso(d: date | None) -> str | None:
 
 
 def _since(choice: object, today: date) -> date | None:
-    """Returns the earliest move-in date a past-address choice shows (None: show all)."""
+    """Returns the first day of the window a past-address choice shows (None: show all)."""
     if choice == "recent5":
         try:
             return today.replace(year=today.year - 5)
         except ValueError:  # 29 February
             return today.replace(year=today.year - 5, day=28)
     return None
+
+
+def _lived_since(history: Sequence[AddressEntry], since: date | None) -> list[AddressEntry]:
+    """Returns the addresses of ``history`` (oldest first) lived at on or after ``since``.
+
+    An address belongs to the window when the time lived there overlaps it: it ended (the
+    next address's move-in date) on or after ``since``, however long before that it began.
+    The last address is the current one and never ended.
+    """
+    if since is None:
+        return list(history)
+    return [
+        entry
+        for entry, following in zip(history, [*history[1:], None], strict=True)
+        if following is None or following.moved_in_on >= since
+    ]
 
 
 def _person(inp: SnapshotInput) -> dict[str, Any]:
@@ -146,12 +165,11 @@ def _past_addresses(inp: SnapshotInput) -> dict[str, Any]:
     if choice == "none":
         return {"past_addresses": []}
     since = _since(choice, inp.issued_at.astimezone(KST).date())
-    history = inp.dossier.head_addresses[:-1]  # the last entry is the current address
+    lived = _lived_since(inp.dossier.head_addresses, since)[:-1]  # the last one is current
     return {
         "past_addresses": [
             {"address": a.address, "moved_in_on": a.moved_in_on.isoformat(), "reason": a.reason}
-            for a in history
-            if since is None or a.moved_in_on >= since
+            for a in lived
         ]
     }
 
@@ -165,7 +183,6 @@ def _addresses(inp: SnapshotInput) -> dict[str, Any]:
     items = inp.permit.items
     since = _since(items.get("past_addresses"), inp.issued_at.astimezone(KST).date())
     show_head = bool(items.get("past_head_name_relation"))
-    history = list(inp.dossier.addresses)
     rows = [
         {
             "seq": a.seq,
@@ -175,8 +192,7 @@ def _addresses(inp: SnapshotInput) -> dict[str, Any]:
             "head_name": a.head_name if show_head else None,
             "head_relation": a.head_relation if show_head else None,
         }
-        for i, a in enumerate(history)
-        if since is None or a.moved_in_on >= since or i == len(history) - 1
+        for a in _lived_since(inp.dossier.addresses, since)
     ]
     return {"addresses": rows}
 
@@ -193,8 +209,16 @@ def _seal(inp: SnapshotInput) -> dict[str, Any]:
             "registered_on": seal.registered_on.isoformat(),
             "office_name": inp.dossier.seal_office_name or seal.office_code,
             "description": seal.seal_description,
+            # The registered impression, printed as it was at issuance (None: not on file).
+            "impression_png": _png_base64(seal.impression_png),
         }
     }
+
+
+def _png_base64(data: bytes | None) -> str | None:
+    if not data or not data.startswith(PNG_SIGNATURE):
+        return None
+    return base64.b64encode(data).decode("ascii")
 
 
 def _seal_usage(inp: SnapshotInput) -> dict[str, Any]:
@@ -222,6 +246,8 @@ def _tax_clearance(inp: SnapshotInput) -> dict[str, Any]:
     return {
         "purpose_label": labels.get(purpose, purpose),
         "checked_on": today.isoformat(),
+        # 유효기간: valid_days from the day of issue, that day not counted (민법 제157조).
+        "valid_until": last_day_of_days(today, inp.document.valid_days).isoformat(),
         "statement": "위 납세자는 발급일 현재 체납한 지방세가 없음을 증명합니다.",
     }
 

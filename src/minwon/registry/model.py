@@ -67,13 +67,14 @@ class AddressEntry:
 
 @dataclass(frozen=True, slots=True)
 class SealRegistration:
-    """인감 신고: the seal a person registered, at which office."""
+    """인감 신고: the seal a person registered, at which office, and its impression."""
 
     resident_id: str
     registered_on: date
     office_code: str
     seal_description: str
     active: bool = True
+    impression_png: bytes | None = None  # the registered impression (인영) as a PNG
 
 
 @dataclass(frozen=True, slots=True)

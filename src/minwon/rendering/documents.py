@@ -16,9 +16,18 @@ class DocumentRenderer:
     """Renders from the frozen snapshot only, never from live registry rows."""
 
     def __init__(
-        self, *, keys: KeyMaterial, catalog: Catalog, public_base_url: str, digest_key: bytes
+        self,
+        *,
+        keys: KeyMaterial,
+        catalog: Catalog,
+        public_base_url: str,
+        digest_key: bytes,
+        office_seal: bytes | None = None,
     ) -> None:
+        """``office_seal``: the city's 직인 as a checked PNG (rendering.seals); None prints
+        one drawn from each office head's title."""
         self._keys = keys
+        self._office_seal = office_seal
         self._digest_key = digest_key
         self._catalog = catalog
         self._base_url = public_base_url.rstrip("/")
@@ -55,5 +64,6 @@ class DocumentRenderer:
                 token=token,
                 template_dir=self._catalog.templates,
                 issued_at=record.issued_at,
+                seal=self._office_seal,
             )
             return self._signer.sign(unsigned, at=record.issued_at)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -11,8 +14,17 @@ from xml.sax.saxutils import escape
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    Image,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
 from reportlab.platypus.paraparser import ParaFrag, ParaParser
 
 from minwon.rendering.fonts import FONT, FONT_BOLD, register_fonts
@@ -22,10 +34,13 @@ KEEP_MIN = 30 * mm  # heading plus a few rows
 LABEL_FILL = colors.HexColor("#EEF1F5")
 GRID = colors.HexColor("#7A8591")
 
-# wordWrap="CJK" lets long Korean addresses break between syllables instead of overflowing.
-BODY = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=13, wordWrap="CJK")
+# Lines break at spaces only, as Korean is written: reportlab's "CJK" wrapping would split
+# 다른 or 뒷자리 between syllables. No word is split either (splitLongWords=0): a cell whose
+# longest word is wider than the cell gets a smaller font instead (_fitting).
+BODY = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=13, splitLongWords=0)
 CELL = ParagraphStyle("cell", parent=BODY, fontSize=8.5, leading=11)
 CELL_HEAD = ParagraphStyle("cell_head", parent=CELL, fontName=FONT_BOLD, alignment=1)
+CELL_CENTRED = ParagraphStyle("cell_centred", parent=CELL, alignment=1)
 SMALL = ParagraphStyle("small", parent=CELL, fontSize=7.5, leading=9.5)
 SMALL_LABEL = ParagraphStyle("small_label", parent=SMALL, fontName=FONT_BOLD)
 HEADING = ParagraphStyle(
@@ -79,6 +94,30 @@ def _para(value: object, style: ParagraphStyle) -> Paragraph:
 
 _ALIGN = {0: "LEFT", 1: "CENTER", 2: "RIGHT"}
 CELL_PADDING = 6.0  # reportlab's default left and right padding in a table cell
+MIN_FONT_SIZE = 4.0  # a word is never shrunk below this (a template would have to change)
+
+
+@lru_cache(maxsize=64)
+def _shrunk(style: ParagraphStyle, size: float) -> ParagraphStyle:
+    return ParagraphStyle(
+        f"{style.name}@{size}",
+        parent=style,
+        fontSize=size,
+        leading=style.leading * size / style.fontSize,
+    )
+
+
+def _fitting(text: str, style: ParagraphStyle, room: float) -> ParagraphStyle:
+    """Returns ``style``, or a smaller one if the longest word of ``text`` is wider than
+    ``room``: a word is never broken, so it must fit on a line of its own."""
+    words = text.split()
+    if not words:
+        return style
+    widest = max(stringWidth(w, style.fontName, style.fontSize) for w in words)
+    if widest <= room:
+        return style
+    size = max(MIN_FONT_SIZE, int(style.fontSize * room / widest * 10) / 10)
+    return _shrunk(style, size)
 
 
 def _cell(value: object, style: ParagraphStyle, width: float) -> Paragraph | str:
@@ -89,11 +128,12 @@ def _cell(value: object, style: ParagraphStyle, width: float) -> Paragraph | str
     layout cost, for the same glyphs in the same place.
     """
     text = _text(value)
+    room = width - 2 * CELL_PADDING
     if "\n" not in text:
         line = " ".join(text.split())
-        if stringWidth(line, style.fontName, style.fontSize) <= width - 2 * CELL_PADDING:
+        if stringWidth(line, style.fontName, style.fontSize) <= room:
             return line
-    return _para(value, style)
+    return _para(value, _fitting(text, style, room))
 
 
 def _cell_font(style: ParagraphStyle, first: tuple[int, int], last: tuple[int, int]) -> list[Any]:
@@ -196,6 +236,40 @@ def _note(block: Mapping[str, Any], width: float) -> Flowable:
     return _para(block["note"], NOTE)
 
 
+def _picture(value: object, size: float) -> Image | None:
+    """Returns a base64 PNG as an image at most ``size`` points a side, or None when there
+    is none or it cannot be read (the box then says so instead of failing the page)."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        data = base64.b64decode(value, validate=True)
+        reader = ImageReader(io.BytesIO(data))
+        width, height = reader.getSize()
+        reader.getRGBData()  # decoded now: a picture cut short fails here, not mid-page
+    except (binascii.Error, ValueError, OSError):
+        return None
+    scale = size / max(width, height, 1)
+    return Image(io.BytesIO(data), width=width * scale, height=height * scale)
+
+
+def _image(block: Mapping[str, Any], width: float) -> Flowable:
+    """A bordered box: the label on top, the image (base64 PNG) below at ``size`` mm, or
+    the ``missing`` text in its place."""
+    size = float(_text(block.get("size", 25))) * mm
+    side = size + 2 * CELL_PADDING
+    picture = _picture(block["image"], size)
+    missing = _text(block.get("missing", "이미지 없음"))
+    content: Flowable = (
+        picture if picture is not None else _para(missing, _fitting(missing, CELL_CENTRED, size))
+    )
+    rows = [[_cell(block.get("label", ""), CELL_HEAD, side)], [content]]
+    style = _grid(1)
+    for command in _cell_font(CELL_HEAD, (0, 0), (0, 0)):
+        style.add(*command)
+    style.add("ALIGN", (0, 1), (0, 1), "CENTER")
+    return Table(rows, colWidths=[side], rowHeights=[None, side], style=style, hAlign="LEFT")
+
+
 def _spacer(block: Mapping[str, Any], width: float) -> Flowable:
     return Spacer(0, float(_text(block["spacer"])) * mm)
 
@@ -207,8 +281,9 @@ _BUILDERS: dict[str, Callable[[Mapping[str, Any], float], Flowable]] = {
     "paragraph": _paragraph,
     "note": _note,
     "spacer": _spacer,
+    "image": _image,
 }
-_OPTIONS = {"kv": {"cols", "small"}}
+_OPTIONS = {"kv": {"cols", "small"}, "image": {"label", "size", "missing"}}
 
 
 def build_layout(blocks: Sequence[Mapping[str, Any]], width: float) -> Layout:

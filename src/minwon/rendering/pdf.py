@@ -15,6 +15,7 @@ import segno
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFInfo, PDFName, PDFString
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import SimpleDocTemplate
@@ -22,7 +23,8 @@ from reportlab.platypus import SimpleDocTemplate
 from minwon.clock import KST
 from minwon.rendering.fonts import FONT, FONT_BOLD, register_fonts
 from minwon.rendering.layout import build_layout
-from minwon.rendering.templating import docnumber, kdatetime, render_blocks
+from minwon.rendering.seals import office_seal
+from minwon.rendering.templating import docnumber, kdate, kdatetime, render_blocks
 
 PRODUCER = "Minwon"
 DEFAULT_STATEMENT = "위 내용이 원본 기록과 틀림없음을 증명합니다."
@@ -30,6 +32,7 @@ MARGIN = 16 * mm
 HEADER_H = 26 * mm
 FOOTER_H = 46 * mm
 QR_SIZE = 34 * mm
+SEAL_SIZE = 16 * mm  # the 직인, stamped over the end of the office head's title
 # Choosing a QR mask means scoring all eight (segno does it in pure Python: a third of a
 # page's cost). Every mask gives a valid symbol; pattern 2 is the one segno's scoring picks
 # most often for Minwon's tokens, and the tests decode printed symbols with zbar.
@@ -51,6 +54,8 @@ class Chrome:
     head_title: str
     statement: str
     verify_url: str
+    verifiable_until: str
+    seal: ImageReader
     qr: segno.QRCode
     info: dict[str, str]
     created: datetime  # the issuance time: the document's creation and modification date
@@ -177,17 +182,32 @@ def _draw_chrome(canvas: Canvas, chrome: Chrome, page: int, total: int) -> None:
     canvas.setFont(FONT_BOLD, 14)
     head_y = top - 26 * mm
     canvas.drawString(left, head_y, chrome.head_title)
-    seal_x = left + canvas.stringWidth(chrome.head_title, FONT_BOLD, 14) + 4 * mm
-    canvas.setFont(FONT, 10)
-    canvas.setFillColor(colors.HexColor("#B22222"))
-    canvas.drawString(seal_x, head_y, "(직인)")
-    canvas.setFillColor(colors.black)
+    # The seal's left edge at the middle of the title's last character, centred on the line.
+    seal_x = left + canvas.stringWidth(chrome.head_title, FONT_BOLD, 14) - 7
+    seal_y = head_y + 5 - SEAL_SIZE / 2
+    canvas.drawImage(
+        chrome.seal, seal_x, seal_y, SEAL_SIZE, SEAL_SIZE, mask="auto", preserveAspectRatio=True
+    )
     canvas.setFont(FONT, 7.5)
     canvas.drawString(left, top - 35 * mm, "이 문서는 전자서명된 문서입니다. 진위 확인:")
     canvas.drawString(left, top - 39 * mm, f"{chrome.verify_url}  (문서확인번호 입력 또는 QR 촬영)")
+    canvas.drawString(left, top - 43 * mm, f"진위 확인 가능 기한: {chrome.verifiable_until}까지")
     canvas.setStrokeColor(colors.white)
     _draw_qr(canvas, chrome.qr, text_right + 4 * mm, MARGIN + 2 * mm, QR_SIZE)
     canvas.restoreState()
+
+
+def verifiable_until(expires_at: object) -> str:
+    """Formats the end of the verification window as ``2027년 2월 23일 13:45``: verification
+    answers "expired" from that minute (issuance.verification.status_of), not from midnight."""
+    moment = datetime.fromisoformat(str(expires_at)).astimezone(KST)
+    return f"{kdate(moment)} {moment:%H:%M}"
+
+
+@lru_cache(maxsize=8)
+def _seal_image(png: bytes) -> ImageReader:
+    # Decoded once per image and process; reportlab keeps the pixels it read in the reader.
+    return ImageReader(io.BytesIO(png))
 
 
 def render_pdf(
@@ -198,9 +218,13 @@ def render_pdf(
     token: str,
     template_dir: Path | None = None,
     issued_at: datetime | None = None,
+    seal: bytes | None = None,
 ) -> bytes:
     """Returns an unsigned A4 PDF of ``snapshot`` laid out by the catalog ``template``,
-    dated ``issued_at`` (by default the snapshot's): the same input, the same bytes."""
+    dated ``issued_at`` (by default the snapshot's): the same input, the same bytes.
+
+    ``seal`` is the 직인 as a PNG (checked by seals.check_seal_image); by default one is
+    drawn from the office head's title."""
     register_fonts()
     blocks = render_blocks(template, snapshot, directory=template_dir)
     width, _ = A4
@@ -214,6 +238,8 @@ def render_pdf(
         head_title=str(office["head_title"]),
         statement=layout.statement or DEFAULT_STATEMENT,
         verify_url=str(snapshot["verify_url"]),
+        verifiable_until=verifiable_until(snapshot["expires_at"]),
+        seal=_seal_image(seal or office_seal(str(office["head_title"]))),
         qr=qr_symbol(qr_text),
         info={"MinwonToken": token, "MinwonNumber": number},
         created=issued_at or datetime.fromisoformat(str(snapshot["issued_at"])),
