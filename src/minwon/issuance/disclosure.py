@@ -6,11 +6,16 @@ the issue date, or the subject's birth date (from the front of the 주민등록�
 document prints; a 등본, which prints a household, asks for the birth date of the
 resident it was issued for; a building's record asks for the issue date). The answer
 to a wrong factor never says which part was wrong, and the comparison takes constant time.
+
+A paper that prints a whole 주민등록번호 (the requester chose 뒷자리 and was entitled to)
+is shown whole only to someone who gives the subject's birth date, whatever the city's
+setting: the page image would otherwise hand whole numbers to anyone holding the number.
 """
 
 from __future__ import annotations
 
 import hmac
+import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -28,6 +33,7 @@ from minwon.registry.rrn import birth_date_of
 from minwon.storage import retry_transient
 
 MAX_FACTOR_CHARS = 40
+_WHOLE_NUMBER = re.compile(r"(?<!\d)\d{6}-?[1-8]\d{6}(?!\d)")
 
 
 class SecondFactor(StrEnum):
@@ -96,9 +102,16 @@ def _birth_date(ctx: IssuanceContext, record: IssuanceRecord) -> date | None:
     return retry_transient(read, seconds=ctx.db_retry_seconds)
 
 
+def prints_whole_numbers(record: IssuanceRecord) -> bool:
+    """Whether the issued paper shows any 주민등록번호 with its back half."""
+    return _WHOLE_NUMBER.search(record.snapshot) is not None
+
+
 def asked_of(record: IssuanceRecord, factor: SecondFactor) -> SecondFactor:
-    """Returns what a person is asked for ``record``: a building has no birth date, so
-    its issue date instead."""
+    """Returns what a person is asked for ``record``: the city's factor, the birth date for
+    a paper with whole numbers, and for a building (no birth date) its issue date."""
+    if factor is SecondFactor.NONE and prints_whole_numbers(record):
+        factor = SecondFactor.BIRTH_DATE
     if factor is SecondFactor.BIRTH_DATE and record.subject_ref.startswith("building:"):
         return SecondFactor.ISSUE_DATE
     return factor

@@ -11,7 +11,6 @@ pyHanko makes: a test compares both, field by field.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from pyhanko.sign import signers
 
+from minwon.rendering.coroutines import run
 from minwon.rendering.keys import SigningKey
 
 DIGEST_ALGORITHM = "sha256"
@@ -72,7 +72,7 @@ class CmsTemplate:
     def from_signer(cls, signer: signers.Signer, key: SigningKey) -> CmsTemplate:
         """Returns the template of what ``signer`` makes for PAdES signatures with ``key``
         (the same key as the signer's, already loaded: loading it is not per-document work)."""
-        made = asyncio.run(signer.async_sign(_MARKER, DIGEST_ALGORITHM, use_pades=True))
+        made = run(signer.async_sign(_MARKER, DIGEST_ALGORITHM, use_pades=True))
         signed_data = made["content"]
         infos = signed_data["signer_infos"]
         if len(infos) != 1 or infos[0]["unsigned_attrs"].native:

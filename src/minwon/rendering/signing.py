@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
-import threading
 from datetime import datetime
 from typing import IO, cast
 
@@ -22,6 +20,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from minwon.clock import KST
 from minwon.rendering.cms_template import CmsTemplate
+from minwon.rendering.coroutines import run
 from minwon.rendering.keys import KeyMaterial
 
 FIELD_NAME = "MinwonSignature"
@@ -126,7 +125,7 @@ class PdfSigner:
     def sign(self, pdf: bytes, *, location: str | None = None, at: datetime | None = None) -> bytes:
         """Returns ``pdf`` with an invisible certification signature appended, signed
         ``at`` (an aware time: the issuance's; the clock's when None)."""
-        return _event_loop().run_until_complete(self._sign(pdf, location, at))
+        return run(self._sign(pdf, location, at))
 
     async def _sign(self, pdf: bytes, location: str | None, at: datetime | None) -> bytes:
         writer = _writer(pdf, at)
@@ -150,21 +149,6 @@ class PdfSigner:
         writer = _writer(pdf, at)
         out = self._pdf_signer(location, at).sign_pdf(writer, in_place=False)
         return bytes(out.getvalue())
-
-
-_loops = threading.local()
-
-
-def _event_loop() -> asyncio.AbstractEventLoop:
-    """Returns this thread's event loop for pyHanko's coroutines, kept for the thread's life.
-
-    asyncio.run would make and close a loop per document, and in a main thread also swap
-    SIGINT handlers, which on Python 3.11 formats the task's repr each time (~0.7 ms).
-    """
-    loop: asyncio.AbstractEventLoop | None = getattr(_loops, "loop", None)
-    if loop is None or loop.is_closed():
-        loop = _loops.loop = asyncio.new_event_loop()
-    return loop
 
 
 def _room_for(container_size: int) -> int:

@@ -114,6 +114,16 @@ class VoidIn(Strict):
     reason: str = Field(min_length=2, max_length=200)
 
 
+class AttestationOut(BaseModel):
+    """The city's signature over this answer (number, status, digest, time), by a token
+    key from the trust bundle: a verifier believes a status only with it."""
+
+    kid: str
+    checked_at: str
+    nonce: str
+    signature: str
+
+
 class SecondFactorOut(BaseModel):
     required: bool
     kind: Literal["none", "issue_date", "birth_date"]
@@ -147,6 +157,7 @@ class VerificationOut(BaseModel):
     office_name: str
     subject: str
     content_hash: str
+    attestation: AttestationOut | None = None
     second_factor: SecondFactorOut | None = None
     # The whole document, only for a valid one (and with the second factor, if asked).
     document: DocumentViewOut | None = None

@@ -150,7 +150,7 @@ def check_pdf(c: Container, data: bytes) -> DocumentCheck:
         raise too_large(MAX_UPLOAD_BYTES)
     if b"%PDF-" not in data[:1024]:
         raise NotAPdf("verify.not_pdf", "PDF 파일이 아닙니다. 발급받은 PDF 파일을 올려 주세요.")
-    verdict = verify_pdf(data, trust_root=c.keys.root_cert, token_public_key=c.keys.token_public)
+    verdict = verify_pdf(data, trust_root=c.keys.root_cert, token_public_key=c.keys.token_keyring)
     if any(code == "pdf.unreadable" for code, _ in verdict.problems):
         raise NotAPdf(
             "verify.pdf_unreadable", "PDF 파일을 읽을 수 없습니다. 파일이 손상되었습니다."

@@ -6,6 +6,7 @@ RFC 9457 problem+json and must not carry anything that looks like a full 주민�
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
@@ -430,17 +431,20 @@ def test_openapi_document_lists_the_main_paths(api: TestClient) -> None:
         "/issuances/{number}/pdf",
         "/issuances/{number}/void",
         "/verify/{number}",
-        "/keys",
+        "/trust-bundle",
         "/residents/search",
     ):
         assert f"{API}{path}" in paths, path
 
 
-def test_published_keys_include_the_ed25519_token_key(api: TestClient) -> None:
-    keys = api.get(f"{API}/keys").json()
-    assert keys["token_key"]["alg"] == "Ed25519"
-    assert keys["token_key"]["public_key"] and "BEGIN PUBLIC KEY" in keys["token_key"]["pem"]
-    assert "BEGIN CERTIFICATE" in keys["root_certificate"]
+def test_published_trust_bundle_names_the_root_and_the_token_keys(api: TestClient) -> None:
+    bundle = api.get(f"{API}/trust-bundle").json()
+    assert bundle["format"] == "minwon-trust-bundle/1"
+    assert [k["alg"] for k in bundle["token_keys"]] == ["Ed25519"]
+    assert bundle["token_keys"][0]["kid"] and bundle["token_keys"][0]["retired_at"] is None
+    assert "BEGIN CERTIFICATE" in bundle["roots"][0]["pem"]
+    text = json.dumps(bundle)
+    assert "PRIVATE" not in text and "pepper" not in text
 
 
 def test_health_and_readiness_answer_200(api: TestClient) -> None:

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import html
 import io
+import json
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -27,6 +30,7 @@ from minwon.bootstrap import Container, bootstrap
 from minwon.clock import KST
 from minwon.demo import DEMO_PASSWORD
 from minwon.issuance.records import IssuanceRecord, canonical_json
+from minwon.rendering.keys import rotate_token_key
 from minwon.rendering.preview import rasterise
 from minwon.web.app import create_app
 from minwon.web.verification import MAX_UPLOAD_BYTES, page_grant
@@ -81,6 +85,10 @@ def _login(client: TestClient, username: str = "citizen1", kind: str = "citizen"
 def _issue(
     client: TestClient, world: World, key: str, *, auth: dict[str, str] | None = None, **body: Any
 ) -> IssuanceRecord:
+    # A paper with the numbers' back halves masked, unless a test asks otherwise: one
+    # printing whole numbers is only shown whole with the subject's birth date.
+    if body.get("document_type", "deungbon") in ("deungbon", "chobon"):
+        body["items"] = {"rrn_back": False, **body.get("items", {})}
     response = client.post(
         f"{API}/issuances",
         json={"document_type": "deungbon", **body},
@@ -168,6 +176,25 @@ def test_the_qr_code_link_shows_the_document_too(client: TestClient, world: Worl
     assert len(_image_urls(page.text)) == 1
 
 
+def test_a_qr_code_signed_before_a_key_rotation_still_verifies(
+    client: TestClient, world: World, tmp_path: Path
+) -> None:
+    record = _issue(client, world, "view-rotate-001")
+    old_token = world.container.renderer.token_for(record)
+    keys = tmp_path / "keys"
+    shutil.copytree(world.container.settings.keys_dir, keys)
+    rotate_token_key(keys, window=timedelta(days=90), now=world.clock.now())
+    container = _second_container(world, keys_dir=keys)
+    try:
+        with _client(container) as rotated:
+            assert container.renderer.token_for(record) != old_token  # a new key signs now
+            page = rotated.get(f"/verify?t={old_token}")
+            assert page.status_code == 200, page.text
+            assert "전자서명이 확인되었고" in page.text
+    finally:
+        container.close()
+
+
 def test_a_page_image_needs_the_grant_its_verification_handed_out(
     client: TestClient, world: World
 ) -> None:
@@ -233,6 +260,25 @@ def test_with_a_second_factor_nothing_personal_shows_until_it_is_given(
             assert api_right.json()["page_images"]
     finally:
         container.close()
+
+
+def test_a_paper_with_whole_numbers_is_shown_whole_only_with_the_birth_date(
+    client: TestClient, world: World
+) -> None:
+    # The city asks for no second factor, but this 등본 prints whole 주민등록번호.
+    record = _issue(client, world, "view-whole-0001", items={"rrn_back": True})
+    birth = world.resident(record.subject_ref.partition(":")[2]).birth_date
+    url = f"{API}/verify/{record.number}"
+    bare = client.get(url).json()
+    assert bare["status"] == "valid"
+    assert bare["second_factor"]["required"] and bare["second_factor"]["kind"] == "birth_date"
+    assert bare["document"] is None and not bare.get("page_images")
+    page = client.get(f"/verify?number={record.number}").text
+    assert "/page/" not in page and 'id="factor-form"' in page
+    for text in (page, json.dumps(bare, ensure_ascii=False)):
+        assert not re.search(r"\d{6}-[1-8]\d{6}", html.unescape(text))
+    given = client.get(url, headers={"Minwon-Verify-Factor": birth.strftime("%Y%m%d")}).json()
+    assert given["second_factor"]["state"] == "accepted" and given["page_images"]
 
 
 def test_every_factor_attempt_counts_and_past_the_limit_even_the_right_one_is_refused(

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from minwon.bootstrap import Container
 from minwon.catalog.model import DocumentType
-from minwon.errors import NotFound
+from minwon.errors import InvalidRequest, NotFound
 from minwon.identity.services import check_rate
 from minwon.issuance.commands import CounterRequester, IssueDocument, PartyInput, VoidIssuance
 from minwon.issuance.documents import document_pdf
@@ -26,7 +26,8 @@ from minwon.issuance.reading import (
 from minwon.issuance.records import IssuanceRecord, public_digest
 from minwon.issuance.services import IssueOutcome, issue_document, void_issuance
 from minwon.issuance.verification import VerificationResult
-from minwon.rendering.keys import public_key_document
+from minwon.rendering.attestation import attest, valid_nonce
+from minwon.rendering.trust import bundle_of
 from minwon.web.deps import ClerkDep, ContainerDep, PrincipalDep, client_address
 from minwon.web.schemas import (
     DocumentTypeOut,
@@ -291,20 +292,44 @@ def verify(
     number: str,
     request: Request,
     c: ContainerDep,
+    nonce: str = "",
     factor: Annotated[str | None, Header(alias="Minwon-Verify-Factor", max_length=40)] = None,
 ) -> Response:
     check_rate(
         c.identity, f"verify:{client_address(request)}", c.settings.verification.rate_per_minute
     )
+    if not valid_nonce(nonce):
+        raise InvalidRequest("verify.nonce", "nonce는 64자 이하의 base64url 문자열이어야 합니다.")
     disclosure = open_verification(c, request, number, factor)  # web/verification.py
     result = disclosure.summary
     # Serialised here, once: returned as a model, FastAPI would validate it a second time
     # against response_model (a tenth of a lookup's cost on the busiest public endpoint).
     data = _verification_out(result).model_dump(mode="json")
+    # Signed, so a verifier holding the trust bundle can tell this answer from a
+    # look-alike server's (rendering/attestation.py).
+    data["attestation"] = attest(
+        c.keys.token_private,
+        number=result.number,
+        status=result.status.value,
+        digest=result.content_hash,
+        checked_at=c.clock.now(),
+        nonce=nonce,
+    )
     data.update(disclosure_json(c, disclosure))
     return JSONResponse(data)
 
 
-@router.get("/keys", tags=["verification"], summary="검증용 공개키와 서명 인증서")
+@router.get(
+    "/trust-bundle",
+    tags=["verification"],
+    summary="신뢰 묶음: 루트 인증서와 QR 토큰 공개키 (한 번 받아 지문을 확인하고 설치)",
+)
+def trust_bundle(c: ContainerDep) -> dict[str, object]:
+    # Published for download, not for verifiers to fetch on every check: `minwon verify`
+    # trusts only an installed bundle, whose root fingerprint a person compared once.
+    return bundle_of(c.keys, now=c.clock.now()).to_json()
+
+
+@router.get("/keys", tags=["verification"], summary="신뢰 묶음 (예전 주소)", deprecated=True)
 def keys(c: ContainerDep) -> dict[str, object]:
-    return public_key_document(c.keys)
+    return trust_bundle(c)

@@ -88,7 +88,7 @@ def _verify_page(
             digest = None
             if token:
                 try:
-                    claims = decode_token(token_from_url(token[:400]), c.keys.token_public)
+                    claims = decode_token(token_from_url(token[:400]), c.keys.token_keyring)
                 except InvalidToken as exc:
                     raise _TokenError(exc.code, exc.detail_ko) from exc
                 number, digest = claims.number, claims.content_hash
