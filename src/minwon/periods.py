@@ -10,7 +10,7 @@ and deadline rules use these without importing each other.
 from __future__ import annotations
 
 import calendar
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 
 
 def add_months(day: date, months: int) -> date:
@@ -42,3 +42,10 @@ def last_day_of_days(start: date, days: int) -> date:
     if days < 0:
         raise ValueError("a period cannot have a negative length")
     return start + timedelta(days=days)
+
+
+def end_of_days(moment: datetime, days: int, zone: tzinfo) -> datetime:
+    """Returns the instant a period of ``days`` counted from ``moment``'s day ends: the
+    midnight (in ``zone``) after its last day, that day counted whole (제159조)."""
+    last = last_day_of_days(moment.astimezone(zone).date(), days)
+    return datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone)

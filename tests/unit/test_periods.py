@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from minwon.periods import add_months, last_day_of_days, last_day_of_months
+from minwon.periods import add_months, end_of_days, last_day_of_days, last_day_of_months
 
 
 @pytest.mark.parametrize(
@@ -57,3 +57,23 @@ def test_moving_by_months_lands_in_the_right_month_and_never_past_its_end(
 def test_a_longer_period_never_ends_sooner(day: date, months: int) -> None:
     assert last_day_of_months(day, months) >= last_day_of_months(day, months - 1)
     assert last_day_of_months(day, months) > day
+
+
+KST = timezone(timedelta(hours=9))
+
+
+@pytest.mark.parametrize(
+    ("issued", "ends"),
+    [
+        # Issued in the afternoon: 30 days, the day of issue not counted, the last whole.
+        (datetime(2026, 12, 3, 15, 20, tzinfo=KST), datetime(2027, 1, 3, 0, 0, tzinfo=KST)),
+        # 23:59 KST is still that day; 00:00 KST the next (UTC dates differ from both).
+        (datetime(2026, 12, 3, 23, 59, tzinfo=KST), datetime(2027, 1, 3, 0, 0, tzinfo=KST)),
+        (datetime(2026, 12, 3, 15, 0, tzinfo=UTC), datetime(2027, 1, 4, tzinfo=KST)),
+    ],
+)
+def test_a_period_of_days_ends_at_the_midnight_after_its_last_day(
+    issued: datetime, ends: datetime
+) -> None:
+    assert end_of_days(issued, 30, KST) == ends
+    assert end_of_days(issued, 30, KST).time() == time(0)

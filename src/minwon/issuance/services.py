@@ -11,6 +11,7 @@ import structlog
 
 from minwon.audit.model import AuditEvent
 from minwon.catalog.model import DocumentType
+from minwon.clock import KST
 from minwon.errors import Conflict, Forbidden, InvalidRequest, NotFound, Refused, Unavailable
 from minwon.identity.model import Principal, PrincipalKind
 from minwon.issuance import fees
@@ -28,6 +29,7 @@ from minwon.issuance.records import (
     content_hash,
 )
 from minwon.issuance.snapshot import Dossier, PartyInfo, SnapshotInput, build_snapshot
+from minwon.periods import end_of_days
 from minwon.registry.model import Resident
 from minwon.registry.rrn import InvalidRrn, mask, parse
 from minwon.storage import retry_transient
@@ -340,7 +342,7 @@ def _store(
             channel=principal.channel.value,
             office_code=office_code,
             issued_at=now,
-            expires_at=now + timedelta(days=document.valid_days),
+            expires_at=end_of_days(now, document.valid_days, KST),
             snapshot=canonical,
             content_hash=content_hash(canonical),
         )

@@ -9,13 +9,13 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from minwon.catalog.model import Channel, DocumentType
 from minwon.clock import KST
 from minwon.issuance.model import Permit
-from minwon.periods import last_day_of_days
+from minwon.periods import end_of_days, last_day_of_days
 from minwon.registry.model import (
     AddressEntry,
     Building,
@@ -302,7 +302,8 @@ def selections(document: DocumentType, items: Mapping[str, object]) -> list[list
 def build_snapshot(inp: SnapshotInput) -> dict[str, Any]:
     """Returns exactly what the document shows; the PDF is rendered from this and nothing else."""
     issued_kst = inp.issued_at.astimezone(KST)
-    expires = issued_kst + timedelta(days=inp.document.valid_days)
+    # Verifiable through the whole last day, like the 유효기간 a paper prints (제157조·제159조).
+    expires = end_of_days(issued_kst, inp.document.valid_days, KST)
     snapshot: dict[str, Any] = {
         "schema": SCHEMA_VERSION,
         "document_type": inp.document.code,

@@ -6,7 +6,7 @@ import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
@@ -198,9 +198,12 @@ def _draw_chrome(canvas: Canvas, chrome: Chrome, page: int, total: int) -> None:
 
 
 def verifiable_until(expires_at: object) -> str:
-    """Formats the end of the verification window as ``2027년 2월 23일 13:45``: verification
-    answers "expired" from that minute (issuance.verification.status_of), not from midnight."""
+    """Formats the end of the verification window: ``2027년 2월 23일`` when it ends at the
+    end of that day (the midnight after it, as issuance sets it), else with the minute
+    from which verification answers "expired" (issuance.verification.status_of)."""
     moment = datetime.fromisoformat(str(expires_at)).astimezone(KST)
+    if (moment.hour, moment.minute, moment.second) == (0, 0, 0):
+        return kdate(moment - timedelta(days=1))
     return f"{kdate(moment)} {moment:%H:%M}"
 
 

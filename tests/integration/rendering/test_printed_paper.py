@@ -11,7 +11,7 @@ import io
 import random
 import subprocess
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
@@ -265,10 +265,12 @@ def test_every_document_prints_until_when_it_can_be_verified(
     record = _at_counter(world, code, f"k-until-{code}", subject)
     document = default_catalog().get(code)
     assert document is not None
+    # Verifiable through the whole last day: the window ends at the midnight after it.
     ends = record.expires_at.astimezone(KST)
-    assert ends - record.issued_at == timedelta(days=document.valid_days)
+    last_day = record.issued_at.astimezone(KST).date() + timedelta(days=document.valid_days)
+    assert (ends.date(), ends.time()) == (last_day + timedelta(days=1), time(0))
     text = _text(world.container.renderer.pdf_for(record), tmp_path)
-    assert f"진위 확인 가능 기한: {kdate(ends)} {ends:%H:%M}까지" in text
+    assert f"진위 확인 가능 기한: {kdate(last_day)}까지" in text
 
 
 def test_the_tax_certificate_prints_its_frozen_validity(world: World, tmp_path: Path) -> None:
@@ -277,6 +279,8 @@ def test_the_tax_certificate_prints_its_frozen_validity(world: World, tmp_path: 
     valid_until = issued_day + timedelta(days=30)  # 발급일 다음 날부터 30일 (민법 제157조)
     assert record.snapshot_data()["valid_until"] == valid_until.isoformat()
     line = f"유효기간: {kdate(valid_until)}까지"
+    # A bank checking online on the last afternoon is told "valid", as the paper says.
+    assert record.expires_at.astimezone(KST).date() == valid_until + timedelta(days=1)
     assert line in _text(world.container.renderer.pdf_for(record), tmp_path)
     # The catalog changing later does not change a paper already issued.
     catalog = default_catalog()
