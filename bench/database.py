@@ -116,11 +116,11 @@ def ratio_figures(
         Figure(section, baseline_name, "tx/s", baseline),
         Figure(
             section,
-            "Minwon issuance commits, no PDF",
+            "Minwon issuance commits (PDF made and stored)",
             "docs/s",
             minwon.rates,
             baseline=baseline_name,
-            note="per document: claim, read, write (issuance, fee, audit, key) transactions",
+            note="per document: claim, read, write (issuance, fee, audit, key), sign, store PDF",
             extra=dict(minwon.tally()),
         ),
         Figure(section, "Minwon ÷ baseline", "×", ratio, note="per run, same durability"),

@@ -33,7 +33,7 @@ def test_bench_runs_its_sections_and_writes_table_json_and_chart(tmp_path: Path)
         "verification",
         "plain libraries",
         "+ CMS template, reserved room",
-        "Minwon issuance commits, no PDF",
+        "Minwon issuance commits (PDF made and stored)",
         "300 residents: demo-data load",
     ):
         assert name in by_name, sorted(by_name)

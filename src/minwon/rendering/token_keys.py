@@ -73,9 +73,12 @@ class TokenKey:
         return key_id(self.public)
 
     def signed_when(self, issued_at: datetime) -> bool:
-        """Whether this key was the signing key at ``issued_at`` (with clock skew)."""
-        if issued_at < self.valid_from - SKEW:
-            return False
+        """Whether this key may have signed a document issued at ``issued_at``: not after
+        its retirement (with clock skew), so a leaked retired key cannot date new papers.
+
+        Earlier is fine: a document whose PDF was made late (its first download after a
+        crash, or an issuance older than stored PDFs) is signed by the key of that day.
+        """
         return self.retired_at is None or issued_at <= self.retired_at + SKEW
 
     def to_json(self) -> dict[str, Any]:

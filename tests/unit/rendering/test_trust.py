@@ -202,3 +202,14 @@ def test_an_interrupted_rotation_is_refused_then_completed_by_running_it_again(
     active = [k for k in material.token_keyring if k.retired_at is None]
     assert [k.kid for k in active] == [key_id(material.token_public)]
     assert len(material.token_keyring.keys) == 2  # the dangling half-made key is gone
+
+
+def test_a_document_made_late_by_the_key_of_the_day_still_verifies(keys_dir: Path) -> None:
+    # Its PDF was made at the first download, after a rotation: the new key signs a token
+    # dated at the original issuance, which predates the key.
+    issued = NOW - timedelta(hours=2)
+    rotate_token_key(keys_dir, window=WINDOW, now=NOW)
+    rotated = load_keys(keys_dir)
+    late = encode_token(_claims(issued), rotated.token_private)
+    claims = decode_token(late, bundle_of(rotated, now=NOW).token_keys)
+    assert claims.issued_at == issued and claims.kid == key_id(rotated.token_public)
