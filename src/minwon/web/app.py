@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from minwon import __version__
 from minwon.bootstrap import Container
 from minwon.issuance.reading import ready
-from minwon.web import pages, problems
+from minwon.web import openapi, pages, problems
 from minwon.web.api import auth, issuance, registry, verification
 
 ACCESS = structlog.get_logger("minwon.access")
@@ -92,8 +92,10 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     problems.install(app)
-    for router in (auth.router, issuance.router, registry.router, verification.router):
+    api = (auth.router, issuance.router, registry.router, verification.router)
+    for router in api:
         app.include_router(router, prefix="/api/v1")
+    openapi.install(app, api, "/api/v1")
     pages.install(app)
 
     app.add_middleware(ObserveRequests)

@@ -74,9 +74,12 @@ def install(app: FastAPI) -> None:
         code, detail = _HTTP_CODES.get(
             exc.status_code, (f"http.{exc.status_code}", "요청을 처리할 수 없습니다.")
         )
-        return problem(
+        response = problem(
             exc.status_code, code, "요청을 처리할 수 없습니다", detail, instance=request.url.path
         )
+        # A 405 names the methods the path takes (Allow), as RFC 9110 asks.
+        response.headers.update(exc.headers or {})
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
