@@ -21,8 +21,13 @@ from minwon.web import deps
 from minwon.web.problems import MEDIA_TYPE
 
 NUMBER_PATTERN = r"^[0-9]{4}-?[0-9]{4}-?[0-9]{4}-?[0-9]{4}$"
+# Formats a pattern cannot say (a check digit, a date inside the number): named, so a
+# client generator (and the API fuzz test) can make valid values.
+NUMBER_FORMAT = "minwon-document-number"
+RRN_FORMAT = "minwon-rrn"
 RRN_PATTERN = r"^[0-9]{6}-?[0-9]{7}$"
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{8,128}$"
+NONCE_PATTERN = r"^[A-Za-z0-9_-]{0,64}$"
 
 _PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "Problem",
@@ -64,7 +69,7 @@ def _calls(dependant: Dependant) -> Iterator[object]:
 
 def _problems_of(route: APIRoute, method: str) -> list[str]:
     codes = {"400", "405", "422", "429", "500", "503"}
-    if any(call in _SIGNED_IN for call in _calls(route.dependant)):
+    if "/auth/" in route.path_format or any(call in _SIGNED_IN for call in _calls(route.dependant)):
         codes |= {"401", "403"}
     if "{" in route.path_format or method in ("post", "put", "delete"):
         codes.add("404")
@@ -91,7 +96,13 @@ def _formats(operation: dict[str, Any]) -> None:
         name = parameter["name"].lower()
         if parameter["in"] == "path" and name == "number":
             schema["pattern"] = NUMBER_PATTERN
-            parameter["description"] = "문서확인번호 16자리 (하이픈은 있어도 없어도 됨)"
+            schema["format"] = NUMBER_FORMAT
+            parameter["description"] = (
+                "문서확인번호 16자리 (하이픈은 있어도 없어도 됨; 마지막 자리는 Damm 검사 숫자)"
+            )
+        elif parameter["in"] == "query" and name == "nonce":
+            schema["pattern"] = NONCE_PATTERN
+            parameter["description"] = "검증자가 정한 임의값: 응답 서명에 들어갑니다 (재사용 방지)"
         elif parameter["in"] == "header" and name == "idempotency-key":
             schema["pattern"] = IDEMPOTENCY_KEY_PATTERN
             parameter["description"] = "재시도해도 한 번만 발급되게 하는 키 (8-128자)"
@@ -105,6 +116,7 @@ def _rrn_fields(schemas: dict[str, Any]) -> None:
                     (s for s in field.get("anyOf", []) if s.get("type") == "string"), field
                 )
                 target["pattern"] = RRN_PATTERN
+                target["format"] = RRN_FORMAT
                 field.setdefault("description", "주민등록번호 13자리 (YYMMDD-GNNNNNN)")
 
 
