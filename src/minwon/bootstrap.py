@@ -10,6 +10,8 @@ from functools import cached_property
 from sqlalchemy import Engine
 
 from minwon.adapters.database import make_engine
+from minwon.adapters.sms_simulator import SimulatedSmsGateway
+from minwon.adapters.smtp_email import SmtpEmailSender
 from minwon.adapters.unit_of_work import UnitOfWorkFactory
 from minwon.catalog.loader import Catalog, default_catalog, load_catalog
 from minwon.clock import Clock, SystemClock
@@ -18,6 +20,7 @@ from minwon.identity.biometrics import BiometricVerifier, SimulatedFingerprintVe
 from minwon.identity.rates import RateCounter
 from minwon.identity.services import IdentityContext
 from minwon.issuance.context import IssuanceContext
+from minwon.notifications.delivery import NotificationContext
 from minwon.registry.services import RegistryContext
 from minwon.registry.vault import RrnVault
 from minwon.rendering.documents import DocumentRenderer
@@ -78,6 +81,30 @@ class Container:
             documents=self.renderer,
             idempotency_lease_seconds=self.settings.issuance.idempotency_lease_seconds,
             db_retry_seconds=self.settings.database.retry_seconds,
+        )
+
+    @cached_property
+    def notifications(self) -> NotificationContext:
+        """The notice worker and the portal inbox: SMTP when MINWON_SMTP_HOST is set, the
+        shipped SMS simulator when MINWON_SMS_SIMULATOR_FILE is (a city wires its gateway
+        here instead)."""
+        n = self.settings.notifications
+        email = (
+            SmtpEmailSender(n.smtp_host, n.smtp_port, n.smtp_from, timeout=n.smtp_timeout_seconds)
+            if n.smtp_host
+            else None
+        )
+        sms = SimulatedSmsGateway(n.sms_simulator_file) if n.sms_simulator_file else None
+        return NotificationContext(
+            uows=self.uows,
+            clock=self.clock,
+            email=email,
+            sms=sms,
+            max_attempts=n.max_attempts,
+            backoff_seconds=n.backoff_seconds,
+            backoff_max_seconds=n.backoff_max_seconds,
+            lease_seconds=n.lease_seconds,
+            mail_domain=n.smtp_from.rpartition("@")[2] or "minwon.local",
         )
 
     @cached_property

@@ -76,6 +76,24 @@ class AuditSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class NotificationSettings:
+    """Delivering notices to residents: SMTP, the SMS simulator, retries."""
+
+    smtp_host: str = ""  # empty: no email channel (the inbox and SMS still work)
+    smtp_port: int = 25
+    smtp_from: str = "minwon@localhost"
+    smtp_timeout_seconds: float = 10.0
+    # The shipped SMS-gateway simulator writes each message to this file (JSON lines);
+    # None turns the SMS channel off.
+    sms_simulator_file: Path | None = None
+    max_attempts: int = 8
+    backoff_seconds: float = 30.0  # the first retry; each next one waits twice as long
+    backoff_max_seconds: float = 3600.0
+    lease_seconds: float = 120.0  # a claimed delivery is another worker's after this
+    poll_seconds: float = 5.0  # `minwon notify run` looks again after this when idle
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything a Minwon process needs to know about where it runs."""
 
@@ -93,6 +111,7 @@ class Settings:
     issuance: IssuanceSettings = field(default_factory=IssuanceSettings)
     verification: VerificationSettings = field(default_factory=VerificationSettings)
     audit: AuditSettings = field(default_factory=AuditSettings)
+    notifications: NotificationSettings = field(default_factory=NotificationSettings)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -117,6 +136,7 @@ class Settings:
         values["data_dir"] = data_dir
         values.setdefault("database_url", f"sqlite:///{data_dir / 'minwon.sqlite3'}")
         values.setdefault("keys_dir", data_dir / "keys")
+        values.setdefault("sms_simulator_file", data_dir / "sms-simulator.jsonl")
         config_home = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME", "~")) / ".config")
         values.setdefault("trust_bundle", Path(config_home).expanduser() / "minwon/trust.json")
         return _assemble(values)
@@ -251,6 +271,18 @@ VARIABLES: dict[str, Variable] = {
     "verify_factor_attempts_per_hour": Variable(
         "verification", "factor_attempts_per_hour", _positive(int)
     ),
+    "smtp_host": Variable("notifications", "smtp_host", _text),
+    "smtp_port": Variable("notifications", "smtp_port", _positive(int)),
+    "smtp_from": Variable("notifications", "smtp_from", _text),
+    "smtp_timeout_seconds": Variable("notifications", "smtp_timeout_seconds", _positive(float)),
+    "sms_simulator_file": Variable("notifications", "sms_simulator_file", _optional_path),
+    "notify_max_attempts": Variable("notifications", "max_attempts", _positive(int)),
+    "notify_backoff_seconds": Variable("notifications", "backoff_seconds", _positive(float)),
+    "notify_backoff_max_seconds": Variable(
+        "notifications", "backoff_max_seconds", _positive(float)
+    ),
+    "notify_lease_seconds": Variable("notifications", "lease_seconds", _positive(float)),
+    "notify_poll_seconds": Variable("notifications", "poll_seconds", _positive(float)),
 }
 
 _SECTIONS: dict[str, type[Any]] = {
@@ -259,6 +291,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "issuance": IssuanceSettings,
     "verification": VerificationSettings,
     "audit": AuditSettings,
+    "notifications": NotificationSettings,
 }
 
 

@@ -92,28 +92,6 @@ class IssuanceStore:
             )
         )
 
-    def notify(
-        self,
-        *,
-        notice_id: str,
-        resident_id: str,
-        kind: str,
-        issuance_id: str,
-        at: datetime,
-        message: str,
-    ) -> None:
-        """Queues a notice to a resident in the outbox (same transaction as the issuance)."""
-        self._conn.execute(
-            insert(t.notifications).values(
-                id=notice_id,
-                resident_id=resident_id,
-                kind=kind,
-                issuance_id=issuance_id,
-                created_at=at,
-                message=message,
-            )
-        )
-
     def by_number(self, number: str) -> IssuanceRecord | None:
         row = self._conn.execute(select(t.issuances).where(t.issuances.c.number == number)).first()
         return _issuance(row, self._vault) if row else None

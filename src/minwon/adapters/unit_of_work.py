@@ -1,8 +1,8 @@
 """Unit of work on SQL: one connection, one transaction; rolls back unless ``commit()``.
 
-It implements the issuance, identity and registry unit-of-work ports at once, and turns
-the database errors a retry may cure into ``errors.Unavailable`` (see ``is_transient``),
-so no use case needs to know SQLAlchemy.
+It implements the issuance, identity, registry and notification unit-of-work ports at once,
+and turns the database errors a retry may cure into ``errors.Unavailable`` (see
+``is_transient``), so no use case needs to know SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -12,11 +12,13 @@ from types import TracebackType
 
 from sqlalchemy import Connection, Engine, RootTransaction, text
 
+from minwon.adapters.applicant_store import ApplicantStore
 from minwon.adapters.audit_store import AuditLog
 from minwon.adapters.database import is_schema_missing, is_transient
 from minwon.adapters.identity_store import IdentityStore
 from minwon.adapters.issuance_store import IdempotencyStore, IssuanceStore
 from minwon.adapters.migrate import head_revision
+from minwon.adapters.notice_store import NoticeStore
 from minwon.adapters.registry_repository import RegistryRepository
 from minwon.errors import NotReady, Unavailable
 from minwon.registry.vault import RrnVault
@@ -39,6 +41,8 @@ class UnitOfWork:
     idempotency: IdempotencyStore
     audit: AuditLog
     identity: IdentityStore
+    applicants: ApplicantStore
+    notices: NoticeStore
 
     def __init__(self, engine: Engine, vault: RrnVault, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -64,6 +68,8 @@ class UnitOfWork:
         self.idempotency = IdempotencyStore(conn)
         self.audit = AuditLog(conn)
         self.identity = IdentityStore(conn)
+        self.applicants = ApplicantStore(conn, self._vault)
+        self.notices = NoticeStore(conn)
         return self
 
     def __exit__(

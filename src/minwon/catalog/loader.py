@@ -68,6 +68,7 @@ def parse_document_type(raw: Mapping[str, Any], source: str = "<data>") -> Docum
             creditor_may_request=bool(raw.get("creditor_may_request", False)),
             delegation_valid_months=raw.get("delegation_valid_months"),
             notify_subject=bool(raw.get("notify_subject", False)),
+            notify_subscribers=bool(raw.get("notify_subscribers", False)),
             description=str(raw.get("description", "")),
             extra=dict(raw.get("extra", {})),
         )

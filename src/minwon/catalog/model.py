@@ -80,6 +80,9 @@ class DocumentType:
     creditor_may_request: bool = False
     delegation_valid_months: int | None = None
     notify_subject: bool = False
+    # 주민등록표 등·초본 교부 사실 통보: a subject who subscribed is told when someone other
+    # than 본인 or a 세대원 obtains a copy.
+    notify_subscribers: bool = False
     description: str = ""
     extra: dict[str, object] = field(default_factory=dict)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from minwon.cli import admin, audit, cluster, documents, trust, verify
+from minwon.cli import admin, audit, cluster, documents, notify, trust, verify
 
 app = typer.Typer(
     name="minwon",
@@ -18,6 +18,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(cluster.app, name="cluster")
 app.add_typer(trust.app, name="trust")
 app.add_typer(audit.app, name="audit")
+app.add_typer(notify.app, name="notify")
 
 app.command("init")(admin.init)
 app.command("demo-data")(admin.demo_data)

@@ -21,10 +21,12 @@ from minwon.issuance.context import IssuanceContext
 from minwon.issuance.model import (
     Decision,
     EntitlementRequest,
+    Permit,
     ProxyFacts,
     Relation,
     SubjectFacts,
 )
+from minwon.issuance.parties import Applicant, Identification, same_name
 from minwon.issuance.snapshot import Dossier
 from minwon.registry.model import Office, Resident, age_on
 from minwon.registry.rrn import InvalidRrn, parse
@@ -43,6 +45,8 @@ class Assessment:
     relation: Relation
     subject_ref: str
     decision: Decision
+    applicant: Applicant
+    subscribed: bool = False  # the subject asked to be told of copies others obtain
 
 
 def assess(
@@ -61,6 +65,7 @@ def assess(
     if office is None:
         raise NotFound("office.not_found", "발급 기관 정보를 찾을 수 없습니다.")
     requester, identified = _requester(uow, principal, cmd)
+    name_matches = _name_matches(cmd, requester, principal)
     if document.subject is Subject.BUILDING:
         building = uow.registry.building(cmd.building_number or "")
         if building is None:
@@ -78,13 +83,18 @@ def assess(
             alive=subject.alive,
         )
         subject_ref = f"resident:{subject.id}"
-    proxy = cmd.proxy
-    if proxy is not None and requester is not None:
+    applicant_rrn = _applicant_rrn(principal, cmd, requester)
+    proxy = None
+    if cmd.proxy is not None:
+        # The age comes from the proxy's own number (in the registry or not), never typed.
+        born = parse(applicant_rrn).birth_date if applicant_rrn else None
         proxy = ProxyFacts(
-            age=age_on(requester.birth_date, today),
-            delegate_id_checked=proxy.delegate_id_checked,
-            delegator_id_checked=proxy.delegator_id_checked,
-            fingerprint_taken=proxy.fingerprint_taken,
+            age=age_on(born, today) if born else None,
+            delegate_id_checked=cmd.proxy.delegate_id_checked,
+            delegator_id_checked=cmd.proxy.delegator_id_checked,
+            fingerprint_taken=(
+                cmd.proxy.fingerprint_taken or cmd.proxy.fingerprint_capture is not None
+            ),
         )
     decision = entitlement.decide(
         EntitlementRequest(
@@ -93,6 +103,7 @@ def assess(
             relation=relation,
             today=today,
             requester_identified=identified,
+            requester_name_matches=name_matches,
             delegation=cmd.delegation,
             ground=cmd.ground,
             purpose=cmd.purpose,
@@ -101,7 +112,83 @@ def assess(
             subject=facts,
         )
     )
-    return Assessment(office, requester, dossier, relation, subject_ref, decision)
+    applicant = _applicant(principal, cmd, requester, applicant_rrn, relation, decision)
+    # One read, only for a third party's 등·초본: the issuing transaction then writes the
+    # notice in one insert (주민등록표 등·초본 교부 사실 통보).
+    subscribed = (
+        document.notify_subscribers
+        and relation is Relation.OTHER
+        and isinstance(decision, Permit)
+        and dossier.subject is not None
+        and uow.notices.wants_copy_notices(dossier.subject.id)
+    )
+    return Assessment(
+        office, requester, dossier, relation, subject_ref, decision, applicant, subscribed
+    )
+
+
+def _applicant_rrn(
+    principal: Principal, cmd: IssueDocument, requester: Resident | None
+) -> str | None:
+    """Returns the applicant's number: as the clerk copied it from the ID card, or the
+    registry's for a person a kiosk or a login identified."""
+    if principal.kind is PrincipalKind.CLERK:
+        return cmd.requester.rrn if cmd.requester and cmd.requester.rrn else None
+    return requester.rrn if requester else None
+
+
+def _name_matches(cmd: IssueDocument, requester: Resident | None, principal: Principal) -> bool:
+    """False when the name given at the counter is not the registry's name for the number
+    given ("아무개" with another resident's number)."""
+    if principal.kind is not PrincipalKind.CLERK or cmd.requester is None or requester is None:
+        return True
+    return same_name(cmd.requester.name, requester.name)
+
+
+def _applicant(
+    principal: Principal,
+    cmd: IssueDocument,
+    requester: Resident | None,
+    rrn: str | None,
+    relation: Relation,
+    decision: Decision,
+) -> Applicant:
+    """Returns who applied and what was seen, as the issuance records it."""
+    if principal.kind is PrincipalKind.CLERK:
+        name = cmd.requester.name if cmd.requester else ""
+        how, checked, by = (
+            Identification.ID_CARD,
+            bool(cmd.requester and cmd.requester.id_checked),
+            principal.id,
+        )
+    else:
+        name = requester.name if requester else ""
+        how = (
+            Identification.LOGIN
+            if principal.kind is PrincipalKind.CITIZEN
+            else Identification.FINGERPRINT
+        )
+        checked, by = requester is not None, None
+    proxy = cmd.proxy
+    return Applicant(
+        name=name,
+        rrn=rrn.replace("-", "") if rrn else None,
+        resident_id=requester.id if requester else None,
+        relation=relation,
+        requester_class=decision.requester_class if isinstance(decision, Permit) else "refused",
+        identification=how,
+        id_checked=checked,
+        checked_by=by,
+        ground=cmd.ground,
+        purpose=cmd.purpose,
+        delegation=cmd.delegation,
+        delegate_id_checked=proxy.delegate_id_checked if proxy else None,
+        delegator_id_checked=proxy.delegator_id_checked if proxy else None,
+        fingerprint_taken=(
+            (proxy.fingerprint_taken or proxy.fingerprint_capture is not None) if proxy else None
+        ),
+        fingerprint_capture=proxy.fingerprint_capture if proxy else None,
+    )
 
 
 def _requester(

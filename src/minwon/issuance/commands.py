@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from hashlib import sha256
 
-from minwon.issuance.model import Delegation, Ground, ItemValue, ProxyFacts
+from minwon.issuance.model import Delegation, Ground, ItemValue
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:\-]{8,80}$")
 
@@ -21,6 +21,21 @@ class CounterRequester:
     name: str
     rrn: str | None
     id_checked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyEvidence:
+    """What the counter checked about a proxy (인감 대리 발급, 인감증명법 시행령 제13조).
+
+    There is no age here: the service takes it from the proxy's own 주민등록번호.
+    ``fingerprint_capture`` is the fingerprint pad's reading, if the counter has one; only
+    its keyed digest is stored.
+    """
+
+    delegate_id_checked: bool
+    delegator_id_checked: bool
+    fingerprint_taken: bool
+    fingerprint_capture: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +63,7 @@ class IssueDocument:
     exemption: str | None = None
     copies: int = 1
     requester: CounterRequester | None = None
-    proxy: ProxyFacts | None = None
+    proxy: ProxyEvidence | None = None
     buyer: PartyInput | None = None
 
     def fingerprint(self) -> str:

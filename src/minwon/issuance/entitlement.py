@@ -154,6 +154,8 @@ def _seal_rule(request: EntitlementRequest) -> _Grant | Refusal:
         proxy = request.proxy
         if proxy is None:
             return refuse("seal.proxy_facts_missing", "인감증명법 시행령 제13조")
+        if proxy.age is None:
+            return refuse("seal.proxy_age_unknown", "인감증명법 시행령 제13조")
         if proxy.age < SEAL_PROXY_MIN_AGE:
             return refuse("seal.proxy_underage", "인감증명법 시행령 제13조")
         if not (proxy.delegate_id_checked and proxy.delegator_id_checked):
@@ -239,6 +241,8 @@ def decide(request: EntitlementRequest) -> Decision:
         )
     if not request.requester_identified:
         return refuse("entitlement.requester_not_identified", _ACCESS_BASIS[document.access])
+    if not request.requester_name_matches:
+        return refuse("applicant.name_mismatch", _ACCESS_BASIS[document.access])
     outcome = _RULES[document.access](request)
     if isinstance(outcome, Refusal):
         return outcome

@@ -44,9 +44,13 @@ class Delegation:
 
 @dataclass(frozen=True, slots=True)
 class ProxyFacts:
-    """What the counter checked about a person acting for someone else (인감 대리 발급)."""
+    """What the counter checked about a person acting for someone else (인감 대리 발급).
 
-    age: int
+    ``age`` comes from the proxy's own 주민등록번호 (None: no number was given), never
+    from a number someone typed.
+    """
+
+    age: int | None
     delegate_id_checked: bool
     delegator_id_checked: bool
     fingerprint_taken: bool
@@ -70,6 +74,8 @@ class EntitlementRequest:
     relation: Relation
     today: date
     requester_identified: bool = True
+    # False when the name given contradicts the registry's name for the number given.
+    requester_name_matches: bool = True
     delegation: Delegation | None = None
     ground: Ground | None = None
     purpose: str | None = None

@@ -1,5 +1,5 @@
-"""Issuance's ports: storage (issuances, their PDFs, fees, notices, idempotency claims, the
-trail) and the maker of signed PDFs."""
+"""Issuance's ports: storage (issuances, their PDFs, fees, applicants, notices, idempotency
+claims, the trail) and the maker of signed PDFs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from minwon.audit.ports import AuditLog
+from minwon.issuance.parties import Applicant, ApplicantRecord, CopyObtained
 from minwon.issuance.records import FeeRecord, IdempotencyClaim, IssuanceRecord, StoredPdf
+from minwon.notifications.ports import NoticeOutbox
 from minwon.registry.ports import RegistryReader
 from minwon.storage import UnitOfWork
 
@@ -21,19 +23,6 @@ class IssuanceStore(Protocol):
 
     def charge(self, fee: FeeRecord) -> None:
         """Records the fee of an issuance (once: a second charge is an error)."""
-        ...
-
-    def notify(
-        self,
-        *,
-        notice_id: str,
-        resident_id: str,
-        kind: str,
-        issuance_id: str,
-        at: datetime,
-        message: str,
-    ) -> None:
-        """Queues a notice to a resident (for example: your seal certificate was issued)."""
         ...
 
     def by_number(self, number: str) -> IssuanceRecord | None:
@@ -68,6 +57,25 @@ class IssuanceStore(Protocol):
     def stored_pdf(self, issuance_id: str) -> StoredPdf | None:
         """Returns the stored PDF of an issuance and its record's SHA-256; None if there
         is no such issuance."""
+        ...
+
+
+class ApplicantStore(Protocol):
+    """Who applied for each issuance (one row each, written with the issuance)."""
+
+    def record(
+        self, issuance_id: str, subject_ref: str, applicant: Applicant, *, at: datetime
+    ) -> str | None:
+        """Stores the applicant (the number sealed in the vault, a fingerprint reading as a
+        keyed digest); returns the masked number it keeps."""
+        ...
+
+    def of_issuance(self, issuance_id: str) -> ApplicantRecord | None:
+        """Returns the applicant of an issuance (None for one issued before they were kept)."""
+        ...
+
+    def about_subject(self, subject_ref: str, limit: int = 200) -> list[CopyObtained]:
+        """Returns the issuances about a subject, newest first, with the applicant's class."""
         ...
 
 
@@ -121,6 +129,12 @@ class IssuanceUnitOfWork(UnitOfWork, Protocol):
 
     @property
     def audit(self) -> AuditLog: ...
+
+    @property
+    def applicants(self) -> ApplicantStore: ...
+
+    @property
+    def notices(self) -> NoticeOutbox: ...
 
 
 class IssuanceUnitOfWorks(Protocol):

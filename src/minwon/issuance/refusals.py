@@ -15,6 +15,10 @@ _DETAILS: dict[str, str] = {
     "entitlement.requester_not_identified": (
         "신청하신 분의 신원을 확인하지 못해 발급할 수 없습니다. 신분증을 제시해 주시기 바랍니다."
     ),
+    "applicant.name_mismatch": (
+        "신청인의 이름이 입력한 주민등록번호의 주민등록 정보와 다릅니다. 신분증의 이름과 "
+        "번호를 다시 확인해 주시기 바랍니다."
+    ),
     "entitlement.self_or_household_only": (
         "무인민원발급기와 인터넷으로는 본인 또는 세대원만 발급받을 수 있습니다. "
         "주민센터 창구를 이용하시기 바랍니다."
@@ -47,6 +51,10 @@ _DETAILS: dict[str, str] = {
     ),
     "seal.proxy_facts_missing": (
         "대리인 확인 사항(나이, 신분증, 무인)이 기록되지 않아 발급할 수 없습니다."
+    ),
+    "seal.proxy_age_unknown": (
+        "대리인의 나이는 대리인의 주민등록번호로 확인합니다. 대리인의 주민등록번호를 "
+        "신분증에서 옮겨 적어 주시기 바랍니다."
     ),
     "seal.proxy_underage": "인감증명서 대리 발급은 17세 이상인 분만 신청할 수 있습니다.",
     "seal.proxy_ids_missing": "위임하신 분과 대리인의 신분증을 모두 확인해야 발급할 수 있습니다.",

@@ -5,13 +5,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 import structlog
 
 from minwon.audit.model import AuditEvent
 from minwon.catalog.model import DocumentType
-from minwon.clock import KST
 from minwon.errors import Conflict, Forbidden, InvalidRequest, NotFound, Refused, Unavailable
 from minwon.identity.model import Principal, PrincipalKind
 from minwon.issuance import fees
@@ -19,26 +17,14 @@ from minwon.issuance.assessment import assess
 from minwon.issuance.commands import IDEMPOTENCY_KEY, IssueDocument, VoidIssuance
 from minwon.issuance.context import IssuanceContext
 from minwon.issuance.documents import made_at_issuance
-from minwon.issuance.model import Permit, Relation
-from minwon.issuance.numbers import new_number
-from minwon.issuance.records import (
-    ClaimState,
-    FeeRecord,
-    IssuanceRecord,
-    canonical_json,
-    content_hash,
-)
-from minwon.issuance.snapshot import Dossier, PartyInfo, SnapshotInput, build_snapshot
-from minwon.periods import end_of_days
-from minwon.registry.model import Resident
-from minwon.registry.rrn import InvalidRrn, mask, parse
+from minwon.issuance.model import Permit
+from minwon.issuance.parties import refused_applicant
+from minwon.issuance.recording import write_issuance
+from minwon.issuance.records import ClaimState, FeeRecord, IssuanceRecord
+from minwon.registry.rrn import InvalidRrn, parse
 from minwon.storage import retry_transient
 
-if TYPE_CHECKING:
-    from minwon.issuance.ports import IssuanceUnitOfWork
-
 log = structlog.get_logger(__name__)
-NUMBER_ATTEMPTS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,13 +150,7 @@ def _issue_new(
     # The snapshot freezes what was read, whichever transaction read it.
     with ctx.uows(readonly=True) as uow:
         found = assess(uow, ctx=ctx, principal=principal, cmd=cmd, document=document, now=now)
-    office, requester, dossier, relation, decision = (
-        found.office,
-        found.requester,
-        found.dossier,
-        found.relation,
-        found.decision,
-    )
+    office, relation, decision = found.office, found.relation, found.decision
     audit = dict(
         at=now,
         actor_kind=principal.kind.value,
@@ -188,7 +168,11 @@ def _issue_new(
                     id=_new_id(),
                     action="refuse",
                     outcome=decision.code,
-                    detail={"relation": relation.value, "basis": decision.basis},
+                    detail={
+                        "relation": relation.value,
+                        "basis": decision.basis,
+                        "applicant": refused_applicant(found.applicant),
+                    },
                     **audit,  # type: ignore[arg-type]
                 )
             )
@@ -216,54 +200,20 @@ def _issue_new(
             parse(cmd.buyer.rrn)
         except InvalidRrn as exc:
             raise InvalidRequest(exc.code, exc.detail) from exc
-        dossier = _with_parties(dossier, cmd, requester, relation)
-    elif relation is not Relation.SELF and requester is not None:
-        dossier = _with_parties(dossier, cmd, requester, relation)
     with ctx.uows() as uow:
-        record = _store(
+        written = write_issuance(
             uow,
             ctx=ctx,
             principal=principal,
+            cmd=cmd,
             document=document,
+            found=found,
             permit=decision,
-            dossier=dossier,
-            office_code=office.code,
-            office=office,
-            subject_ref=found.subject_ref,
-            fee_amount=fee.amount,
-            purpose=cmd.purpose,
-            request_ref=f"{principal.ref}|{cmd.idempotency_key}",
+            charge=fee,
+            audit=audit,
+            now=now,
         )
-        fee_record = FeeRecord(record.id, fee.amount, principal.channel.value, fee.exemption, now)
-        uow.issuances.charge(fee_record)
-        uow.audit.record(
-            AuditEvent(
-                id=_new_id(),
-                action="issue",
-                outcome="issued",
-                issuance_id=record.id,
-                detail={
-                    "relation": relation.value,
-                    "requester_class": decision.requester_class,
-                    "ground": cmd.ground.value if cmd.ground else None,
-                    "copies": cmd.copies,
-                    "fee": fee.amount,
-                    "exemption": fee.exemption,
-                    "items": dict(decision.items),
-                },
-                **audit,  # type: ignore[arg-type]
-            )
-        )
-        if document.notify_subject and dossier.subject is not None:
-            uow.issuances.notify(
-                notice_id=_new_id(),
-                resident_id=dossier.subject.id,
-                kind=f"issued:{document.code}",
-                issuance_id=record.id,
-                at=now,
-                message=f"{office.name}에서 {document.title}이(가) 발급되었습니다. "
-                f"본인이 신청하지 않았다면 {office.name}에 알려 주세요.",
-            )
+        record, fee_record = written.record, written.fee
         if not uow.idempotency.complete(
             principal=principal.ref, key=cmd.idempotency_key, holder=holder, issuance_id=record.id
         ):
@@ -281,76 +231,6 @@ def _issue_new(
         office=office.code,
     )
     return IssueOutcome(record=record, fee=fee_record, replayed=False)
-
-
-def _with_parties(
-    dossier: Dossier, cmd: IssueDocument, requester: Resident | None, relation: Relation
-) -> Dossier:
-    from dataclasses import replace
-
-    buyer = PartyInfo(cmd.buyer.name, mask(cmd.buyer.rrn), cmd.buyer.address) if cmd.buyer else None
-    proxy = None
-    if requester is not None and relation is not Relation.SELF and cmd.delegation is not None:
-        proxy = PartyInfo(requester.name, mask(requester.rrn))
-    return replace(dossier, buyer=buyer, proxy=proxy)
-
-
-def _store(
-    uow: IssuanceUnitOfWork,
-    *,
-    ctx: IssuanceContext,
-    principal: Principal,
-    document: DocumentType,
-    permit: Permit,
-    dossier: Dossier,
-    office_code: str,
-    office: object,
-    subject_ref: str,
-    fee_amount: int,
-    purpose: str | None,
-    request_ref: str,
-) -> IssuanceRecord:
-    from minwon.registry.model import Office
-
-    assert isinstance(office, Office)
-    now = ctx.clock.now()
-    for _ in range(NUMBER_ATTEMPTS):
-        number = new_number()
-        snapshot = build_snapshot(
-            SnapshotInput(
-                document=document,
-                permit=permit,
-                dossier=dossier,
-                number=number,
-                issued_at=now,
-                channel=principal.channel,
-                office=office,
-                fee=fee_amount,
-                purpose=purpose,
-                verify_url=ctx.verify_url,
-            )
-        )
-        canonical = canonical_json(snapshot)
-        record = IssuanceRecord(
-            id=_new_id(),
-            number=number,
-            request_ref=request_ref,
-            document_type=document.code,
-            subject_ref=subject_ref,
-            requester_kind=principal.kind.value,
-            requester_ref=principal.ref,
-            channel=principal.channel.value,
-            office_code=office_code,
-            issued_at=now,
-            expires_at=end_of_days(now, document.valid_days, KST),
-            snapshot=canonical,
-            content_hash=content_hash(canonical),
-        )
-        if uow.issuances.add(record):
-            return record
-    raise Conflict(
-        "issuance.number_exhausted", "문서확인번호를 만들지 못했습니다. 다시 시도해 주세요."
-    )
 
 
 def void_issuance(

@@ -29,6 +29,11 @@ class RrnVault:
         digits = rrn.replace("-", "")
         return hmac.new(self._pepper, digits.encode(), hashlib.sha256).hexdigest()
 
+    def keyed_digest(self, text: str, *, purpose: bytes) -> str:
+        """Returns a keyed digest of any text, bound to its use (a proxy's fingerprint
+        reading): comparable, not reversible without the pepper."""
+        return hmac.new(self._pepper, purpose + b"\x00" + text.encode(), hashlib.sha256).hexdigest()
+
     def seal(self, text: str, *, purpose: bytes) -> str:
         """Encrypts any text (e.g. a document snapshot); ``purpose`` binds it to its use."""
         nonce = os.urandom(12)

@@ -14,7 +14,7 @@ from minwon import __version__
 from minwon.bootstrap import Container
 from minwon.issuance.reading import ready
 from minwon.web import openapi, pages, problems
-from minwon.web.api import auth, issuance, registry, verification
+from minwon.web.api import auth, issuance, notices, registry, verification
 
 ACCESS = structlog.get_logger("minwon.access")
 REQUESTS = Counter("minwon_http_requests_total", "HTTP requests", ["method", "route", "status"])
@@ -92,7 +92,7 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     problems.install(app)
-    api = (auth.router, issuance.router, registry.router, verification.router)
+    api = (auth.router, issuance.router, notices.router, registry.router, verification.router)
     for router in api:
         app.include_router(router, prefix="/api/v1")
     openapi.install(app, api, "/api/v1")

@@ -59,7 +59,20 @@ class ProxyIn(Strict):
     delegate_id_checked: bool
     delegator_id_checked: bool
     fingerprint_taken: bool
-    age: int | None = Field(default=None, ge=0, le=150)
+    # Ignored: the proxy's age comes from the proxy's own number (requester.rrn).
+    age: int | None = Field(
+        default=None,
+        ge=0,
+        le=150,
+        deprecated=True,
+        description="무시합니다. 대리인의 나이는 대리인의 주민등록번호로 계산합니다.",
+    )
+    fingerprint: str | None = Field(
+        default=None,
+        min_length=8,
+        max_length=200,
+        description="대리인 지문 판독값 (저장하지 않고 키를 건 digest만 기록)",
+    )
 
 
 class PartyIn(Strict):

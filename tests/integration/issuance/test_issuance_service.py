@@ -212,7 +212,8 @@ def test_a_typo_in_the_number_is_caught_before_lookup(world: World) -> None:
 def test_seal_certificate_by_a_proxy_at_the_counter_notifies_the_subject(world: World) -> None:
     from datetime import date
 
-    from minwon.issuance.model import Delegation, ProxyFacts
+    from minwon.issuance.commands import ProxyEvidence
+    from minwon.issuance.model import Delegation
 
     subject = world.adult_with_seal()
     proxy_person = world.stranger_to(subject, min_age=30)
@@ -231,8 +232,7 @@ def test_seal_certificate_by_a_proxy_at_the_counter_notifies_the_subject(world: 
             principal=clerk,
             cmd=IssueDocument(
                 idempotency_key="k-seal-0001",
-                proxy=ProxyFacts(
-                    age=0,
+                proxy=ProxyEvidence(
                     delegate_id_checked=True,
                     delegator_id_checked=True,
                     fingerprint_taken=False,
@@ -247,8 +247,8 @@ def test_seal_certificate_by_a_proxy_at_the_counter_notifies_the_subject(world: 
         principal=clerk,
         cmd=IssueDocument(
             idempotency_key="k-seal-0002",
-            proxy=ProxyFacts(
-                age=0, delegate_id_checked=True, delegator_id_checked=True, fingerprint_taken=True
+            proxy=ProxyEvidence(
+                delegate_id_checked=True, delegator_id_checked=True, fingerprint_taken=True
             ),
             **base,  # type: ignore[arg-type]
         ),

@@ -58,7 +58,9 @@ def seal_deleg(written_on: date = date(2025, 3, 1), **kw: Any) -> Delegation:
     return deleg(written_on, types=("ingam",), **kw)
 
 
-def proxy(age: int = 40, d_id: bool = True, s_id: bool = True, finger: bool = True) -> ProxyFacts:
+def proxy(
+    age: int | None = 40, d_id: bool = True, s_id: bool = True, finger: bool = True
+) -> ProxyFacts:
     return ProxyFacts(age, d_id, s_id, finger)
 
 
@@ -242,6 +244,15 @@ CASES = [
     case("proxy_aged_16_is_refused",
          "ingam", COUNTER, OTHER, R("seal.proxy_underage", SEAL_DELEG),
          delegation=seal_deleg(), proxy=proxy(age=16)),
+    case("proxy_whose_number_was_not_given_has_no_age_and_is_refused",
+         "ingam", COUNTER, OTHER, R("seal.proxy_age_unknown", SEAL_DELEG),
+         delegation=seal_deleg(), proxy=proxy(age=None)),
+    case("a_name_that_contradicts_the_registry_is_refused_even_as_self",
+         "deungbon", COUNTER, SELF, R("applicant.name_mismatch", "주민등록법 제29조"),
+         requester_name_matches=False),
+    case("a_name_that_contradicts_the_registry_is_refused_for_a_seal_proxy",
+         "ingam", COUNTER, OTHER, R("applicant.name_mismatch", SEAL),
+         delegation=seal_deleg(), proxy=proxy(), requester_name_matches=False),
     case("proxy_without_delegation_is_refused",
          "ingam", COUNTER, OTHER, R("seal.delegation_required", SEAL_PROXY), proxy=proxy()),
     case("household_member_needs_a_delegation_for_ingam",
@@ -390,7 +401,10 @@ requests = st.builds(
     purpose=st.none() | st.text(max_size=5),
     items=st.dictionaries(ITEM_CODES, ITEM_VALUES, max_size=4),
     proxy=st.none()
-    | st.builds(ProxyFacts, st.integers(0, 100), st.booleans(), st.booleans(), st.booleans()),
+    | st.builds(
+        ProxyFacts, st.none() | st.integers(0, 100), st.booleans(), st.booleans(), st.booleans()
+    ),
+    requester_name_matches=st.booleans(),
     subject=st.builds(SubjectFacts, st.booleans(), st.integers(0, 10_000), st.booleans()),
 )
 

@@ -12,9 +12,15 @@ from minwon.bootstrap import Container
 from minwon.catalog.model import DocumentType
 from minwon.errors import InvalidRequest, NotFound
 from minwon.identity.services import check_rate
-from minwon.issuance.commands import CounterRequester, IssueDocument, PartyInput, VoidIssuance
+from minwon.issuance.commands import (
+    CounterRequester,
+    IssueDocument,
+    PartyInput,
+    ProxyEvidence,
+    VoidIssuance,
+)
 from minwon.issuance.documents import document_pdf
-from minwon.issuance.model import Delegation, ProxyFacts
+from minwon.issuance.model import Delegation
 from minwon.issuance.numbers import display
 from minwon.issuance.reading import (
     check_downloadable,
@@ -139,11 +145,11 @@ def _command(body: IssueIn, key: str) -> IssueDocument:
             else None
         ),
         proxy=(
-            ProxyFacts(
-                age=body.proxy.age or 0,
+            ProxyEvidence(  # no age: the service takes it from the proxy's own number
                 delegate_id_checked=body.proxy.delegate_id_checked,
                 delegator_id_checked=body.proxy.delegator_id_checked,
                 fingerprint_taken=body.proxy.fingerprint_taken,
+                fingerprint_capture=body.proxy.fingerprint,
             )
             if body.proxy
             else None

@@ -13,8 +13,15 @@ from minwon.clock import KST
 from minwon.errors import InvalidRequest, Unauthorized
 from minwon.identity import services as identity
 from minwon.identity.model import Principal
-from minwon.issuance.commands import CounterRequester, IssueDocument, PartyInput, VoidIssuance
-from minwon.issuance.model import Delegation, Ground, ProxyFacts
+from minwon.issuance.applicants import applicant_for
+from minwon.issuance.commands import (
+    CounterRequester,
+    IssueDocument,
+    PartyInput,
+    ProxyEvidence,
+    VoidIssuance,
+)
+from minwon.issuance.model import Delegation, Ground
 from minwon.issuance.reading import entry_for, issuance_for, office_register
 from minwon.issuance.services import issue_document, void_issuance
 from minwon.registry.services import find_resident, office_name, resident
@@ -233,11 +240,11 @@ def _command(form: FormData, c: ContainerDep, document: DocumentType) -> IssueDo
         )
     proxy = None
     if document.access is Access.SEAL and flag(form, "has_delegation"):
-        proxy = ProxyFacts(
-            age=0,  # the service computes the proxy's age from the registry
+        proxy = ProxyEvidence(  # no age: the service takes it from the proxy's number
             delegate_id_checked=flag(form, "delegate_id_checked"),
             delegator_id_checked=flag(form, "delegator_id_checked"),
             fingerprint_taken=flag(form, "fingerprint_taken"),
+            fingerprint_capture=field(form, "fingerprint_capture")[:200] or None,
         )
     buyer = None
     if field(form, "buyer_name"):
@@ -290,6 +297,7 @@ def issued(
             "title": title_of(c, record.document_type),
             "fee": fee,
             "just_issued": bool(issued),
+            "applicant": applicant_for(c.issuance, principal=p, record=record),
         },
     )
 
