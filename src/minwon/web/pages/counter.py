@@ -287,6 +287,8 @@ def issued(
 ) -> Response:
     entry = entry_for(c.issuance, principal=p, number=number)
     record, fee = entry.record, entry.fee
+    applicant = applicant_for(c.issuance, principal=p, record=record)
+    scope = applicant.delegation_scope if applicant else ()
     return render(
         request,
         "counter/issued.html",
@@ -297,7 +299,8 @@ def issued(
             "title": title_of(c, record.document_type),
             "fee": fee,
             "just_issued": bool(issued),
-            "applicant": applicant_for(c.issuance, principal=p, record=record),
+            "applicant": applicant,
+            "scope_titles": [title_of(c, code) for code in scope],
         },
     )
 
