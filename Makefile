@@ -47,7 +47,7 @@ demo: init
 	@$(BIN)/minwon demo-data --residents $(DEMO_RESIDENTS) --seed 1 --if-empty
 
 run: demo
-	@$(BIN)/minwon serve --host 127.0.0.1 --port 8000
+	@MINWON_DEMO_FINGERPRINT=1 $(BIN)/minwon serve --host 127.0.0.1 --port 8000
 
 check: setup
 	@$(BIN)/ruff check src tests bench

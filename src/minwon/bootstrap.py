@@ -122,9 +122,12 @@ class Container:
             login_rate_per_minute=self.settings.identity.login_rate_per_minute,
             db_retry_seconds=self.settings.database.retry_seconds,
             rates=self.rates,
+            # The demo sensor only when asked for (MINWON_DEMO_FINGERPRINT=1) and only with
+            # the simulator: otherwise the kiosk says the sensor is unavailable.
             sensor=(
                 self.biometrics
-                if isinstance(self.biometrics, SimulatedFingerprintVerifier)
+                if self.settings.identity.demo_fingerprint
+                and isinstance(self.biometrics, SimulatedFingerprintVerifier)
                 else None
             ),
         )

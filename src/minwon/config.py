@@ -43,6 +43,9 @@ class IdentitySettings:
     session_hours: int = 8
     kiosk_session_minutes: int = 5
     login_rate_per_minute: int = 10
+    # The simulated fingerprint sensor (시연용 지문 센서: the kiosk page makes the capture
+    # the simulator accepts): demos and tests only, never on by default.
+    demo_fingerprint: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +266,7 @@ VARIABLES: dict[str, Variable] = {
     "session_hours": Variable("identity", "session_hours", _positive(int)),
     "kiosk_session_minutes": Variable("identity", "kiosk_session_minutes", _positive(int)),
     "login_rate_per_minute": Variable("identity", "login_rate_per_minute", _positive(int)),
+    "demo_fingerprint": Variable("identity", "demo_fingerprint", _flag),
     "online_office_code": Variable("issuance", "online_office_code", _text),
     "idempotency_lease_seconds": Variable("issuance", "idempotency_lease_seconds", _positive(int)),
     "verify_rate_per_minute": Variable("verification", "rate_per_minute", _positive(int)),

@@ -63,7 +63,8 @@ def browser(playwright_api: Any) -> Iterator[Any]:
 
 @pytest.fixture(scope="package")
 def served(tmp_path_factory: pytest.TempPathFactory, playwright_api: Any) -> Iterator[Served]:
-    process, server = start_served(tmp_path_factory.mktemp("browser"))
+    # The kiosk flows touch the simulated sensor, which runs only when asked for.
+    process, server = start_served(tmp_path_factory.mktemp("browser"), MINWON_DEMO_FINGERPRINT="1")
     try:
         yield server
     finally:

@@ -205,11 +205,14 @@ def test_a_resubmitted_request_form_issues_one_document(client: TestClient) -> N
     assert first.headers["location"] == second.headers["location"]
 
 
+STAFF = {"staff_username": "supervisor", "staff_password": DEMO_PASSWORD}
+
+
 def test_the_kiosk_device_key_stays_in_an_encrypted_cookie(client: TestClient) -> None:
     token = _token(client, "/kiosk/setup")
     response = client.post(
         "/kiosk/setup",
-        data={"csrf_token": token, "device_id": "kiosk-01", "device_key": DEMO_KIOSK_KEY},
+        data={"csrf_token": token, "device_id": "kiosk-01", "device_key": DEMO_KIOSK_KEY, **STAFF},
     )
     assert response.status_code == 303
     cookie = response.headers["set-cookie"]
@@ -224,6 +227,7 @@ def test_the_kiosk_device_key_stays_in_an_encrypted_cookie(client: TestClient) -
             "csrf_token": _token(client, "/kiosk/setup"),
             "device_id": "kiosk-01",
             "device_key": "guess",
+            **STAFF,
         },
     )
     assert wrong.status_code == 401 and "기기 키가 맞지 않습니다" in wrong.text
@@ -238,10 +242,16 @@ def test_the_sensor_endpoint_exists_only_with_the_simulator(world: World) -> Non
     try:
         with TestClient(create_app(container), follow_redirects=False) as client:
             token = _token(client, "/kiosk/setup")
-            client.post(
+            bound = client.post(
                 "/kiosk/setup",
-                data={"csrf_token": token, "device_id": "kiosk-01", "device_key": DEMO_KIOSK_KEY},
+                data={
+                    "csrf_token": token,
+                    "device_id": "kiosk-01",
+                    "device_key": DEMO_KIOSK_KEY,
+                    **STAFF,
+                },
             )
+            assert bound.status_code == 303, bound.text
             token = _token(client, "/kiosk/identify?doc=deungbon")
             response = client.post("/kiosk/sensor", data={"csrf_token": token, "rrn": "x"})
             assert "kiosk.sensor_unavailable" in _is_html_error(response, 404)

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from minwon.adapters import tables as t
 from minwon.bootstrap import Container
 from minwon.clock import KST
-from minwon.demo import DEMO_KIOSK_KEY, DEMO_PASSWORD
+from minwon.demo import DEMO_KIOSK_KEY, DEMO_KIOSK_KEYS, DEMO_PASSWORD
 from minwon.issuance.numbers import display
 from minwon.issuance.records import public_digest
 from minwon.registry.model import Resident, age_on
@@ -365,6 +365,8 @@ def test_kiosk_identifies_by_fingerprint_takes_the_fee_and_prints(
     page.goto(f"{served.base}/kiosk")
     page.wait_for_url("**/kiosk/setup")
     shot("setup")
+    page.get_by_label("담당자 아이디").fill("supervisor")
+    page.get_by_label("담당자 비밀번호").fill(DEMO_PASSWORD)
     page.get_by_label("기기 번호").fill("kiosk-01")
     page.get_by_label("기기 키").fill(DEMO_KIOSK_KEY)
     page.get_by_role("button", name="설정 저장").click()
@@ -403,8 +405,10 @@ def test_kiosk_refuses_a_wrong_fingerprint_and_resets_after_inactivity(
 ) -> None:
     shot = shots("kiosk-idle")
     page.goto(f"{served.base}/kiosk/setup")
+    page.get_by_label("담당자 아이디").fill("supervisor-deokjin")
+    page.get_by_label("담당자 비밀번호").fill(DEMO_PASSWORD)
     page.get_by_label("기기 번호").fill("kiosk-02")
-    page.get_by_label("기기 키").fill(DEMO_KIOSK_KEY)
+    page.get_by_label("기기 키").fill(DEMO_KIOSK_KEYS["kiosk-02"])
     page.get_by_role("button", name="설정 저장").click()
     page.wait_for_url(f"{served.base}/kiosk")
 

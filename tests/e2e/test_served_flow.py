@@ -123,11 +123,11 @@ def test_a_voided_document_fails_verification_by_file_and_by_number(
     by_number = served.minwon("verify", issued.number, "--server", served.base)
     assert by_number.returncode == 0, by_number.stdout + by_number.stderr
     assert "유효" in by_number.stdout
-    # The document came from the online office; a supervisor may void any office's.
+    # The document came from the online office (the city hall): its supervisor voids it.
     response = httpx.post(
         f"{served.base}/api/v1/issuances/{issued.number}/void",
         json={"reason": "시연: 잘못 발급하여 취소"},
-        headers=served.login("supervisor", "clerk"),
+        headers=served.login("supervisor-city", "clerk"),
         timeout=10,
     )
     assert response.status_code == 200, response.text

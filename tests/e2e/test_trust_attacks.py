@@ -205,7 +205,7 @@ def test_a_look_alike_server_cannot_make_a_voided_document_pass(
     voided = httpx.post(
         f"{served.base}/api/v1/issuances/{number}/void",
         json={"reason": "시연: 위장 서버 확인"},
-        headers=served.login("supervisor", "clerk"),
+        headers=served.login("supervisor-city", "clerk"),
         timeout=10,
     )
     assert voided.status_code == 200, voided.text

@@ -45,12 +45,19 @@ class World:
             name=account.name,
         )
 
-    def kiosk(self, resident: Resident, device: str = "kiosk-01") -> Principal:
+    def kiosk(
+        self, resident: Resident, device: str = "kiosk-01", session: str = "test-session"
+    ) -> Principal:
+        """The person identified at a kiosk, in one kiosk session (each person has their own)."""
         with self.container.uows(readonly=True) as uow:
             account = uow.identity.kiosk(device)
         assert account is not None
         return Principal(
-            PrincipalKind.KIOSK, device, office_code=account.office_code, resident_id=resident.id
+            PrincipalKind.KIOSK,
+            device,
+            office_code=account.office_code,
+            resident_id=resident.id,
+            session=session,
         )
 
     def resident(self, resident_id: str) -> Resident:

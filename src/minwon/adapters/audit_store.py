@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
@@ -89,6 +90,25 @@ class AuditLog:
             query = query.where(table.c.subject_ref == subject_ref)
         if action is not None:
             query = query.where(table.c.action == action)
+        return [_event(r) for r in self._conn.execute(query)]
+
+    def office_events(
+        self,
+        *,
+        office_code: str,
+        since: datetime,
+        until: datetime,
+        actions: Collection[str],
+        limit: int = 500,
+    ) -> list[AuditEvent]:
+        table = t.audit_events
+        query = (
+            select(table)
+            .where(table.c.at >= since, table.c.at < until)  # ix_audit_events_at
+            .where(table.c.office_code == office_code, table.c.action.in_(list(actions)))
+            .order_by(table.c.seq.desc())
+            .limit(limit)
+        )
         return [_event(r) for r in self._conn.execute(query)]
 
     def chained(self) -> Iterator[ChainedEvent]:

@@ -45,6 +45,24 @@ class IdentityStore:
             row.device_id, row.key_hash, row.office_code, None, None, row.location, row.active
         )
 
+    def set_kiosk_key(self, device_id: str, key_hash: str) -> bool:
+        """Replaces a kiosk's key hash; False when there is no such kiosk."""
+        table = t.kiosks
+        done = self._conn.execute(
+            update(table).where(table.c.device_id == device_id).values(key_hash=key_hash)
+        )
+        return done.rowcount == 1
+
+    def close_sessions_of(self, kind: PrincipalKind, principal_id: str) -> int:
+        """Ends every session of one principal (a kiosk whose key changed); returns how many."""
+        table = t.auth_sessions
+        done = self._conn.execute(
+            delete(table).where(
+                table.c.principal_kind == kind.value, table.c.principal_id == principal_id
+            )
+        )
+        return int(done.rowcount)
+
     def rehash(self, kind: PrincipalKind, account_id: str, new_hash: str) -> None:
         """Stores an upgraded password hash (argon2 parameters changed)."""
         if kind is PrincipalKind.CITIZEN:
@@ -70,7 +88,11 @@ class IdentityStore:
                 office_code=principal.office_code,
                 created_at=now,
                 expires_at=expires,
-                attributes={"role": principal.role, "name": principal.name},
+                attributes={
+                    "role": principal.role,
+                    "name": principal.name,
+                    "session": principal.session,
+                },
             )
         )
 
@@ -90,6 +112,7 @@ class IdentityStore:
             resident_id=row.resident_id,
             role=attrs.get("role"),
             name=attrs.get("name"),
+            session=attrs.get("session"),
         )
 
     def close_session(self, token: str) -> None:

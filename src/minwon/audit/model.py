@@ -25,7 +25,10 @@ class AuditEvent:
 
     id: str
     at: datetime
-    action: str  # issue | refuse | void | lookup | replay
+    # issue | refuse | void (done or failed) | lookup | read | download | list | register
+    # | deny (a read or an action refused) | login | identify | kiosk_bind | kiosk_key
+    # | oversight
+    action: str
     outcome: str
     actor_kind: str
     actor_id: str

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
+from datetime import datetime
 from typing import Protocol
 
 from minwon.audit.chain import ChainedEvent, Checkpoint
@@ -37,6 +38,18 @@ class AuditLog(Protocol):
         self, *, subject_ref: str | None = None, action: str | None = None
     ) -> list[AuditEvent]:
         """Returns events in order, optionally only about one subject or of one action."""
+        ...
+
+    def office_events(
+        self,
+        *,
+        office_code: str,
+        since: datetime,
+        until: datetime,
+        actions: Collection[str],
+        limit: int = 500,
+    ) -> list[AuditEvent]:
+        """Returns an office's events of some actions in [since, until), newest first."""
         ...
 
 

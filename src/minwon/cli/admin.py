@@ -71,7 +71,7 @@ def demo_data(
 
     from minwon.adapters.tables import residents as residents_table
     from minwon.clock import KST
-    from minwon.demo import DEMO_KIOSK_KEY, DEMO_PASSWORD, generate_registry
+    from minwon.demo import DEMO_KIOSK_KEYS, DEMO_PASSWORD, generate_registry
 
     _require_database(load_settings())
     with container() as c:
@@ -103,7 +103,8 @@ def demo_data(
                 today=c.clock.now().astimezone(KST).date() if c.clock else date.today(),
             )
     console.print(f"{residents:,}명을 {summary.elapsed_seconds:.1f}초에 만들었습니다.")
-    console.print(f"시연 계정 비밀번호: {DEMO_PASSWORD} (무인발급기 키: {DEMO_KIOSK_KEY})")
+    keys = ", ".join(f"{device} {key}" for device, key in DEMO_KIOSK_KEYS.items())
+    console.print(f"시연 계정 비밀번호: {DEMO_PASSWORD} (무인발급기 키: {keys})")
     console.print("계정: " + ", ".join(summary.usernames))
 
 

@@ -8,7 +8,14 @@ Faker ``ko_KR``, numbers are generated with valid structure.
 
 from __future__ import annotations
 
-from minwon.demo.accounts import DEMO_KIOSK_KEY, DEMO_PASSWORD
+from minwon.demo.accounts import DEMO_KIOSK_KEY, DEMO_KIOSK_KEYS, DEMO_PASSWORD
 from minwon.demo.load import DemoDataError, DemoSummary, generate_registry
 
-__all__ = ["DEMO_KIOSK_KEY", "DEMO_PASSWORD", "DemoDataError", "DemoSummary", "generate_registry"]
+__all__ = [
+    "DEMO_KIOSK_KEY",
+    "DEMO_KIOSK_KEYS",
+    "DEMO_PASSWORD",
+    "DemoDataError",
+    "DemoSummary",
+    "generate_registry",
+]

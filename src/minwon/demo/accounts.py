@@ -1,6 +1,9 @@
-"""The demo accounts: citizens linked to households, clerks at two dong offices, two kiosks.
+"""The demo accounts: citizens linked to households; clerks and supervisors of both
+districts, a city-hall supervisor (internet documents are the city hall's) and a read-only
+auditor; two kiosks.
 
-Every demo password is ``DEMO_PASSWORD``; both kiosks share ``DEMO_KIOSK_KEY``.
+Every demo password is ``DEMO_PASSWORD``; each kiosk has its own key (``DEMO_KIOSK_KEYS``;
+``minwon kiosk rotate-key`` gives a real installation new ones).
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from minwon.demo.households import HouseholdGenerator
 from minwon.identity.passwords import hash_password
 
 DEMO_PASSWORD = "minwon-demo"
-DEMO_KIOSK_KEY = "demo-kiosk-key"
+DEMO_KIOSK_KEYS = {"kiosk-01": "demo-kiosk-01-key", "kiosk-02": "demo-kiosk-02-key"}
+DEMO_KIOSK_KEY = DEMO_KIOSK_KEYS["kiosk-01"]  # kiosk-01's (완산구청); kiosk-02 has its own
 
 
 def accounts(
@@ -39,6 +43,9 @@ def accounts(
         ("clerk", "clerk", wansan),
         ("supervisor", "supervisor", wansan),
         ("clerk-deokjin", "clerk", deokjin),
+        ("supervisor-deokjin", "supervisor", deokjin),
+        ("supervisor-city", "supervisor", jeonju.CITY_HALL_CODE),
+        ("auditor", "auditor", jeonju.CITY_HALL_CODE),
     )
     for username, role, office in clerks:
         gen.add(
@@ -51,14 +58,13 @@ def accounts(
                 "office_code": office,
             },
         )
-    key_hash = hash_password(DEMO_KIOSK_KEY)
     kiosks = (("kiosk-01", jeonju.WANSAN), ("kiosk-02", jeonju.DEOKJIN))
     for device_id, gu in kiosks:
         gen.add(
             t.kiosks,
             {
                 "device_id": device_id,
-                "key_hash": key_hash,
+                "key_hash": hash_password(DEMO_KIOSK_KEYS[device_id]),
                 "office_code": jeonju.GU_OFFICE_CODES[gu],
                 "location": f"전주시 {gu}청 민원실",
                 "active": True,

@@ -29,6 +29,9 @@ class Principal:
     ``resident_id`` is the person the channel has identified: the signed-in citizen, or the
     person whose fingerprint a kiosk verified. Clerks identify the person at the counter per
     request (ID card check), so theirs is None.
+
+    ``session`` is a kiosk session's own id: everyone served at a kiosk is a different
+    requester, so what one person obtained there is theirs and that session's alone.
     """
 
     kind: PrincipalKind
@@ -37,6 +40,7 @@ class Principal:
     resident_id: str | None = None
     role: str | None = None
     name: str | None = None
+    session: str | None = None
 
     @property
     def channel(self) -> Channel:
@@ -44,6 +48,10 @@ class Principal:
 
     @property
     def ref(self) -> str:
+        if self.kind is PrincipalKind.KIOSK:
+            # At most 6 + 40 + 1 + 12 characters (the columns hold 60). Without a session
+            # (one opened before sessions had ids) it matches no issuance at all.
+            return f"kiosk:{self.id}/{self.session or ''}"
         return f"{self.kind.value}:{self.id}"
 
     @property

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from minwon.audit.ports import AuditLog
 from minwon.identity.model import Account, Principal, PrincipalKind
 from minwon.registry.ports import RegistryReader
 from minwon.storage import UnitOfWork
@@ -23,6 +24,14 @@ class IdentityStore(Protocol):
 
     def kiosk(self, device_id: str) -> Account | None:
         """Returns the kiosk device account, or None."""
+        ...
+
+    def set_kiosk_key(self, device_id: str, key_hash: str) -> bool:
+        """Replaces a kiosk's key hash; False when there is no such kiosk."""
+        ...
+
+    def close_sessions_of(self, kind: PrincipalKind, principal_id: str) -> int:
+        """Ends every session of one principal; returns how many there were."""
         ...
 
     def rehash(self, kind: PrincipalKind, account_id: str, new_hash: str) -> None:
@@ -60,6 +69,9 @@ class IdentityUnitOfWork(UnitOfWork, Protocol):
 
     @property
     def registry(self) -> RegistryReader: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
 
 
 class IdentityUnitOfWorks(Protocol):

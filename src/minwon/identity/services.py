@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from minwon.errors import NotFound, RateLimited, Unauthorized
+from minwon.identity import kiosks, trail
 from minwon.identity.model import Account, Principal, PrincipalKind
 from minwon.identity.passwords import needs_rehash, verify_password
 from minwon.registry.rrn import InvalidRrn, parse
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 KIOSK_BIND_RATE_PER_IP = 50  # device bindings tried per minute from one address
 SENSOR_RATE_PER_MINUTE = 60  # demo sensor touches per minute per kiosk
+KIOSK_SESSION_ID_BYTES = 9  # 12 characters, 72 bits: unguessable, and the refs fit 60
 
 # Checked when the account does not exist, so a wrong username costs as much as a wrong
 # password and response times do not reveal which usernames exist.
@@ -102,30 +104,85 @@ def _password_login(
     return _open(ctx, principal, timedelta(hours=ctx.session_hours))
 
 
+def _audited_login(
+    ctx: IdentityContext,
+    kind: PrincipalKind,
+    username: str,
+    client: str,
+    attempt: Callable[[], SessionGrant],
+) -> SessionGrant:
+    """Runs a sign-in and records it, by account, whichever way it ends (a refusal for too
+    many attempts is not recorded: the limit already bounds them)."""
+    try:
+        grant = attempt()
+    except Unauthorized as exc:
+        with ctx.uows(readonly=True) as uow:
+            known = (
+                uow.identity.citizen(username)
+                if kind is PrincipalKind.CITIZEN
+                else uow.identity.clerk(username)
+            )
+        event = trail.login_event(
+            at=ctx.clock.now(),
+            kind=kind,
+            principal=None,
+            account_id=known.id if known else None,
+            office_code=known.office_code if known else None,
+            outcome=exc.code,
+            client=client,
+        )
+        trail.record(ctx.uows, event, retry_seconds=ctx.db_retry_seconds)
+        raise
+    p = grant.principal
+    event = trail.login_event(
+        at=ctx.clock.now(),
+        kind=kind,
+        principal=p,
+        account_id=p.id,
+        office_code=p.office_code,
+        outcome="success",
+        client=client,
+    )
+    trail.record(ctx.uows, event, retry_seconds=ctx.db_retry_seconds)
+    return grant
+
+
 def citizen_login(
     ctx: IdentityContext, *, username: str, password: str, client: str
 ) -> SessionGrant:
     """Signs a citizen in through the demo identity provider (password, argon2)."""
-    return _password_login(
+    return _audited_login(
         ctx,
         PrincipalKind.CITIZEN,
         username,
-        password,
         client,
-        lambda a: Principal(PrincipalKind.CITIZEN, a.id, resident_id=a.resident_id),
+        lambda: _password_login(
+            ctx,
+            PrincipalKind.CITIZEN,
+            username,
+            password,
+            client,
+            lambda a: Principal(PrincipalKind.CITIZEN, a.id, resident_id=a.resident_id),
+        ),
     )
 
 
 def clerk_login(ctx: IdentityContext, *, username: str, password: str, client: str) -> SessionGrant:
     """Signs a clerk in; the session carries their role and office."""
-    return _password_login(
+    return _audited_login(
         ctx,
         PrincipalKind.CLERK,
         username,
-        password,
         client,
-        lambda a: Principal(
-            PrincipalKind.CLERK, a.id, office_code=a.office_code, role=a.role, name=a.name
+        lambda: _password_login(
+            ctx,
+            PrincipalKind.CLERK,
+            username,
+            password,
+            client,
+            lambda a: Principal(
+                PrincipalKind.CLERK, a.id, office_code=a.office_code, role=a.role, name=a.name
+            ),
         ),
     )
 
@@ -139,11 +196,34 @@ def _kiosk_device(ctx: IdentityContext, *, device_id: str, device_key: str) -> A
     return kiosk
 
 
-def bind_kiosk(ctx: IdentityContext, *, device_id: str, device_key: str, client: str) -> Account:
-    """Checks a kiosk's device id and key before staff bind a browser to it (once)."""
+def bind_kiosk(
+    ctx: IdentityContext,
+    *,
+    staff: Principal | None,
+    device_id: str,
+    device_key: str,
+    client: str,
+) -> Account:
+    """Checks a kiosk's device id and key before ``staff`` bind a browser to it (once):
+    a signed-in staff member who may act on the kiosk's office (identity/kiosks.py)."""
+    staff = kiosks.ensure_staff(staff)
     check_rate(ctx, f"kiosk:{device_id}", ctx.login_rate_per_minute * 3)
     check_rate(ctx, f"login-ip:{client}", KIOSK_BIND_RATE_PER_IP)
-    return _kiosk_device(ctx, device_id=device_id, device_key=device_key)
+    retry, now = ctx.db_retry_seconds, ctx.clock.now()
+    try:
+        kiosk = _kiosk_device(ctx, device_id=device_id, device_key=device_key)
+    except Unauthorized as exc:
+        kiosks.binding_refused(
+            ctx.uows,
+            staff=staff,
+            device_id=device_id,
+            outcome=exc.code,
+            now=now,
+            retry_seconds=retry,
+        )
+        raise
+    kiosks.authorise_binding(ctx.uows, staff=staff, kiosk=kiosk, now=now, retry_seconds=retry)
+    return kiosk
 
 
 def demo_capture(ctx: IdentityContext, *, device_id: str, rrn: str) -> str:
@@ -171,14 +251,29 @@ def kiosk_session(
     """Authenticates a kiosk device, then the person at it by number plus fingerprint."""
     check_rate(ctx, f"kiosk:{device_id}", ctx.login_rate_per_minute * 3)
     kiosk = _kiosk_device(ctx, device_id=device_id, device_key=device_key)
+
+    def identified(resident_id: str | None, outcome: str, session: str | None = None) -> None:
+        # Who was identified (or tried to be), by registry id: never the number or capture.
+        event = trail.identification_event(
+            at=ctx.clock.now(),
+            device_id=device_id,
+            office_code=kiosk.office_code,
+            resident_id=resident_id,
+            outcome=outcome,
+            session=session,
+        )
+        trail.record(ctx.uows, event, retry_seconds=ctx.db_retry_seconds)
+
     try:
         parse(rrn)
     except InvalidRrn as exc:
+        identified(None, exc.code)
         raise Unauthorized(exc.code, exc.detail) from exc
     with ctx.uows(readonly=True) as uow:
         resident = uow.registry.resident_by_rrn(rrn)
         digest = uow.registry.digest(rrn)
     if resident is None or not ctx.biometrics.matches(rrn_digest=digest, capture=fingerprint):
+        identified(resident.id if resident else None, "kiosk.fingerprint_mismatch")
         # One message for both: a kiosk must not reveal whether a number is registered.
         raise Unauthorized(
             "kiosk.fingerprint_mismatch", "지문이 일치하지 않습니다. 다시 시도해 주세요."
@@ -189,8 +284,12 @@ def kiosk_session(
         office_code=kiosk.office_code,
         resident_id=resident.id,
         name=kiosk.name,
+        # This person's own session: what they obtain here is theirs alone (Principal.ref).
+        session=secrets.token_urlsafe(KIOSK_SESSION_ID_BYTES),
     )
-    return _open(ctx, principal, timedelta(minutes=ctx.kiosk_session_minutes))
+    grant = _open(ctx, principal, timedelta(minutes=ctx.kiosk_session_minutes))
+    identified(resident.id, "identified", principal.session)
+    return grant
 
 
 def authenticate(ctx: IdentityContext, token: str) -> Principal:

@@ -10,17 +10,19 @@ import structlog
 
 from minwon.audit.model import AuditEvent
 from minwon.catalog.model import DocumentType
-from minwon.errors import Conflict, Forbidden, InvalidRequest, NotFound, Refused, Unavailable
-from minwon.identity.model import Principal, PrincipalKind
+from minwon.errors import Conflict, InvalidRequest, NotFound, Refused, Unavailable
+from minwon.identity.model import Principal
 from minwon.issuance import fees
+from minwon.issuance.access import ensure_may_act
 from minwon.issuance.assessment import assess
-from minwon.issuance.commands import IDEMPOTENCY_KEY, IssueDocument, VoidIssuance
+from minwon.issuance.commands import IDEMPOTENCY_KEY, IssueDocument
 from minwon.issuance.context import IssuanceContext
 from minwon.issuance.documents import made_at_issuance
 from minwon.issuance.model import Permit
 from minwon.issuance.parties import refused_applicant
 from minwon.issuance.recording import write_issuance
 from minwon.issuance.records import ClaimState, FeeRecord, IssuanceRecord
+from minwon.issuance.voiding import void_issuance as void_issuance  # its own module now
 from minwon.registry.rrn import InvalidRrn, parse
 from minwon.storage import retry_transient
 
@@ -43,6 +45,7 @@ def issue_document(
 ) -> IssueOutcome:
     """Issues a document once per idempotency key; a retry returns the same document (and
     the same signed PDF, made once after the issuance commits: issuance/documents.py)."""
+    ensure_may_act(ctx, principal, "issue")  # the read-only auditor issues nothing
     document = ctx.catalog.get(cmd.document_type)
     if document is None:
         raise NotFound("catalog.unknown_type", "요청한 증명서 종류가 없습니다.")
@@ -231,49 +234,3 @@ def _issue_new(
         office=office.code,
     )
     return IssueOutcome(record=record, fee=fee_record, replayed=False)
-
-
-def void_issuance(
-    ctx: IssuanceContext, *, principal: Principal, cmd: VoidIssuance
-) -> IssuanceRecord:
-    """Voids a valid issuance with a reason; only clerks, and only their own office's."""
-    from minwon.issuance.numbers import InvalidNumber, normalise
-
-    if principal.kind is not PrincipalKind.CLERK:
-        raise Forbidden("void.clerk_only", "발급 취소는 담당 공무원만 할 수 있습니다.")
-    reason = cmd.reason.strip()
-    if len(reason) < 2:
-        raise InvalidRequest("void.reason_required", "취소 사유를 적어 주세요.")
-    try:
-        number = normalise(cmd.number)
-    except InvalidNumber as exc:
-        raise InvalidRequest(exc.code, exc.detail) from exc
-    now = ctx.clock.now()
-    with ctx.uows() as uow:
-        record = uow.issuances.by_number(number)
-        if record is None:
-            raise NotFound("issuance.not_found", "해당 문서확인번호의 발급 기록이 없습니다.")
-        if record.office_code != principal.office_code and principal.role != "supervisor":
-            raise Forbidden("void.other_office", "다른 기관에서 발급한 문서는 취소할 수 없습니다.")
-        if not uow.issuances.void(record.id, at=now, reason=reason[:200], by=principal.id):
-            raise Conflict("void.already_voided", "이미 취소된 문서입니다.")
-        uow.audit.record(
-            AuditEvent(
-                id=_new_id(),
-                at=now,
-                action="void",
-                outcome="voided",
-                actor_kind=principal.kind.value,
-                actor_id=principal.id,
-                channel=principal.channel.value,
-                office_code=principal.office_code,
-                subject_ref=record.subject_ref,
-                document_type=record.document_type,
-                purpose=reason[:200],
-                issuance_id=record.id,
-            )
-        )
-        voided = uow.issuances.by_id(record.id)
-        uow.commit()
-    assert voided is not None
-    return voided

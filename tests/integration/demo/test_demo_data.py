@@ -11,7 +11,7 @@ from sqlalchemy import Engine, create_engine, func, select
 
 from minwon.adapters import tables as t
 from minwon.demo import (
-    DEMO_KIOSK_KEY,
+    DEMO_KIOSK_KEYS,
     DEMO_PASSWORD,
     DemoDataError,
     generate_registry,
@@ -185,11 +185,20 @@ def test_demo_accounts_exist_and_accept_the_demo_password(registry: Engine) -> N
     assert clerks["supervisor"]["role"] == "supervisor"
     assert clerks["clerk"]["office_code"] == jeonju.WANSAN_DONGS[0].code
     assert clerks["clerk-deokjin"]["office_code"] == jeonju.DEOKJIN_DONGS[0].code
+    # A supervisor of the other district and a city-wide auditor, to try crossing.
+    assert clerks["supervisor-deokjin"]["role"] == "supervisor"
+    assert clerks["supervisor-deokjin"]["office_code"] == jeonju.DEOKJIN_DONGS[0].code
+    assert clerks["auditor"]["role"] == "auditor"
     for account in [*citizens.values(), *clerks.values()]:
         assert verify_password(account["password_hash"], DEMO_PASSWORD)
     assert not verify_password(clerks["clerk"]["password_hash"], "wrong")
     assert set(kiosks) == {"kiosk-01", "kiosk-02"}
-    assert all(verify_password(k["key_hash"], DEMO_KIOSK_KEY) for k in kiosks.values())
+    # Each device has its own key, stored only as a hash: one kiosk's key opens no other.
+    for device, row in kiosks.items():
+        assert verify_password(row["key_hash"], DEMO_KIOSK_KEYS[device])
+        assert DEMO_KIOSK_KEYS[device] not in row["key_hash"]
+        others = [key for other, key in DEMO_KIOSK_KEYS.items() if other != device]
+        assert others and not any(verify_password(row["key_hash"], key) for key in others)
 
 
 def _people(engine: Engine) -> list[tuple[str, str, str]]:

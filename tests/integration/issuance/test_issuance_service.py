@@ -177,7 +177,7 @@ def test_verification_reports_valid_then_voided(world: World) -> None:
     result = verify_number(world.container.issuance, number_text=number)
     assert result.status is VerificationStatus.VALID
     assert "*" in result.subject_masked
-    clerk = world.clerk("supervisor")
+    clerk = world.clerk("supervisor-city")  # internet documents are the city hall's
     with pytest.raises(InvalidRequest):
         void_issuance(world.container.issuance, principal=clerk, cmd=VoidIssuance(number, " "))
     void_issuance(world.container.issuance, principal=clerk, cmd=VoidIssuance(number, "오기 발급"))

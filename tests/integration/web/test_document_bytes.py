@@ -87,8 +87,8 @@ def test_the_owner_sees_the_pdf_sha256_of_the_bytes_served(api: TestClient, worl
     listed = api.get(f"{API}/issuances", headers=auth).json()
     replay = _issue(api, auth, "bytes-api-0002", "application/json").json()
     assert shown["pdf_sha256"] == listed[0]["pdf_sha256"] == replay["pdf_sha256"] == _sha(served)
-    # So does a clerk who may see the record (a supervisor: this one was issued online).
-    clerk = _login(api, "supervisor", "clerk")
+    # So does staff who may see the record (the city hall's: it issues internet documents).
+    clerk = _login(api, "supervisor-city", "clerk")
     assert api.get(f"{API}/issuances/{number}", headers=clerk).json()["pdf_sha256"] == _sha(served)
 
 

@@ -12,6 +12,7 @@ from minwon.bootstrap import Container
 from minwon.catalog.model import DocumentType
 from minwon.errors import InvalidRequest, NotFound
 from minwon.identity.services import check_rate
+from minwon.issuance.access import DOWNLOAD
 from minwon.issuance.commands import (
     CounterRequester,
     IssueDocument,
@@ -230,7 +231,7 @@ def get_issuance(number: str, c: ContainerDep, p: PrincipalDep) -> IssuanceOut:
     responses={200: {"content": {PDF: {}}}},
 )
 def issuance_pdf(number: str, c: ContainerDep, p: PrincipalDep) -> Response:
-    record = issuance_for(c.issuance, principal=p, number=number)
+    record = issuance_for(c.issuance, principal=p, number=number, action=DOWNLOAD)
     check_downloadable(record)
     pdf = document_pdf(c.issuance, record)
     return Response(
@@ -243,7 +244,8 @@ def issuance_pdf(number: str, c: ContainerDep, p: PrincipalDep) -> Response:
 @router.post(
     "/issuances/{number}/void", response_model=IssuanceOut, summary="발급 취소 (담당 공무원)"
 )
-def void(number: str, body: VoidIn, c: ContainerDep, p: ClerkDep) -> IssuanceOut:
+def void(number: str, body: VoidIn, c: ContainerDep, p: PrincipalDep) -> IssuanceOut:
+    # Any signed-in caller reaches the service, so a refused void is recorded there too.
     record = void_issuance(
         c.issuance, principal=p, cmd=VoidIssuance(number=number, reason=body.reason)
     )

@@ -12,14 +12,32 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from minwon.web.pages import counter, errors, kiosk, notices, portal, public
+from minwon.web.pages import (
+    counter,
+    errors,
+    kiosk,
+    kiosk_setup,
+    notices,
+    oversight,
+    portal,
+    public,
+)
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
 def install(app: FastAPI) -> None:
     """Adds the page routers, ``/static`` and HTML error pages outside ``/api``."""
-    for router in (public.router, portal.router, notices.router, counter.router, kiosk.router):
+    routers = (
+        public.router,
+        portal.router,
+        notices.router,
+        counter.router,
+        oversight.router,
+        kiosk.router,
+        kiosk_setup.router,
+    )
+    for router in routers:
         app.include_router(router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     errors.install(app)

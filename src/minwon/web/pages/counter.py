@@ -13,6 +13,8 @@ from minwon.clock import KST
 from minwon.errors import InvalidRequest, Unauthorized
 from minwon.identity import services as identity
 from minwon.identity.model import Principal
+from minwon.identity.roles import role_of
+from minwon.issuance.access import DOWNLOAD
 from minwon.issuance.applicants import applicant_for
 from minwon.issuance.commands import (
     CounterRequester,
@@ -65,6 +67,12 @@ def _user(request: Request, p: Principal) -> str:
     return f"{p.name or p.id} · {_office_name(request, p)}"
 
 
+def _oversees(p: Principal) -> bool:
+    """Whether the menu offers 감독 기록 (web/pages/oversight.py)."""
+    role = role_of(p)
+    return role is not None and role.oversees
+
+
 @router.get("/login")
 def login_form(request: Request) -> Response:
     return render(
@@ -102,7 +110,13 @@ def home(request: Request, p: ClerkPageDep) -> Response:
     return render(
         request,
         "counter/home.html",
-        {"page_title": "창구 민원", "user": _user(request, p), "results": None, "searched": {}},
+        {
+            "page_title": "창구 민원",
+            "user": _user(request, p),
+            "results": None,
+            "searched": {},
+            "oversees": _oversees(p),
+        },
     )
 
 
@@ -307,7 +321,7 @@ def issued(
 
 @router.get("/issuances/{number}/pdf")
 def print_pdf(number: str, c: ContainerDep, p: ClerkPageDep) -> Response:
-    record = issuance_for(c.issuance, principal=p, number=number)
+    record = issuance_for(c.issuance, principal=p, number=number, action=DOWNLOAD)
     return Response(
         pdf_of(c, record),
         media_type="application/pdf",
@@ -346,5 +360,6 @@ def register(request: Request, c: ContainerDep, p: ClerkPageDep, day: str = "") 
             "day": chosen.isoformat(),
             "rows": rows,
             "total": total,
+            "oversees": _oversees(p),
         },
     )

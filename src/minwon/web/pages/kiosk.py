@@ -1,10 +1,11 @@
 """무인민원발급기: document → fingerprint → items → pay → print → 처음으로.
 
-A kiosk is bound once by staff (device id + key); the key then lives only in an encrypted
-HttpOnly cookie and is checked again by the identity service at every identification. The
-person's session is the identity service's short kiosk session (minutes), and the page
-returns to the start by itself after a minute without a touch. Before each step the kiosk
-asks the database whether it answers, and says so plainly instead of failing mid-flow.
+A kiosk is bound once by staff (kiosk_setup.py: a staff sign-in plus the device's id and
+key); the key then lives only in an encrypted HttpOnly cookie and is checked again by the
+identity service at every identification. The person's session is the identity service's
+short kiosk session (minutes), and the page returns to the start by itself after a minute
+without a touch. Before each step the kiosk asks the database whether it answers, and says
+so plainly instead of failing mid-flow.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from minwon.catalog.model import Channel, DocumentType, Subject
 from minwon.errors import NotFound, Unauthorized
 from minwon.identity import services as identity
 from minwon.identity.model import Principal, PrincipalKind
+from minwon.issuance.access import DOWNLOAD, READ
 from minwon.issuance.commands import IssueDocument
 from minwon.issuance.reading import kiosk_printable, ready
 from minwon.issuance.records import IssuanceRecord
@@ -45,12 +47,10 @@ from minwon.web.pages.cookies import (
 from minwon.web.pages.csrf import CheckedForm
 from minwon.web.pages.rendering import redirect, render
 from minwon.web.pages.sessions import (
-    DEVICE_COOKIE_DAYS,
     KIOSK_PATH,
     KioskDevice,
     kiosk_token,
     open_device,
-    seal_device,
 )
 
 router = APIRouter(prefix="/kiosk")
@@ -88,48 +88,6 @@ def _person(request: Request, c: Container) -> Principal:
     return principal
 
 
-@router.get("/setup")
-def setup_form(request: Request) -> Response:
-    return render(
-        request,
-        "kiosk/setup.html",
-        {"page_title": "무인민원발급기 설정", "error": None, "device_id": "", "idle_seconds": 0},
-    )
-
-
-@router.post("/setup")
-def setup(request: Request, form: CheckedForm, c: ContainerDep) -> Response:
-    """Binds this browser to a kiosk device after checking its key (staff only, once)."""
-    device_id = field(form, "device_id")[:40]
-    key = field(form, "device_key")[:200]
-    try:
-        identity.bind_kiosk(
-            c.identity, device_id=device_id, device_key=key, client=client_address(request)
-        )
-    except Unauthorized:
-        return render(
-            request,
-            "kiosk/setup.html",
-            {
-                "page_title": "무인민원발급기 설정",
-                "error": "등록되지 않은 기기이거나 기기 키가 맞지 않습니다.",
-                "device_id": device_id,
-                "idle_seconds": 0,
-            },
-            status=401,
-        )
-    response = redirect("/kiosk")
-    set_cookie(
-        response,
-        request,
-        KIOSK_DEVICE_COOKIE,
-        seal_device(c, KioskDevice(device_id, key)),
-        max_age=DEVICE_COOKIE_DAYS * 86400,
-        samesite="strict",
-    )
-    return response
-
-
 @router.get("")
 def home(request: Request, c: ContainerDep) -> Response:
     if not ready(c.issuance):
@@ -151,6 +109,12 @@ def home(request: Request, c: ContainerDep) -> Response:
     )
 
 
+def _sensor(c: Container) -> dict[str, object]:
+    """Whether the simulated sensor runs here (MINWON_DEMO_FINGERPRINT=1): if not, the
+    identification page says the sensor is unavailable instead of offering it."""
+    return {"sensor": c.identity.sensor is not None}
+
+
 def _kiosk_document(c: Container, code: str) -> DocumentType:
     document = document_or_404(c, code)
     if fee_for(document, Channel.KIOSK) is None:
@@ -168,7 +132,7 @@ def identify_form(request: Request, c: ContainerDep, doc: str = "") -> Response:
     return _page(
         request,
         "kiosk/identify.html",
-        {"page_title": "본인 확인", "document": document, "error": None},
+        {"page_title": "본인 확인", "document": document, "error": None, **_sensor(c)},
     )
 
 
@@ -203,7 +167,7 @@ def identify(request: Request, form: CheckedForm, c: ContainerDep) -> Response:
         return _page(
             request,
             "kiosk/identify.html",
-            {"page_title": "본인 확인", "document": document, "error": exc.detail},
+            {"page_title": "본인 확인", "document": document, "error": exc.detail, **_sensor(c)},
             status=401,
         )
     response = redirect(f"/kiosk/items?doc={document.code}")
@@ -301,9 +265,13 @@ def issue(request: Request, form: CheckedForm, c: ContainerDep) -> Response:
     return redirect(f"/kiosk/done/{outcome.record.number}")
 
 
-def _printable(c: Container, p: Principal, number: str) -> IssuanceRecord:
+def _printable(c: Container, p: Principal, number: str, action: str = READ) -> IssuanceRecord:
     return kiosk_printable(
-        c.issuance, principal=p, number=number, session_minutes=c.identity.kiosk_session_minutes
+        c.issuance,
+        principal=p,
+        number=number,
+        session_minutes=c.identity.kiosk_session_minutes,
+        action=action,
     )
 
 
@@ -321,7 +289,7 @@ def done(number: str, request: Request, c: ContainerDep) -> Response:
 @router.get("/print/{number}")
 def print_pdf(number: str, request: Request, c: ContainerDep) -> Response:
     p = _person(request, c)
-    record = _printable(c, p, number)
+    record = _printable(c, p, number, DOWNLOAD)
     return Response(
         pdf_of(c, record),
         media_type="application/pdf",

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request, Response
 from minwon.catalog.model import Channel, Subject
 from minwon.errors import Unauthorized
 from minwon.identity import services as identity
+from minwon.issuance.access import DOWNLOAD
 from minwon.issuance.commands import IssueDocument
 from minwon.issuance.reading import entry_for, issuance_for, issuances_of
 from minwon.issuance.services import issue_document
@@ -160,7 +161,7 @@ def issued(
 
 @router.get("/issuances/{number}/pdf")
 def download(number: str, c: ContainerDep, p: CitizenDep) -> Response:
-    record = issuance_for(c.issuance, principal=p, number=number)
+    record = issuance_for(c.issuance, principal=p, number=number, action=DOWNLOAD)
     return Response(
         pdf_of(c, record),
         media_type="application/pdf",
