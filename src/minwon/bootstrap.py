@@ -19,6 +19,7 @@ from minwon.config import Settings, SettingsError
 from minwon.identity.biometrics import BiometricVerifier, SimulatedFingerprintVerifier
 from minwon.identity.rates import RateCounter
 from minwon.identity.services import IdentityContext
+from minwon.identity.signin import SignInPolicy
 from minwon.issuance.context import IssuanceContext
 from minwon.notifications.delivery import NotificationContext
 from minwon.registry.services import RegistryContext
@@ -120,6 +121,10 @@ class Container:
             session_hours=self.settings.identity.session_hours,
             kiosk_session_minutes=self.settings.identity.kiosk_session_minutes,
             login_rate_per_minute=self.settings.identity.login_rate_per_minute,
+            sign_in=SignInPolicy(
+                free_failures=self.settings.identity.login_backoff_after,
+                max_delay_seconds=self.settings.identity.login_backoff_max_seconds,
+            ),
             db_retry_seconds=self.settings.database.retry_seconds,
             rates=self.rates,
             # The demo sensor only when asked for (MINWON_DEMO_FINGERPRINT=1) and only with

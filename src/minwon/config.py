@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,14 @@ class IdentitySettings:
 
     session_hours: int = 8
     kiosk_session_minutes: int = 5
+    # Sign-in attempts per minute from one address at one account (five times as many
+    # from one address in all; kiosks: three times as many per proven device).
     login_rate_per_minute: int = 10
+    # After this many failed sign-ins in a row an account makes addresses it was never
+    # signed in from wait before each further try, the wait doubling from 2 s up to the
+    # maximum; an address it signed in from before is not held back (identity/signin.py).
+    login_backoff_after: int = 5
+    login_backoff_max_seconds: int = 900
     # The simulated fingerprint sensor (시연용 지문 센서: the kiosk page makes the capture
     # the simulator accepts): demos and tests only, never on by default.
     demo_fingerprint: bool = False
@@ -67,6 +75,18 @@ class VerificationSettings:
     # Second-factor attempts allowed per hour, per client address and per document number
     # (every attempt counts, so the attempt past the limit is refused even if it is right).
     factor_attempts_per_hour: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class WebSettings:
+    """What the HTTP edge accepts before any route runs (web/edge.py)."""
+
+    # A request body past this many bytes is refused (413) as it arrives, before anything
+    # parses it; the PDF uploads (/verify/pdf) keep their own 5 MB cap (web/uploads.py).
+    max_body_bytes: int = 64 * 1024
+    # Proxies (addresses or networks) whose X-Forwarded-For and X-Forwarded-Proto are
+    # believed; from anyone else those headers are ignored. None by default.
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +133,7 @@ class Settings:
     identity: IdentitySettings = field(default_factory=IdentitySettings)
     issuance: IssuanceSettings = field(default_factory=IssuanceSettings)
     verification: VerificationSettings = field(default_factory=VerificationSettings)
+    web: WebSettings = field(default_factory=WebSettings)
     audit: AuditSettings = field(default_factory=AuditSettings)
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
 
@@ -220,6 +241,14 @@ def _second_factor(name: str, raw: str) -> str:
     return value
 
 
+def _networks(name: str, raw: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """Reads comma-separated addresses or CIDR networks (``10.0.0.5, 192.168.0.0/24``)."""
+    try:
+        return tuple(ip_network(part.strip()) for part in raw.split(",") if part.strip())
+    except ValueError:
+        raise _invalid(name, raw, "쉼표로 구분한 IP 주소 또는 CIDR 대역") from None
+
+
 def _non_negative(name: str, raw: str) -> float:
     try:
         value = float(raw)
@@ -261,10 +290,14 @@ VARIABLES: dict[str, Variable] = {
     "trust_bundle": Variable(None, "trust_bundle", _optional_path),
     "public_base_url": Variable(None, "public_base_url", _text),
     "log_json": Variable(None, "log_json", _flag),
+    "max_body_bytes": Variable("web", "max_body_bytes", _positive(int)),
+    "trusted_proxies": Variable("web", "trusted_proxies", _networks),
     "database_url": Variable("database", "url", _text),
     "db_retry_seconds": Variable("database", "retry_seconds", _positive(float)),
     "session_hours": Variable("identity", "session_hours", _positive(int)),
     "kiosk_session_minutes": Variable("identity", "kiosk_session_minutes", _positive(int)),
+    "login_backoff_after": Variable("identity", "login_backoff_after", _positive(int)),
+    "login_backoff_max_seconds": Variable("identity", "login_backoff_max_seconds", _positive(int)),
     "login_rate_per_minute": Variable("identity", "login_rate_per_minute", _positive(int)),
     "demo_fingerprint": Variable("identity", "demo_fingerprint", _flag),
     "online_office_code": Variable("issuance", "online_office_code", _text),
@@ -294,6 +327,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "identity": IdentitySettings,
     "issuance": IssuanceSettings,
     "verification": VerificationSettings,
+    "web": WebSettings,
     "audit": AuditSettings,
     "notifications": NotificationSettings,
 }

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from minwon.adapters import tables as t
-from minwon.identity.model import Account, Principal, PrincipalKind
+from minwon.identity.model import Account, Principal, PrincipalKind, SignInGuard
 
 
 def token_digest(token: str) -> str:
@@ -140,3 +140,77 @@ class IdentityStore:
     def prune_windows(self, before: int) -> None:
         table = t.rate_limit_windows
         self._conn.execute(delete(table).where(table.c.window_start < before))
+
+    def sign_in_guard(self, kind: PrincipalKind, username: str, source: str) -> SignInGuard | None:
+        table = t.sign_in_guards
+        row = self._conn.execute(select(table).where(*_guard_key(kind, username, source))).first()
+        return _guard(row) if row is not None else None
+
+    def lock_sign_in_guard(
+        self,
+        kind: PrincipalKind,
+        username: str,
+        source: str,
+        *,
+        failures_since: datetime,
+        successes_since: datetime,
+    ) -> SignInGuard:
+        table = t.sign_in_guards
+        key = _guard_key(kind, username, source)
+        # FOR UPDATE on PostgreSQL (SQLite's writers hold the whole file already).
+        locked = select(table).where(*key).with_for_update()
+        row = self._conn.execute(locked).first()
+        if row is None:
+            self._conn.execute(
+                delete(table).where(
+                    (table.c.last_failure_at.is_(None))
+                    | (table.c.last_failure_at < failures_since),
+                    (table.c.last_success_at.is_(None))
+                    | (table.c.last_success_at < successes_since),
+                )
+            )
+            try:
+                with self._conn.begin_nested():
+                    self._conn.execute(
+                        insert(table).values(
+                            principal_kind=kind.value, username=username, source=source, failures=0
+                        )
+                    )
+            except IntegrityError:
+                pass  # another transaction made it meanwhile: lock theirs
+            row = self._conn.execute(locked).one()
+        return _guard(row)
+
+    def save_sign_in_guard(self, guard: SignInGuard) -> None:
+        table = t.sign_in_guards
+        self._conn.execute(
+            update(table)
+            .where(*_guard_key(guard.kind, guard.username, guard.source))
+            .values(
+                failures=guard.failures,
+                last_failure_at=guard.last_failure_at,
+                delayed_until=guard.delayed_until,
+                last_success_at=guard.last_success_at,
+            )
+        )
+
+
+def _guard_key(kind: PrincipalKind, username: str, source: str) -> tuple[Any, ...]:
+    table = t.sign_in_guards
+    return (
+        table.c.principal_kind == kind.value,
+        table.c.username == username,
+        table.c.source == source,
+    )
+
+
+def _guard(row: Any) -> SignInGuard:
+    return SignInGuard(
+        kind=PrincipalKind(row.principal_kind),
+        username=row.username,
+        source=row.source,
+        failures=row.failures,
+        last_failure_at=row.last_failure_at,
+        delayed_until=row.delayed_until,
+        last_success_at=row.last_success_at,
+    )

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from minwon.adapters import tables as t
+from minwon.inputs import nfc
 from minwon.registry.model import (
     AddressEntry,
     Building,
@@ -57,10 +58,10 @@ class RegistryRepository:
         return self._resident(row) if row else None
 
     def find_residents(self, *, name: str, birth_date: date, limit: int = 20) -> list[Resident]:
-        """Returns residents with exactly this name and birth date."""
+        """Returns residents with exactly this name (compared in NFC) and birth date."""
         rows = self._conn.execute(
             select(t.residents)
-            .where(t.residents.c.name == name, t.residents.c.birth_date == birth_date)
+            .where(t.residents.c.name == nfc(name), t.residents.c.birth_date == birth_date)
             .order_by(t.residents.c.id)
             .limit(limit)
         ).all()

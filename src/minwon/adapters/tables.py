@@ -215,6 +215,21 @@ rate_limit_windows = Table(
     Column("hits", Integer, nullable=False),
 )
 
+# Failed sign-ins in a row, per account: from addresses it never signed in from (source
+# "*"), and per address it did sign in from; each with the time the next try may come
+# (identity/signin.py). A row for an address also remembers its last success.
+sign_in_guards = Table(
+    "sign_in_guards",
+    metadata,
+    Column("principal_kind", String(10), primary_key=True),
+    Column("username", String(60), primary_key=True),
+    Column("source", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", TS, nullable=True),
+    Column("delayed_until", TS, nullable=True),
+    Column("last_success_at", TS, nullable=True),
+)
+
 idempotency_keys = Table(
     "idempotency_keys",
     metadata,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from minwon.audit.model import Actor
@@ -71,3 +72,18 @@ class Account:
     role: str | None
     name: str | None
     active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class SignInGuard:
+    """Failed sign-ins in a row at one account: from one address it was signed in from,
+    or (``source`` "*") from all the addresses it never was; when the next try may come;
+    and the address's last successful sign-in (identity/signin.py)."""
+
+    kind: PrincipalKind
+    username: str
+    source: str
+    failures: int = 0
+    last_failure_at: datetime | None = None
+    delayed_until: datetime | None = None
+    last_success_at: datetime | None = None

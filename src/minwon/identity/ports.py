@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Protocol
 
 from minwon.audit.ports import AuditLog
-from minwon.identity.model import Account, Principal, PrincipalKind
+from minwon.identity.model import Account, Principal, PrincipalKind, SignInGuard
 from minwon.registry.ports import RegistryReader
 from minwon.storage import UnitOfWork
 
@@ -58,6 +58,28 @@ class IdentityStore(Protocol):
 
     def prune_windows(self, before: int) -> None:
         """Forgets windows that started before ``before``."""
+        ...
+
+    def sign_in_guard(self, kind: PrincipalKind, username: str, source: str) -> SignInGuard | None:
+        """Returns the failed sign-ins at an account from ``source`` (an address or "*")."""
+        ...
+
+    def lock_sign_in_guard(
+        self,
+        kind: PrincipalKind,
+        username: str,
+        source: str,
+        *,
+        failures_since: datetime,
+        successes_since: datetime,
+    ) -> SignInGuard:
+        """Returns the guard row, created empty if there is none, locked until the end of the
+        transaction. Creating one first forgets every row with no failure since
+        ``failures_since`` and no success since ``successes_since``."""
+        ...
+
+    def save_sign_in_guard(self, guard: SignInGuard) -> None:
+        """Stores a guard row that ``lock_sign_in_guard`` returned (changed)."""
         ...
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from minwon.errors import NotFound, RateLimited, Unauthorized
-from minwon.identity import kiosks, trail
+from minwon.identity import kiosks, signin, trail
 from minwon.identity.model import Account, Principal, PrincipalKind
 from minwon.identity.passwords import needs_rehash, verify_password
+from minwon.identity.signin import SignInPolicy
 from minwon.registry.rrn import InvalidRrn, parse
 from minwon.storage import retry_transient
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from minwon.identity.rates import RateCounter
 
 KIOSK_BIND_RATE_PER_IP = 50  # device bindings tried per minute from one address
+KIOSKS_PER_ADDRESS = 4  # kiosks an office may put behind one address (its NAT)
 SENSOR_RATE_PER_MINUTE = 60  # demo sensor touches per minute per kiosk
 KIOSK_SESSION_ID_BYTES = 9  # 12 characters, 72 bits: unguessable, and the refs fit 60
 
@@ -44,6 +46,7 @@ class IdentityContext:
     kiosk_session_minutes: int = 5
     login_rate_per_minute: int = 10
     db_retry_seconds: float = 1.5
+    sign_in: SignInPolicy = field(default_factory=SignInPolicy)  # failed sign-ins slow
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +84,13 @@ def _password_login(
     client: str,
     build: Callable[..., Principal],
 ) -> SessionGrant:
-    check_rate(ctx, f"login:{kind.value}:{username}", ctx.login_rate_per_minute)
+    # Per address, and per address at this account; never per account alone, which let
+    # anyone lock its owner out. The account's own backoff slows new addresses (signin.py).
     check_rate(ctx, f"login-ip:{client}", ctx.login_rate_per_minute * 5)
+    check_rate(ctx, f"login:{kind.value}:{username[:60]}@{client[:45]}", ctx.login_rate_per_minute)
+    attempt = signin.admit(
+        ctx.uows, ctx.sign_in, kind=kind, username=username, source=client, now=ctx.clock.now()
+    )
     with ctx.uows(readonly=True) as uow:
         account = (
             uow.identity.citizen(username)
@@ -101,6 +109,7 @@ def _password_login(
             uow.identity.rehash(kind, account.id, hash_password(password))
             uow.commit()
     principal = build(account)
+    signin.succeeded(ctx.uows, attempt, now=ctx.clock.now())
     return _open(ctx, principal, timedelta(hours=ctx.session_hours))
 
 
@@ -207,7 +216,6 @@ def bind_kiosk(
     """Checks a kiosk's device id and key before ``staff`` bind a browser to it (once):
     a signed-in staff member who may act on the kiosk's office (identity/kiosks.py)."""
     staff = kiosks.ensure_staff(staff)
-    check_rate(ctx, f"kiosk:{device_id}", ctx.login_rate_per_minute * 3)
     check_rate(ctx, f"login-ip:{client}", KIOSK_BIND_RATE_PER_IP)
     retry, now = ctx.db_retry_seconds, ctx.clock.now()
     try:
@@ -222,6 +230,7 @@ def bind_kiosk(
             retry_seconds=retry,
         )
         raise
+    check_rate(ctx, f"kiosk:{device_id}", ctx.login_rate_per_minute * 3)  # key proven
     kiosks.authorise_binding(ctx.uows, staff=staff, kiosk=kiosk, now=now, retry_seconds=retry)
     return kiosk
 
@@ -249,8 +258,12 @@ def kiosk_session(
     client: str,
 ) -> SessionGrant:
     """Authenticates a kiosk device, then the person at it by number plus fingerprint."""
-    check_rate(ctx, f"kiosk:{device_id}", ctx.login_rate_per_minute * 3)
+    # Per address first; the kiosk's own count only once its key is proven, so a flood of
+    # wrong or missing keys slows the flood's address and never locks the kiosk out.
+    per_kiosk = ctx.login_rate_per_minute * 3
+    check_rate(ctx, f"kiosk-ip:{client}", per_kiosk * KIOSKS_PER_ADDRESS)
     kiosk = _kiosk_device(ctx, device_id=device_id, device_key=device_key)
+    check_rate(ctx, f"kiosk:{device_id}", per_kiosk)
 
     def identified(resident_id: str | None, outcome: str, session: str | None = None) -> None:
         # Who was identified (or tried to be), by registry id: never the number or capture.

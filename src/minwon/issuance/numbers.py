@@ -52,7 +52,8 @@ def new_number() -> str:
 def normalise(text: str) -> str:
     """Returns the 16 digits of a typed number, or raises InvalidNumber with a Korean detail."""
     digits = _SEPARATORS.sub("", text)
-    if not digits.isdigit() or len(digits) != LENGTH:
+    # ASCII only: str.isdigit() also takes full-width ０-９, superscripts and other scripts.
+    if not (digits.isascii() and digits.isdigit()) or len(digits) != LENGTH:
         raise InvalidNumber("number.format", "문서확인번호는 숫자 16자리입니다.")
     if damm_digit(digits) != 0:
         raise InvalidNumber(

@@ -22,6 +22,7 @@ from minwon.issuance.model import Permit
 from minwon.issuance.parties import refused_applicant
 from minwon.issuance.recording import write_issuance
 from minwon.issuance.records import ClaimState, FeeRecord, IssuanceRecord
+from minwon.issuance.screening import screened
 from minwon.issuance.voiding import void_issuance as void_issuance  # its own module now
 from minwon.registry.rrn import InvalidRrn, parse
 from minwon.storage import retry_transient
@@ -54,6 +55,7 @@ def issue_document(
             "idempotency.key_invalid",
             "Idempotency-Key는 영문·숫자·'-_.:' 8~80자여야 합니다.",
         )
+    cmd = screened(cmd, document)  # NFC text; no 주민등록번호 in free text; known items
     request_hash = cmd.fingerprint()
     holder = uuid.uuid4().hex
     outcome = retry_transient(

@@ -15,6 +15,7 @@ from minwon.audit.model import AuditEvent
 from minwon.errors import Conflict, Forbidden, InvalidRequest, MinwonError, NotFound, Unavailable
 from minwon.identity.model import Principal, PrincipalKind
 from minwon.identity.roles import ensure_writer
+from minwon.inputs import free_text
 from minwon.issuance.access import in_scope, record_access
 from minwon.issuance.commands import VoidIssuance
 from minwon.issuance.numbers import InvalidNumber, normalise
@@ -54,7 +55,7 @@ def _void(
 ) -> IssuanceRecord:
     if principal.kind is not PrincipalKind.CLERK:
         raise Forbidden("auth.clerk_only", "발급 취소는 담당 공무원만 할 수 있습니다.")
-    reason = cmd.reason.strip()
+    reason = free_text(cmd.reason, what="취소 사유", field="reason").strip()
     if len(reason) < 2:
         raise InvalidRequest("void.reason_required", "취소 사유를 적어 주세요.")
     try:

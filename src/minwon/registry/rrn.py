@@ -12,9 +12,12 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from minwon.inputs import without_rrns
+
 WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
 CHECKSUM_ABOLISHED = date(2020, 10, 1)
-_PATTERN = re.compile(r"^(\d{6})-?(\d{7})$")
+# ASCII digits only: ``\d`` would take full-width ０-９ and other scripts' digits too.
+_PATTERN = re.compile(r"^([0-9]{6})-?([0-9]{7})$")
 _CENTURY = {
     9: 1800,
     0: 1800,
@@ -88,7 +91,7 @@ def parse(value: str, *, issued_on: date | None = None) -> RrnFacts:
 def birth_date_of(shown: str) -> date | None:
     """Returns the birth date a number gives by its front six digits and G, as printed
     (``YYMMDD-G******`` or whole); None when those are not there or not a date."""
-    match = re.match(r"^\s*(\d{2})(\d{2})(\d{2})-?(\d)", shown)
+    match = re.match(r"^\s*([0-9]{2})([0-9]{2})([0-9]{2})-?([0-9])", shown)
     if not match:
         return None
     yy, mm, dd, gender = (int(g) for g in match.groups())
@@ -132,5 +135,7 @@ _FULL_RRN = re.compile(r"(?<!\d)(\d{6})-?([1-8]\d{6})(?!\d)")
 
 
 def redact(text: str) -> str:
-    """Replaces anything that looks like a full number with its masked form."""
-    return _FULL_RRN.sub(lambda m: f"{m.group(1)}-{m.group(2)[0]}******", text)
+    """Replaces anything that looks like a full number with its masked form: also one
+    written with spaces or dots, in full-width digits, or with another dash
+    (``inputs.without_rrns``)."""
+    return without_rrns(_FULL_RRN.sub(lambda m: f"{m.group(1)}-{m.group(2)[0]}******", text))

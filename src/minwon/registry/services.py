@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from minwon.audit.model import Actor, AuditEvent
 from minwon.errors import Forbidden, InvalidRequest, NotFound
+from minwon.inputs import free_text, nfc
 from minwon.registry.model import Resident
 from minwon.registry.rrn import InvalidRrn, mask, parse
 
@@ -55,6 +56,8 @@ def find_resident(
     """Finds residents by name and birth date, or by number; records an audit event each."""
     if actor.kind != CLERK:
         raise Forbidden("lookup.clerk_only", "주민 조회는 담당 공무원만 할 수 있습니다.")
+    # Kept in the audit trail: in NFC and without a number in it, like every free text.
+    purpose = free_text(purpose, what="조회 목적", field="purpose")
     if not purpose.strip():
         raise InvalidRequest("lookup.purpose_required", "조회 목적을 적어 주세요.")
     now = ctx.clock.now()
@@ -69,7 +72,8 @@ def find_resident(
             found = [one] if one else []
             method = "rrn"
         elif name and birth_date:
-            found = uow.registry.find_residents(name=name.strip(), birth_date=birth_date)
+            # NFC: a name typed in NFD (macOS, some PDFs) is the same name.
+            found = uow.registry.find_residents(name=nfc(name).strip(), birth_date=birth_date)
             method = "name_birth"
         else:
             raise InvalidRequest(

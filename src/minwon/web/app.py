@@ -15,6 +15,7 @@ from minwon.bootstrap import Container
 from minwon.issuance.reading import ready
 from minwon.web import openapi, pages, problems
 from minwon.web.api import auth, issuance, notices, registry, verification
+from minwon.web.edge import BodyLimit, TrustedProxies
 
 ACCESS = structlog.get_logger("minwon.access")
 REQUESTS = Counter("minwon_http_requests_total", "HTTP requests", ["method", "route", "status"])
@@ -26,6 +27,12 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",
 }
+# Sent only over HTTPS (directly, or as a trusted proxy says): browsers then refuse plain
+# HTTP to this host for a year.
+HSTS = "max-age=31536000"
+# Uploads read and cap their own bodies (web/uploads.py: 5 MB of PDF); every other body
+# is held to MINWON_MAX_BODY_BYTES (web/edge.py).
+UPLOAD_PATHS = ("/api/v1/verify/pdf", "/verify/pdf")
 # Pages load only their own CSS/JS (no inline script or style); nothing may frame them.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
@@ -50,6 +57,7 @@ class ObserveRequests:
         started = time.perf_counter()
         status = 500
         csp = not scope["path"].startswith("/api/v1/docs")  # Swagger UI loads from a CDN
+        https = scope.get("scheme") == "https"  # as TrustedProxies left it
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
@@ -60,6 +68,8 @@ class ObserveRequests:
                     headers.setdefault(key, value)
                 if csp:
                     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+                if https:
+                    headers.setdefault("Strict-Transport-Security", HSTS)
             await send(message)
 
         try:
@@ -98,7 +108,12 @@ def create_app(container: Container) -> FastAPI:
     openapi.install(app, api, "/api/v1")
     pages.install(app)
 
+    # Outermost last: the real client and scheme first, then timing and headers, then the
+    # body limit (so a 413 is counted and carries the security headers too).
+    web = container.settings.web
+    app.add_middleware(BodyLimit, limit=web.max_body_bytes, own_limit=UPLOAD_PATHS)
     app.add_middleware(ObserveRequests)
+    app.add_middleware(TrustedProxies, networks=web.trusted_proxies)
 
     @app.get("/healthz", tags=["operations"], summary="프로세스 생존 확인")
     def healthz() -> dict[str, str]:

@@ -51,4 +51,6 @@ ClerkDep = Annotated[Principal, Depends(clerk)]
 
 
 def client_address(request: Request) -> str:
+    """Returns the client's address: the connection's own peer, or the address a trusted
+    proxy forwarded for (web/edge.py: ``X-Forwarded-For`` from anyone else is ignored)."""
     return request.client.host if request.client else "unknown"

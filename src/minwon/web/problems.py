@@ -24,7 +24,11 @@ _HTTP_CODES = {
 def problem(
     status: int, code: str, title: str, detail: str, *, instance: str | None = None, **extra: Any
 ) -> JSONResponse:
-    """Returns a problem+json response with a stable ``code`` and a Korean ``detail``."""
+    """Returns a problem+json response with a stable ``code`` and a Korean ``detail``.
+
+    Nothing in it carries a whole 주민등록번호: ``instance`` is the request's path, which
+    can hold one (``/issuances/900101-1234567``), so it and every text are masked.
+    """
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE + code,
         "title": title,
@@ -33,12 +37,22 @@ def problem(
         "code": code,
     }
     if instance:
-        body["instance"] = instance
-    body.update({k: v for k, v in extra.items() if v is not None})
+        body["instance"] = redact(instance)
+    body.update({k: _masked(v) for k, v in extra.items() if v is not None})
     headers = {}
     if "retry_after" in extra:
         headers["Retry-After"] = str(extra["retry_after"])
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, list | tuple):
+        return [_masked(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    return value
 
 
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:

@@ -3,15 +3,76 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    WithJsonSchema,
+    model_validator,
+)
 
+from minwon.inputs import EARLIEST_DATE, LATEST_DATE, date_in_range, nfc
 from minwon.issuance.model import Ground
 
 
+def _within_range(day: date) -> date:
+    if not date_in_range(day):
+        raise ValueError(f"{EARLIEST_DATE.isoformat()} ~ {LATEST_DATE.isoformat()} 사이의 날짜")
+    return day
+
+
+# A date the service can hold: 0001-01-01 or 9999-12-31 is 422, not an overflow later. The
+# OpenAPI document says so with a pattern (years 1800-2099), so clients and the fuzz test
+# know which dates are valid.
+DAY_PATTERN = r"^(18|19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+Day = Annotated[
+    date,
+    AfterValidator(_within_range),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": DAY_PATTERN}),
+]
+# ASCII digits only (``\d`` and pydantic's own digit checks take ０-９ and other scripts').
+Rrn = Annotated[
+    str,
+    Field(
+        min_length=13,
+        max_length=14,
+        pattern=r"^[0-9]{6}-?[0-9]{7}$",
+        description="주민등록번호 (ASCII 숫자 13자리, 가운데 '-' 선택)",
+    ),
+]
+# Counts and yes/no answers exactly as JSON types them: "3" and true are not 3, "yes" is
+# not true.
+Count = Annotated[int, Field(strict=True, ge=1, le=20)]
+Flag = StrictBool
+
+
+# Compared byte for byte with what was set, so never normalised.
+_VERBATIM = frozenset({"password"})
+
+
+def _in_nfc(value: Any) -> Any:
+    if isinstance(value, str):
+        return nfc(value)
+    if isinstance(value, list):
+        return [_in_nfc(v) for v in value]
+    if isinstance(value, dict):
+        return {_in_nfc(k): v if k in _VERBATIM else _in_nfc(v) for k, v in value.items()}
+    return value
+
+
 class Strict(BaseModel):
+    """A request body: unknown fields refused, every text in NFC before it is checked."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _normalised(cls, data: Any) -> Any:
+        return _in_nfc(data)
 
 
 class LoginIn(Strict):
@@ -20,9 +81,7 @@ class LoginIn(Strict):
 
 
 class KioskSessionIn(Strict):
-    rrn: str = Field(
-        min_length=13, max_length=14, description="주민등록번호 (지문과 함께 본인 확인)"
-    )
+    rrn: Rrn = Field(description="주민등록번호 (지문과 함께 본인 확인)")
     fingerprint: str = Field(min_length=8, max_length=200, description="지문 인식기 판독값")
 
 
@@ -44,21 +103,21 @@ class MeOut(BaseModel):
 
 class CounterRequesterIn(Strict):
     name: str = Field(min_length=1, max_length=40)
-    rrn: str | None = Field(default=None, min_length=13, max_length=14)
-    id_checked: bool = Field(description="창구에서 신청인의 신분증을 확인했는지")
+    rrn: Rrn | None = None
+    id_checked: Flag = Field(description="창구에서 신청인의 신분증을 확인했는지")
 
 
 class DelegationIn(Strict):
-    written_on: date
+    written_on: Day
     document_types: list[str] = Field(min_length=1)
-    delegator_id_seen: bool
-    valid_until: date | None = None
+    delegator_id_seen: Flag
+    valid_until: Day | None = None
 
 
 class ProxyIn(Strict):
-    delegate_id_checked: bool
-    delegator_id_checked: bool
-    fingerprint_taken: bool
+    delegate_id_checked: Flag
+    delegator_id_checked: Flag
+    fingerprint_taken: Flag
     # Ignored: the proxy's age comes from the proxy's own number (requester.rrn).
     age: int | None = Field(
         default=None,
@@ -77,21 +136,21 @@ class ProxyIn(Strict):
 
 class PartyIn(Strict):
     name: str = Field(min_length=1, max_length=40)
-    rrn: str = Field(min_length=13, max_length=14)
+    rrn: Rrn
     address: str = Field(min_length=1, max_length=200)
 
 
 class IssueIn(Strict):
     document_type: str = Field(max_length=40, examples=["deungbon"])
     subject_resident_id: str | None = Field(default=None, max_length=32)
-    subject_rrn: str | None = Field(default=None, min_length=13, max_length=14)
-    building_number: str | None = Field(default=None, max_length=32)
-    items: dict[str, str | bool] = Field(default_factory=dict)
+    subject_rrn: Rrn | None = None
+    building_number: str | None = Field(default=None, max_length=32, pattern=r"^[0-9][0-9-]*$")
+    items: dict[str, str | Flag] = Field(default_factory=dict)
     purpose: str | None = Field(default=None, max_length=200)
     ground: Ground | None = None
     delegation: DelegationIn | None = None
     exemption: str | None = Field(default=None, max_length=40)
-    copies: int = Field(default=1, ge=1, le=20)
+    copies: Count = 1
     requester: CounterRequesterIn | None = None
     proxy: ProxyIn | None = None
     buyer: PartyIn | None = None
@@ -180,8 +239,8 @@ class VerificationOut(BaseModel):
 class ResidentSearchIn(Strict):
     purpose: str = Field(min_length=2, max_length=200)
     name: str | None = Field(default=None, max_length=40)
-    birth_date: date | None = None
-    rrn: str | None = Field(default=None, min_length=13, max_length=14)
+    birth_date: Day | None = None
+    rrn: Rrn | None = None
 
 
 class ResidentOut(BaseModel):

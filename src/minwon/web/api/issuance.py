@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
@@ -37,6 +36,7 @@ from minwon.rendering.attestation import attest, valid_nonce
 from minwon.rendering.trust import bundle_of
 from minwon.web.deps import ClerkDep, ContainerDep, PrincipalDep, client_address
 from minwon.web.schemas import (
+    Day,
     DocumentTypeOut,
     FeeOut,
     IssuanceOut,
@@ -258,7 +258,7 @@ def void(number: str, body: VoidIn, c: ContainerDep, p: PrincipalDep) -> Issuanc
     summary="교부대장: 기관의 하루 발급 기록",
 )
 def register(
-    office_code: str, c: ContainerDep, p: ClerkDep, day: date | None = None
+    office_code: str, c: ContainerDep, p: ClerkDep, day: Day | None = None
 ) -> list[RegisterEntryOut]:
     entries = office_register(c.issuance, principal=p, office_code=office_code, day=day)
     return [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -11,9 +12,10 @@ from starlette.datastructures import FormData
 
 from minwon.bootstrap import Container
 from minwon.catalog.model import Channel, DocumentType, Item
-from minwon.errors import NotFound, Unauthorized
+from minwon.errors import InvalidRequest, MinwonError, NotFound, Unauthorized
 from minwon.identity.model import Principal, PrincipalKind
 from minwon.identity.services import authenticate
+from minwon.inputs import ascii_digits, date_in_range, nfc
 from minwon.issuance.documents import document_pdf
 from minwon.issuance.model import ItemValue
 from minwon.issuance.reading import IssuanceEntry, check_downloadable
@@ -64,9 +66,43 @@ def fee_for(document: DocumentType, channel: Channel) -> int | None:
 
 
 def field(form: FormData, name: str) -> str:
-    """Returns a text field, stripped; missing fields and file uploads read as ''."""
+    """Returns a text field in NFC, stripped; missing fields and file uploads read as ''."""
+    value = form.get(name)
+    return nfc(value).strip() if isinstance(value, str) else ""
+
+
+def secret(form: FormData, name: str) -> str:
+    """Returns a password field as typed (stripped, never normalised: it is compared with
+    what was set, byte for byte)."""
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
+
+
+def retry_after(exc: MinwonError) -> dict[str, str] | None:
+    """Returns the Retry-After header of a refusal that says when to try again."""
+    seconds = exc.extra.get("retry_after")
+    return {"Retry-After": str(seconds)} if seconds is not None else None
+
+
+def copies(form: FormData, name: str = "copies") -> int:
+    """Returns the number of copies typed in ASCII digits ('' reads as 1); anything else
+    (３, 3.0, -1) is refused rather than read as something it does not say."""
+    text = field(form, name)
+    if not text:
+        return 1
+    if not ascii_digits(text) or len(text) > 3:
+        raise InvalidRequest("form.copies", "발급 부수는 숫자(0-9)로 입력해 주세요.")
+    return int(text)
+
+
+def parse_day(text: str) -> date | None:
+    """Returns the date typed as YYYY-MM-DD, or None when it is not one or lies outside
+    what the service can hold (0001-01-01, 9999-12-31)."""
+    try:
+        value = date.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if date_in_range(value) else None
 
 
 def flag(form: FormData, name: str) -> bool:

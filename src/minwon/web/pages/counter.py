@@ -10,7 +10,7 @@ from starlette.datastructures import FormData
 
 from minwon.catalog.model import Access, Channel, DocumentType, Subject
 from minwon.clock import KST
-from minwon.errors import InvalidRequest, Unauthorized
+from minwon.errors import InvalidRequest, RateLimited, Unauthorized
 from minwon.identity import services as identity
 from minwon.identity.model import Principal
 from minwon.identity.roles import role_of
@@ -30,6 +30,7 @@ from minwon.registry.services import find_resident, office_name, resident
 from minwon.web.deps import ContainerDep, client_address
 from minwon.web.pages.common import (
     ClerkPageDep,
+    copies,
     document_or_404,
     fee_for,
     field,
@@ -38,7 +39,10 @@ from minwon.web.pages.common import (
     item_views,
     items_from,
     new_idempotency_key,
+    parse_day,
     pdf_of,
+    retry_after,
+    secret,
     title_of,
 )
 from minwon.web.pages.csrf import CheckedForm
@@ -87,15 +91,18 @@ def login(request: Request, form: CheckedForm, c: ContainerDep) -> Response:
         grant = identity.clerk_login(
             c.identity,
             username=username,
-            password=field(form, "password")[:200],
+            password=secret(form, "password")[:200],
             client=client_address(request),
         )
-    except Unauthorized as exc:
+    except (Unauthorized, RateLimited) as exc:
+        # A wrong password (401), or too many tries (429: from this address, or at this
+        # account from addresses it was never used from): said on the login page itself.
         return render(
             request,
             "counter/login.html",
             {"page_title": "창구 로그인", "error": exc.detail, "username": username},
-            status=401,
+            status=exc.status,
+            headers=retry_after(exc),
         )
     return start_session(request, "/counter", grant.token, c)
 
@@ -123,10 +130,10 @@ def home(request: Request, p: ClerkPageDep) -> Response:
 def _birth(text: str) -> date | None:
     if not text:
         return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise InvalidRequest("lookup.birth_date", "생년월일을 YYYY-MM-DD로 입력해 주세요.") from exc
+    birth = parse_day(text)
+    if birth is None:
+        raise InvalidRequest("lookup.birth_date", "생년월일을 YYYY-MM-DD로 입력해 주세요.")
+    return birth
 
 
 @router.post("/search")
@@ -208,10 +215,10 @@ def _date(form: FormData, name: str, label: str) -> date | None:
     text = field(form, name)
     if not text:
         return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise InvalidRequest("form.date", f"{label}을(를) YYYY-MM-DD로 입력해 주세요.") from exc
+    typed = parse_day(text)
+    if typed is None:
+        raise InvalidRequest("form.date", f"{label}을(를) YYYY-MM-DD로 입력해 주세요.")
+    return typed
 
 
 def _delegation(form: FormData, document: DocumentType) -> Delegation | None:
@@ -267,10 +274,6 @@ def _command(form: FormData, c: ContainerDep, document: DocumentType) -> IssueDo
             field(form, "buyer_rrn")[:20],
             field(form, "buyer_address")[:200],
         )
-    try:
-        copies = int(field(form, "copies") or "1")
-    except ValueError as exc:
-        raise InvalidRequest("form.copies", "발급 부수는 숫자로 입력해 주세요.") from exc
     return IssueDocument(
         idempotency_key=field(form, "idempotency_key"),
         document_type=document.code,
@@ -281,7 +284,7 @@ def _command(form: FormData, c: ContainerDep, document: DocumentType) -> IssueDo
         ground=_ground(form),
         delegation=_delegation(form, document),
         exemption=field(form, "exemption") or None,
-        copies=copies,
+        copies=copies(form),
         requester=requester,
         proxy=proxy,
         buyer=buyer,
@@ -343,10 +346,9 @@ def void(
 
 @router.get("/register")
 def register(request: Request, c: ContainerDep, p: ClerkPageDep, day: str = "") -> Response:
-    try:
-        chosen = date.fromisoformat(day) if day else c.clock.now().astimezone(KST).date()
-    except ValueError as exc:
-        raise InvalidRequest("register.day", "날짜를 YYYY-MM-DD로 입력해 주세요.") from exc
+    chosen = parse_day(day) if day else c.clock.now().astimezone(KST).date()
+    if chosen is None:
+        raise InvalidRequest("register.day", "날짜를 YYYY-MM-DD로 입력해 주세요.")
     entries = office_register(c.issuance, principal=p, office_code=p.office_code or "", day=chosen)
     rows = issuance_rows(c, entries)
     total = sum(row.fee or 0 for row in rows if row.valid)

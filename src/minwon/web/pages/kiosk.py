@@ -29,6 +29,7 @@ from minwon.issuance.services import issue_document
 from minwon.registry.services import household_of
 from minwon.web.deps import ContainerDep, client_address
 from minwon.web.pages.common import (
+    copies,
     document_or_404,
     fee_for,
     field,
@@ -211,14 +212,12 @@ def _choices(form: FormData, c: Container, p: Principal) -> dict[str, object]:
     )
     changed = items_from(form, document)
     values = {**document.defaults(), **changed}
-    copies_text = field(form, "copies") or "1"
-    copies = int(copies_text) if copies_text.isdigit() else 1
     return {
         "document": document,
         "subject": subject,
         "building_number": field(form, "building_number")[:40],
         "items": item_views(document, values),
-        "copies": max(1, min(copies, 5)),
+        "copies": max(1, min(copies(form), 5)),
     }
 
 
@@ -249,7 +248,6 @@ def issue(request: Request, form: CheckedForm, c: ContainerDep) -> Response:
     p = _person(request, c)
     document = _kiosk_document(c, field(form, "doc"))
     building = document.subject is Subject.BUILDING
-    copies_text = field(form, "copies") or "1"
     outcome = issue_document(
         c.issuance,
         principal=p,
@@ -259,7 +257,7 @@ def issue(request: Request, form: CheckedForm, c: ContainerDep) -> Response:
             subject_resident_id=None if building else (field(form, "subject") or None),
             building_number=(field(form, "building_number")[:40] or None) if building else None,
             items=items_from(form, document),
-            copies=int(copies_text) if copies_text.isdigit() else 1,
+            copies=copies(form),
         ),
     )
     return redirect(f"/kiosk/done/{outcome.record.number}")

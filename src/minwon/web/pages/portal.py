@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from minwon.catalog.model import Channel, Subject
-from minwon.errors import Unauthorized
+from minwon.errors import RateLimited, Unauthorized
 from minwon.identity import services as identity
 from minwon.issuance.access import DOWNLOAD
 from minwon.issuance.commands import IssueDocument
@@ -23,6 +23,8 @@ from minwon.web.pages.common import (
     items_from,
     new_idempotency_key,
     pdf_of,
+    retry_after,
+    secret,
     title_of,
 )
 from minwon.web.pages.csrf import CheckedForm
@@ -54,15 +56,18 @@ def login(request: Request, form: CheckedForm, c: ContainerDep) -> Response:
         grant = identity.citizen_login(
             c.identity,
             username=username,
-            password=field(form, "password")[:200],
+            password=secret(form, "password")[:200],
             client=client_address(request),
         )
-    except Unauthorized as exc:
+    except (Unauthorized, RateLimited) as exc:
+        # A wrong password (401), or too many tries (429: from this address, or at this
+        # account from addresses it was never used from): said on the login page itself.
         return render(
             request,
             "portal/login.html",
             {"page_title": "로그인", "next": target, "error": exc.detail, "username": username},
-            status=401,
+            status=exc.status,
+            headers=retry_after(exc),
         )
     return start_session(request, target, grant.token, c)
 
