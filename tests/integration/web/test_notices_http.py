@@ -198,7 +198,9 @@ def test_the_counter_page_shows_the_real_applicant_of_a_proxy_seal(
     _sign_in(client, "counter", "clerk")
     page = client.get(f"/counter/issuances/{issued.json()['number']}")
     assert page.status_code == 200
-    section = re.search(r'<dl class="applicant-facts panel" id="applicant">.*?</dl>', page.text, re.S)
+    section = re.search(
+        r'<dl class="applicant-facts panel" id="applicant">.*?</dl>', page.text, re.S
+    )
     assert section, page.text
     shown = section.group(0)
     assert "한대리" in shown and mask(proxy.rrn or "") in shown
