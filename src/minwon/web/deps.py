@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from minwon.bootstrap import Container
 from minwon.errors import Forbidden, Unauthorized
 from minwon.identity.model import Principal, PrincipalKind
 from minwon.identity.services import authenticate
+from minwon.issuance.access import DENY, record_access
 
 SESSION_COOKIE = "minwon_session"
 
@@ -41,9 +43,22 @@ def principal(request: Request, c: ContainerDep) -> Principal:
 PrincipalDep = Annotated[Principal, Depends(principal)]
 
 
-async def clerk(p: PrincipalDep) -> Principal:
+async def clerk(request: Request, p: PrincipalDep, c: ContainerDep) -> Principal:
     if p.kind is not PrincipalKind.CLERK:
-        raise Forbidden("auth.clerk_only", "담당 공무원만 이용할 수 있습니다.")
+        error = Forbidden("auth.clerk_only", "담당 공무원만 이용할 수 있습니다.")
+        # A citizen or a kiosk trying a staff route is a denied action: recorded, in a
+        # worker thread (it writes), before the refusal goes out.
+        route = request.scope.get("route")
+        attempt = str(getattr(route, "path", "")) or "staff route"
+        await run_in_threadpool(
+            record_access,
+            c.issuance,
+            p,
+            action=DENY,
+            outcome=error.code,
+            detail={"attempt": f"{request.method} {attempt}"},
+        )
+        raise error
     return p
 
 

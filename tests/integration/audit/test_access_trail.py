@@ -194,6 +194,25 @@ def test_a_refused_read_of_someone_elses_record_is_recorded_with_its_subject(
     assert _events(world, "read") == []
 
 
+def test_a_citizen_trying_a_staff_route_is_recorded_as_denied(
+    api: TestClient, world: World
+) -> None:
+    citizen = _login(api, "citizen1")
+    office = jeonju.CITY_HALL_CODE
+    register = api.get(f"{API}/offices/{office}/register", headers=citizen)
+    search = api.post(
+        f"{API}/residents/search", json={"purpose": "궁금해서", "name": "김"}, headers=citizen
+    )
+    assert (register.status_code, search.status_code) == (403, 403)
+    denied = _events(world, "deny")
+    assert [(e.actor_id, e.outcome) for e in denied] == [
+        ("citizen1", "auth.clerk_only"),
+        ("citizen1", "auth.clerk_only"),
+    ]
+    assert denied[0].detail["attempt"] == "GET /offices/{office_code}/register"
+    assert denied[1].detail["attempt"] == "POST /residents/search"
+
+
 def test_failed_voids_are_recorded_with_who_what_and_why_but_no_number_in_the_reason(
     api: TestClient, world: World
 ) -> None:
