@@ -34,7 +34,7 @@ from minwon.bootstrap import Container, bootstrap
 from minwon.config import Settings
 from minwon.demo import generate_registry
 from minwon.errors import MinwonError
-from minwon.identity.model import Principal, PrincipalKind
+from minwon.identity.model import Principal
 from minwon.issuance.commands import CounterRequester, IssueDocument
 from minwon.issuance.services import issue_document
 from minwon.operations.local_postgres import LocalPostgres
@@ -45,13 +45,7 @@ def _clerk(c: Container) -> Principal:
     with c.uows(readonly=True) as uow:
         account = uow.identity.clerk("supervisor")
     assert account is not None
-    return Principal(
-        PrincipalKind.CLERK,
-        account.id,
-        office_code=account.office_code,
-        role=account.role,
-        name=account.name,
-    )
+    return account.as_clerk()
 
 
 def _commands(c: Container, per_type: int) -> Iterator[IssueDocument]:

@@ -31,19 +31,13 @@ class World:
         with self.container.uows(readonly=True) as uow:
             account = uow.identity.citizen(username)
         assert account is not None
-        return Principal(PrincipalKind.CITIZEN, account.id, resident_id=account.resident_id)
+        return account.as_citizen()
 
     def clerk(self, username: str = "clerk") -> Principal:
         with self.container.uows(readonly=True) as uow:
             account = uow.identity.clerk(username)
         assert account is not None
-        return Principal(
-            PrincipalKind.CLERK,
-            account.id,
-            office_code=account.office_code,
-            role=account.role,
-            name=account.name,
-        )
+        return account.as_clerk()
 
     def kiosk(
         self, resident: Resident, device: str = "kiosk-01", session: str = "test-session"

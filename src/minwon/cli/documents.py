@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
+from minwon.bootstrap import Container
 from minwon.cli.common import console, container, fail
 from minwon.identity.model import Principal, PrincipalKind
 from minwon.issuance.commands import CounterRequester, IssueDocument
@@ -16,23 +17,17 @@ from minwon.issuance.numbers import display
 from minwon.issuance.services import issue_document
 
 
-def _principal_from(spec: str, c: Any) -> Principal:
+def _principal_from(spec: str, c: Container) -> Principal:
     kind, _, name = spec.partition(":")
     with c.uows(readonly=True) as uow:
         if kind == "citizen":
-            account = uow.identity.citizen(name)
-            if account:
-                return Principal(PrincipalKind.CITIZEN, account.id, resident_id=account.resident_id)
+            citizen = uow.identity.citizen(name)
+            if citizen:
+                return citizen.as_citizen()
         elif kind == "clerk":
-            account = uow.identity.clerk(name)
-            if account:
-                return Principal(
-                    PrincipalKind.CLERK,
-                    account.id,
-                    office_code=account.office_code,
-                    role=account.role,
-                    name=account.name,
-                )
+            clerk = uow.identity.clerk(name)
+            if clerk:
+                return clerk.as_clerk()
     fail(f"계정을 찾을 수 없습니다: {spec} (형식: citizen:아이디 또는 clerk:아이디)", "cli.account")
 
 

@@ -73,6 +73,20 @@ class Account:
     name: str | None
     active: bool = True
 
+    def as_citizen(self) -> Principal:
+        """The citizen this account signs in as."""
+        return Principal(PrincipalKind.CITIZEN, self.id, resident_id=self.resident_id)
+
+    def as_clerk(self) -> Principal:
+        """The clerk this account signs in as: their office, role and name."""
+        return Principal(
+            PrincipalKind.CLERK,
+            self.id,
+            office_code=self.office_code,
+            role=self.role,
+            name=self.name,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class SignInGuard:

@@ -171,7 +171,7 @@ def citizen_login(
             username,
             password,
             client,
-            lambda a: Principal(PrincipalKind.CITIZEN, a.id, resident_id=a.resident_id),
+            Account.as_citizen,
         ),
     )
 
@@ -189,9 +189,7 @@ def clerk_login(ctx: IdentityContext, *, username: str, password: str, client: s
             username,
             password,
             client,
-            lambda a: Principal(
-                PrincipalKind.CLERK, a.id, office_code=a.office_code, role=a.role, name=a.name
-            ),
+            Account.as_clerk,
         ),
     )
 

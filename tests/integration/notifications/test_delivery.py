@@ -28,7 +28,7 @@ from minwon.notifications import services as notices
 from minwon.notifications.delivery import drain, new_holder
 from minwon.notifications.model import NoticeChannel
 from minwon.registry.model import Resident
-from support.crash import DyingUnitOfWorkFactory, WorkerKilled
+from support.faults import WorkerKilled, dying
 from support.parties import COUNTER_DAY, COUNTER_NOW, Person, outside_rrn, seal_by_proxy
 from support.rrn_leaks import assert_no_full_number
 from support.smtp import Mailbox, SmtpServer, refusing_port, smtp_server
@@ -245,9 +245,9 @@ def test_a_worker_that_dies_mid_send_never_sends_a_notice_twice(
     _wants(city, subject, email=EMAIL)
     _seal_to_a_proxy(world, city, "k-crash-001")
 
-    dying = DyingUnitOfWorkFactory(city.uows, die_on=die_on, after_commit=after_commit)
+    dead = dying(city.uows, die_on=die_on, after_commit=after_commit)
     with pytest.raises(WorkerKilled):
-        drain(replace(city.notifications, uows=dying), holder=new_holder())
+        drain(replace(city.notifications, uows=dead), holder=new_holder())
 
     # Restarted at once: what the dead worker claimed is still its own until the lease ends.
     assert drain(city.notifications).by_channel.get("email") is None
