@@ -10,7 +10,7 @@ from __future__ import annotations
 import signal
 from typing import Protocol
 
-from minwon.operations.cluster.faults import ProcessRef
+from minwon.operations.cluster.faults import PauseTarget, ProcessRef
 from minwon.operations.cluster.status import ClusterStatus
 
 
@@ -39,6 +39,14 @@ class ClusterBackend(Protocol):
 
     def start(self, process: ProcessRef) -> None:
         """Starts a stopped process again (a no-op while it runs)."""
+        ...
+
+    def pause(self, target: PauseTarget) -> list[int]:
+        """Freezes part of a member with SIGSTOP (remembered until resumed); returns PIDs."""
+        ...
+
+    def resume(self, target: PauseTarget) -> list[int]:
+        """Thaws what the pause of `target` froze (a no-op if it is not paused)."""
         ...
 
     def switchover(self, candidate: str | None = None) -> str:

@@ -18,7 +18,17 @@ from dataclasses import dataclass, field
 
 from minwon.operations.clock import SimulatedClock, wait_until
 from minwon.operations.cluster.errors import ClusterError, UnknownProcessError
-from minwon.operations.cluster.faults import Kill, Operation, ProcessKind, ProcessRef, Start
+from minwon.operations.cluster.faults import (
+    Kill,
+    Operation,
+    Pause,
+    PauseScope,
+    PauseTarget,
+    ProcessKind,
+    ProcessRef,
+    Resume,
+    Start,
+)
 from minwon.operations.cluster.status import (
     AppStatus,
     ClusterStatus,
@@ -38,6 +48,7 @@ class FakeTimings:
     lease: float = 20.0  # a dead leader's lock expires (Patroni ttl)
     failsafe_clear: float = 20.0  # failsafe flag kept for a ttl after etcd is back
     restart: float = 0.5  # an HAProxy or app instance up again
+    hung_standby: float = 1.0  # a hung sync standby noticed and the sync role moved
 
 
 @dataclass
@@ -49,11 +60,19 @@ class _Member:
     streaming: bool = True
     timeline: int = 1
     failsafe: bool = False
+    paused: PauseScope | None = None
+    paused_at: float = 0.0
+
+    @property
+    def hung(self) -> bool:
+        """Returns True while a pause stops its replication or its queries."""
+        return self.paused is not None and self.paused is not PauseScope.POSTMASTER
 
     @property
     def serving(self) -> bool:
-        """Returns True if the member runs and is the leader or streams from it."""
-        return self.patroni and self.postgres and (self.leader or self.streaming)
+        """Returns True if the member runs, is not hung, and leads or streams."""
+        running = self.patroni and self.postgres and not self.hung
+        return running and (self.leader or self.streaming)
 
 
 @dataclass
@@ -144,6 +163,7 @@ class FakeCluster:
             leader
             and leader.postgres
             and leader.patroni  # HAProxy asks Patroni's REST API who the primary is
+            and not leader.hung
             and sync is not None
             and sync.serving
             and self._haproxy
@@ -179,6 +199,10 @@ class FakeCluster:
         else:
             role = "sync_standby" if sync else "replica"
             state = ("streaming" if m.streaming else "starting") if m.postgres else "stopped"
+        # What the primary's pg_stat_replication shows: a hung standby stays attached
+        # but stops replying, while Patroni still calls it streaming.
+        attached = not m.leader and state == "streaming"
+        reply_age = self.clock.monotonic() - m.paused_at if m.hung else 0.0
         return MemberStatus(
             name=m.name,
             role=role,
@@ -187,6 +211,8 @@ class FakeCluster:
             lag_bytes=0 if state in ("running", "streaming") else None,
             sync=sync,
             failsafe_active=m.failsafe,
+            attached=None if m.leader else attached,
+            reply_age_seconds=round(reply_age, 3) if attached else None,
         )
 
     def wait_healthy(self, timeout: float) -> ClusterStatus:
@@ -276,6 +302,45 @@ class FakeCluster:
                 self._after(self.timings.failsafe_clear, self._clear_failsafe)
         else:
             self._after(self.timings.restart, lambda: self._alive(kind).add(name))
+
+    def pause(self, target: PauseTarget) -> list[int]:
+        """Hangs part of a member: a hung sync standby loses its role after
+        ``hung_standby`` s; a hung leader (node or whole PostgreSQL) its lease after
+        ``lease`` s. Returns one made-up PID."""
+        member = self._members.get(target.member)
+        if member is None:
+            raise UnknownProcessError(f"no member named {target.member!r}")
+        if member.paused is not None:
+            raise ClusterError(f"{member.name} is already paused")
+        self.operations.append(Pause(target))
+        member.paused, member.paused_at = target.scope, self.clock.monotonic()
+        if member.hung and member.leader:
+            self._after(self.timings.lease, lambda: self._hung_lease_expires(member))
+        elif member.hung and member.name == self._sync:
+            self._after(self.timings.hung_standby, self._move_sync_off_hung)
+        return [list(self._members).index(member.name) + 1]
+
+    def resume(self, target: PauseTarget) -> list[int]:
+        """Thaws a paused member; one that lost the leader role rejoins as a replica."""
+        member = self._members.get(target.member)
+        if member is None or member.paused is not target.scope:
+            return []
+        self.operations.append(Resume(target))
+        member.paused = None
+        if not member.leader and not member.streaming:
+            self._after(self.timings.rejoin, lambda: self._rejoin(member))
+        self._pick_sync()
+        return [list(self._members).index(member.name) + 1]
+
+    def _move_sync_off_hung(self) -> None:
+        sync = self._members.get(self._sync or "")
+        if sync is not None and sync.hung:
+            self._sync = None
+            self._pick_sync()
+
+    def _hung_lease_expires(self, member: _Member) -> None:
+        if member.hung:
+            self._fail_over(member, comes_back=False)
 
     def _clear_failsafe(self) -> None:
         if self.quorum:

@@ -61,7 +61,53 @@ class Start:
     target: ProcessRef
 
 
-Operation = Kill | Start
+class PauseScope(StrEnum):
+    """What of a member a pause freezes (SIGSTOP), from the smallest part to the host."""
+
+    WALRECEIVER = "walreceiver"  # the standby's walreceiver: replication hangs, nothing dies
+    POSTGRES = "postgres"  # the postmaster and every child: a hung database
+    POSTMASTER = "postmaster"  # the postmaster alone: its backends go on serving
+    NODE = "node"  # Patroni and its PostgreSQL: a hung host
+
+
+@dataclass(frozen=True, order=True)
+class PauseTarget:
+    """What a pause fault freezes: `scope` of member `member` (``walreceiver@pg2``)."""
+
+    member: str
+    scope: PauseScope
+
+    def __str__(self) -> str:
+        return f"{self.scope.value}@{self.member}"
+
+    @classmethod
+    def parse(cls, text: str) -> PauseTarget:
+        """Returns the target written as ``scope@member``; UnknownProcessError if malformed."""
+        scope_text, _, member = text.strip().partition("@")
+        scope = next((s for s in PauseScope if s.value == scope_text), None)
+        if scope is None or not member:
+            raise UnknownProcessError(
+                f"unknown pause target {text!r}; use walreceiver@pg2, postgres@pg2, "
+                "postmaster@pg1, node@pg1"
+            )
+        return cls(member, scope)
+
+
+@dataclass(frozen=True)
+class Pause:
+    """A gray fault: the processes of `target` stopped with SIGSTOP, alive but hung."""
+
+    target: PauseTarget
+
+
+@dataclass(frozen=True)
+class Resume:
+    """The repair of a pause: SIGCONT to every process the pause of `target` stopped."""
+
+    target: PauseTarget
+
+
+Operation = Kill | Start | Pause | Resume
 
 
 def postmaster(member: str) -> ProcessRef:
@@ -72,6 +118,26 @@ def postmaster(member: str) -> ProcessRef:
 def patroni(member: str) -> ProcessRef:
     """Returns the reference to `member`'s Patroni daemon."""
     return ProcessRef(ProcessKind.PATRONI, member)
+
+
+def walreceiver(member: str) -> PauseTarget:
+    """Returns the pause target of `member`'s walreceiver (a standby's replication)."""
+    return PauseTarget(member, PauseScope.WALRECEIVER)
+
+
+def whole_postgres(member: str) -> PauseTarget:
+    """Returns the pause target of `member`'s postmaster and every child of it."""
+    return PauseTarget(member, PauseScope.POSTGRES)
+
+
+def postmaster_only(member: str) -> PauseTarget:
+    """Returns the pause target of `member`'s postmaster alone (its backends run on)."""
+    return PauseTarget(member, PauseScope.POSTMASTER)
+
+
+def node(member: str) -> PauseTarget:
+    """Returns the pause target of `member`'s whole node: Patroni and its PostgreSQL."""
+    return PauseTarget(member, PauseScope.NODE)
 
 
 def etcd(name: str) -> ProcessRef:

@@ -30,9 +30,10 @@ from minwon.operations.cluster.errors import (
     MissingBinaryError,
     UnknownProcessError,
 )
-from minwon.operations.cluster.faults import ProcessKind, ProcessRef
+from minwon.operations.cluster.faults import PauseTarget, ProcessKind, ProcessRef
 from minwon.operations.cluster.host import find_binaries
 from minwon.operations.cluster.kinds import KINDS, START_ORDER, STOP_ORDER, KindContext
+from minwon.operations.cluster.pause import Pauses
 from minwon.operations.cluster.probes import collect_status, fetch_cluster
 from minwon.operations.cluster.spec import ClusterSpec, Credentials
 from minwon.operations.cluster.state import ClusterState
@@ -225,6 +226,7 @@ class LocalCluster:
             return
         keep = self.keep if keep is None else keep
         state = self._state
+        self.pauses.resume_all()  # a stopped process cannot act on SIGTERM
         for kind in STOP_ORDER:
             row = KINDS[kind]
             launched = [item for ref, item in state.processes.items() if ref.kind is kind]
@@ -374,6 +376,19 @@ class LocalCluster:
             self._spawn(target, rejoin=True)
         state.forget_killed(process, target, *runs_too)
         self._save_state()
+
+    @property
+    def pauses(self) -> Pauses:
+        """Returns the SIGSTOP faults of this cluster (``pause.py``)."""
+        return Pauses(self.root, self._find_pid)
+
+    def pause(self, target: PauseTarget) -> list[int]:
+        """Freezes `target` (SIGSTOP), e.g. ``walreceiver("pg2")``; returns the PIDs."""
+        return self.pauses.pause(target)
+
+    def resume(self, target: PauseTarget) -> list[int]:
+        """Thaws what the pause of `target` froze (SIGCONT); returns the PIDs."""
+        return self.pauses.resume(target)
 
     def switchover(self, candidate: str | None = None) -> str:
         """Moves the leader role (POST /switchover); returns the new leader once it runs

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from minwon.operations.cluster.tuning import MAX_HEALTHY_LAG_BYTES
+from minwon.operations.cluster.tuning import MAX_HEALTHY_LAG_BYTES, MAX_REPLY_AGE_SECONDS
 
 SYNC_ROLES = frozenset({"sync_standby", "quorum_standby"})
 LEADER_ROLES = frozenset({"leader", "standby_leader"})
@@ -27,6 +27,10 @@ class MemberStatus:
     lag_bytes: int | None
     sync: bool
     failsafe_active: bool = False
+    # What the primary's pg_stat_replication says of a replica (None: not read): whether
+    # a walsender serves it, and seconds since its last reply (reply_time).
+    attached: bool | None = None
+    reply_age_seconds: float | None = None
 
     @property
     def is_leader(self) -> bool:
@@ -61,6 +65,34 @@ class AppStatus:
     ready: bool
 
 
+SUPERVISOR_LATE_SECONDS = 5.0  # ten rounds missed: hung (e.g. stopped), not just busy
+
+
+@dataclass(frozen=True)
+class SupervisorStatus:
+    """The local supervisor: whether it runs, its last round, what it started again."""
+
+    running: bool
+    pid: int | None = None
+    last_round_seconds: float | None = None  # seconds since its last round
+    restarts: tuple[tuple[str, int], ...] = ()  # (process, times started again)
+    held: tuple[str, ...] = ()  # parts stopped on purpose, left down
+
+    def restarted(self, process: str) -> int:
+        """Returns how often the supervisor has started `process` (``app:1``) again."""
+        return dict(self.restarts).get(process, 0)
+
+    @property
+    def problems(self) -> list[str]:
+        """Returns what is wrong with the supervisor itself; nobody restarts it."""
+        if not self.running:
+            return ["supervisor is not running: nothing restarts a part that dies"]
+        late = self.last_round_seconds
+        if late is None or late > SUPERVISOR_LATE_SECONDS:
+            return [f"supervisor has made no round for {late} s"]
+        return []
+
+
 @dataclass(frozen=True)
 class ClusterStatus:
     """A snapshot of every part; ``healthy`` only if all of it is as it should be."""
@@ -70,6 +102,7 @@ class ClusterStatus:
     haproxy: tuple[HAProxyStatus, ...]
     apps: tuple[AppStatus, ...]
     expected_members: int
+    supervisor: SupervisorStatus | None = None  # None: no supervisor (real hosts, the fake)
 
     @property
     def leader(self) -> str | None:
@@ -116,6 +149,7 @@ class ClusterStatus:
             if not h.reaches_primary
         ]
         found += [f"app {a.name} ({a.url}) not ready" for a in self.apps if not a.ready]
+        found += self.supervisor.problems if self.supervisor is not None else []
         return found
 
     @property
@@ -138,11 +172,29 @@ def _member_problems(m: MemberStatus) -> list[str]:
         found.append(f"replica {m.name} is {m.state}, not streaming")
     if not m.is_leader and (m.lag_bytes is None or m.lag_bytes > MAX_HEALTHY_LAG_BYTES):
         found.append(f"replica {m.name} lag is {m.lag_bytes} bytes")
+    if not m.is_leader and m.state == "streaming":
+        found += _replication_problems(m)
     if m.failsafe_active:
         # Set while etcd was unreachable and kept for a ttl after: replicas follow the old
         # primary and will not race for the lock, so no failover can happen.
         found.append(f"{m.name} is still in failsafe mode after a DCS outage")
     return found
+
+
+def _replication_problems(m: MemberStatus) -> list[str]:
+    # Patroni reads "streaming" from the replica's own shared memory, which a hung
+    # walreceiver or a hung PostgreSQL never updates; and while a hung sync standby holds
+    # every commit back the primary writes nothing, so no byte lag builds up either. The
+    # primary's walsender view is what tells: a replica it no longer serves, or one it
+    # has not heard from for several status intervals.
+    if m.attached is False:
+        return [f"replica {m.name} is not attached to the primary (no walsender serves it)"]
+    if m.reply_age_seconds is not None and m.reply_age_seconds > MAX_REPLY_AGE_SECONDS:
+        return [
+            f"replica {m.name} has not replied to the primary for {m.reply_age_seconds:.1f} s "
+            "(a hung walreceiver or PostgreSQL), though Patroni says streaming"
+        ]
+    return []
 
 
 def parse_members(cluster: dict[str, Any]) -> tuple[MemberStatus, ...]:

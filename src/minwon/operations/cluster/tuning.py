@@ -56,6 +56,10 @@ HAPROXY_IDLE_TIMEOUT = "30m"
 # Patroni's REST API reports lag in bytes; above this a standby is not "healthy".
 MAX_HEALTHY_LAG_BYTES = 16 * 1024 * 1024
 
+# A standby replies at least every wal_receiver_status_interval (1 s, ``dcs_settings``);
+# one the primary has not heard from for three intervals is hung, whatever Patroni says.
+MAX_REPLY_AGE_SECONDS = 3.0
+
 
 def dcs_settings() -> dict[str, Any]:
     """Returns the cluster-wide settings Patroni stores in etcd at bootstrap."""
