@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from minwon.cli.common import console, fail
+from minwon.operations.cluster.control import SUPERVISOR
 from minwon.operations.cluster.errors import (
     ClusterError,
     ClusterNotFoundError,
@@ -21,6 +22,7 @@ from minwon.operations.cluster.faults import EXAMPLES, ProcessRef
 from minwon.operations.cluster.local import LocalCluster
 from minwon.operations.cluster.plan import write_plan
 from minwon.operations.cluster.status import ClusterStatus
+from minwon.operations.cluster.supervisor import Supervisor
 from minwon.operations.cluster.topology import hosts_spec
 from minwon.operations.scenarios import RUNBOOKS, Runbook, find_runbook
 from minwon.operations.scenarios.steps import Keyword
@@ -113,7 +115,25 @@ def _status_table(status: ClusterStatus) -> Table:
         table.add_row(f"haproxy {h.name}", f":{h.port}", state, "", "", "")
     for a in status.apps:
         table.add_row(f"app {a.name}", a.url, "ready" if a.ready else "NOT READY", "", "", "")
+    if status.supervisor is not None:
+        _supervisor_rows(table, status)
     return table
+
+
+def _supervisor_rows(table: Table, status: ClusterStatus) -> None:
+    sup = status.supervisor
+    assert sup is not None
+    if not sup.running:
+        state = "NOT RUNNING"
+    else:
+        state = f"running (마지막 점검 {sup.last_round_seconds}초 전)"
+    table.add_row("supervisor", f"pid {sup.pid}", state, "", "", "")
+    for name, count in sup.restarts:
+        held = " (멈춰 둠)" if name in sup.held else ""
+        table.add_row(f"  재시작 {name}", "", f"{count}회{held}", "", "", "")
+    for name in sup.held:
+        if name not in dict(sup.restarts):
+            table.add_row(f"  멈춰 둠 {name}", "", "held", "", "", "")
 
 
 @app.command("status")
@@ -200,7 +220,7 @@ def _process(text: str) -> ProcessRef:
 
 
 ProcessArgument = Annotated[
-    str, typer.Argument(help=f"종류:이름 (예: {EXAMPLES})", show_default=False)
+    str, typer.Argument(help=f"종류:이름 (예: {EXAMPLES}) 또는 supervisor", show_default=False)
 ]
 
 
@@ -209,23 +229,64 @@ def kill(
     process: ProcessArgument,
     root: RootOption = DEFAULT_ROOT,
     sig: Annotated[str, typer.Option("--signal", help="보낼 신호 (KILL, TERM, INT)")] = "KILL",
+    hold: Annotated[
+        bool, typer.Option("--hold", help="감독자가 다시 띄우지 않게 합니다 (호스트가 죽은 것처럼)")
+    ] = False,
 ) -> None:
-    """장애 주입: 클러스터 프로세스 하나에 신호를 보냅니다 (기본 kill -9)."""
-    ref = _process(process)
+    """장애 주입: 프로세스 하나에 신호를 보냅니다 (기본 kill -9). 감독자가 다시 띄웁니다."""
     name = sig.upper().removeprefix("SIG")
     if name not in ("KILL", "TERM", "INT"):
         fail(f"보낼 수 있는 신호는 KILL, TERM, INT입니다 ({sig!r}).", "cluster.signal", 2)
+    if process.strip() == SUPERVISOR:
+        cluster = _attach(root)
+        if not cluster.stop_supervisor(signal.Signals[f"SIG{name}"]):
+            fail("감독자가 돌고 있지 않습니다.", "cluster.kill")
+        console.print("감독자에 신호를 보냈습니다. 아무도 다시 띄우지 않습니다.", highlight=False)
+        return
+    ref = _process(process)
     cluster = _attach(root)
     try:
-        cluster.kill(ref, signal.Signals[f"SIG{name}"])
+        cluster.kill(ref, signal.Signals[f"SIG{name}"], hold=hold)
     except ClusterError as exc:
         fail(str(exc), "cluster.kill")
-    console.print(f"{ref}에 SIG{name}을 보냈습니다.", highlight=False)
+    after = (
+        f"다시 띄울 때까지 멈춰 둡니다 (minwon cluster start {ref})"
+        if hold
+        else "감독자가 다시 띄웁니다"
+    )
+    console.print(f"{ref}에 SIG{name}을 보냈습니다. {after}.", highlight=False)
+
+
+@app.command("stop")
+def stop(process: ProcessArgument, root: RootOption = DEFAULT_ROOT) -> None:
+    """프로세스 하나를 정상 종료(SIGTERM)하고, start 할 때까지 감독자가 다시 띄우지 않게 합니다."""
+    if process.strip() == SUPERVISOR:
+        stopped = _attach(root).stop_supervisor()
+        console.print("감독자를 멈췄습니다." if stopped else "감독자가 돌고 있지 않습니다.")
+        return
+    ref = _process(process)
+    cluster = _attach(root)
+    try:
+        stopped = cluster.stop(ref)
+    except ClusterError as exc:
+        fail(str(exc), "cluster.stop")
+    done = "멈췄습니다" if stopped else "이미 멈춰 있습니다"
+    console.print(
+        f"{done}: {ref}. 감독자가 다시 띄우지 않습니다 (다시 띄우기: minwon cluster start {ref}).",
+        highlight=False,
+    )
 
 
 @app.command("start")
 def start(process: ProcessArgument, root: RootOption = DEFAULT_ROOT) -> None:
-    """멈춘 프로세스를 다시 띄웁니다 (postgres:pgN은 그 Patroni를 띄웁니다)."""
+    """멈춘 프로세스를 다시 띄웁니다 (멈춰 둔 표시도 지웁니다; postgres:pgN은 그 Patroni를)."""
+    if process.strip() == SUPERVISOR:
+        try:
+            pid = _attach(root).start_supervisor()
+        except ClusterError as exc:
+            fail(str(exc), "cluster.start")
+        console.print(f"감독자가 돕니다 (pid {pid}).", highlight=False)
+        return
     ref = _process(process)
     cluster = _attach(root)
     try:
@@ -233,6 +294,14 @@ def start(process: ProcessArgument, root: RootOption = DEFAULT_ROOT) -> None:
     except ClusterError as exc:
         fail(str(exc), "cluster.start")
     console.print(f"띄웠습니다: {ref} (준비 확인: minwon cluster status)", highlight=False)
+
+
+@app.command("supervise", hidden=True)
+def supervise(root: RootOption = DEFAULT_ROOT) -> None:
+    """(내부용) 죽은 구성요소를 다시 띄우는 감독자: `up`이 띄우고 `down`이 내립니다."""
+    if not LocalCluster(root).exists:
+        fail(f"{root}에 클러스터 상태가 없습니다.", "cluster.none", 2)
+    Supervisor(root).run()
 
 
 def _runbook_lines(runbook: Runbook) -> list[str]:

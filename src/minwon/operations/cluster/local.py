@@ -2,11 +2,14 @@
 
 3 etcd members, 3 Patroni-managed PostgreSQL nodes (strict synchronous replication),
 2 HAProxy paths and N app instances, each on a free port, each started by PID and
-stopped by PID. Database processes run as the unprivileged ``minwon-db`` user. How each
-kind starts, is ready and stops is the table in ``kinds.py``.
+stopped by PID, and last a supervisor (``supervisor.py``) that starts again any of them
+that dies, as systemd's ``Restart=`` does on real hosts. Database processes run as the
+unprivileged ``minwon-db`` user. How each kind starts, is ready and stops is the table in
+``kinds.py``; killing, stopping, starting and holding one is ``control.py``.
 
-Layout of ``<root>`` (the caller's folder): ``state.json`` (``state.py``),
-``secrets.json`` (0600), ``logs/<process>.log``, ``app/`` (the app's data folder). Data and
+Layout of ``<root>`` (the caller's folder): ``state.json`` (``state.py``, with its lock
+``state.lock``), ``secrets.json`` (0600), ``logs/<process>.log`` (``logs/supervisor.log``:
+every restart), ``supervisor.beat``, ``app/`` (the app's data folder). Data and
 configuration live in ``<root>/run``, or in ``/var/tmp/minwon-cluster-<id>`` when the
 database user cannot reach ``<root>`` (root's home, pytest's temporary folders).
 """
@@ -14,31 +17,32 @@ database user cannot reach ``<root>`` (root's home, pytest's temporary folders).
 from __future__ import annotations
 
 import contextlib
-import json
-import os
-import signal
 import subprocess
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
 from minwon.operations.clock import wait_until
+from minwon.operations.cluster.control import (
+    BEAT_FILE,
+    STATE_FILE,
+    ProcessControl,
+    log_path,
+)
 from minwon.operations.cluster.errors import (
     ClusterError,
     ClusterNotFoundError,
     MissingBinaryError,
-    UnknownProcessError,
 )
 from minwon.operations.cluster.faults import PauseTarget, ProcessKind, ProcessRef
 from minwon.operations.cluster.host import find_binaries
-from minwon.operations.cluster.kinds import KINDS, START_ORDER, STOP_ORDER, KindContext
+from minwon.operations.cluster.kinds import KINDS, START_ORDER, STOP_ORDER
 from minwon.operations.cluster.pause import Pauses
 from minwon.operations.cluster.probes import collect_status, fetch_cluster
-from minwon.operations.cluster.spec import ClusterSpec, Credentials
-from minwon.operations.cluster.state import ClusterState
 from minwon.operations.cluster.status import ClusterStatus, parse_members
-from minwon.operations.cluster.supervise import Launched, is_ours, log_tail, signal_ours, spawn
+from minwon.operations.cluster.supervise import is_ours, log_tail
 from minwon.operations.cluster.switchover import request_switchover, settled_leader
 from minwon.operations.cluster.workspace import (
     SECRETS_FILE,
@@ -47,8 +51,6 @@ from minwon.operations.cluster.workspace import (
     remove_data,
 )
 from minwon.operations.processes import OsUser, ensure_os_user
-
-STATE_FILE = "state.json"
 
 __all__ = [
     "ClusterError",
@@ -59,69 +61,26 @@ __all__ = [
 ]
 
 
-class LocalCluster:
+class LocalCluster(ProcessControl):
     """The local cluster whose state lives in `root`; any process can attach to it."""
 
     def __init__(self, root: Path, *, apps: int = 2, os_user: str = "minwon-db") -> None:
-        self.root = Path(root).absolute()
+        super().__init__(root)
         self.apps = apps
         self.os_user = os_user
         self.keep = False
         self.timings: dict[str, float] = {}
-        self._popen: dict[ProcessRef, subprocess.Popen[bytes]] = {}
-        self._state = ClusterState.load(self.state_file)
-        self._credentials: Credentials | None = None
-
-    # -- state --------------------------------------------------------------------------
-
-    @property
-    def state_file(self) -> Path:
-        """Returns the path of ``state.json``."""
-        return self.root / STATE_FILE
-
-    @property
-    def exists(self) -> bool:
-        """Returns True if `root` holds the state of a started cluster."""
-        return self._state is not None
-
-    def _require_state(self) -> ClusterState:
-        if self._state is None:
-            raise ClusterNotFoundError(f"no cluster state in {self.root} (start one with `up`)")
-        return self._state
-
-    def _save_state(self) -> None:
-        self._require_state().save(self.state_file)
-
-    @property
-    def spec(self) -> ClusterSpec:
-        """Returns the running cluster's spec (ports, paths)."""
-        return self._require_state().spec
-
-    @property
-    def credentials(self) -> Credentials:
-        """Returns the cluster's passwords (from ``secrets.json``)."""
-        if self._credentials is None:
-            path = self.root / SECRETS_FILE
-            try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                raise ClusterNotFoundError(f"cannot read {path}: {exc}") from exc
-            self._credentials = Credentials.from_dict(data)
-        return self._credentials
 
     @property
     def run_dir(self) -> Path:
         """Returns the folder that holds the cluster's data and configuration."""
         return Path(self._require_state().run_dir)
 
-    def _context(self) -> KindContext:
-        state = self._require_state()
-        return KindContext(state.spec, self.credentials, state.haproxy_bin, state.python)
-
     # -- up -----------------------------------------------------------------------------
 
     def up(self, *, demo_residents: int = 2000, seed: int = 1) -> None:
-        """Starts etcd, Patroni, HAProxy and the apps; returns once all of it is healthy.
+        """Starts etcd, Patroni, HAProxy, the apps and the supervisor; returns once all of
+        it is healthy.
 
         On any failure stops whatever was started and raises ClusterError with the end
         of the relevant log.
@@ -138,6 +97,7 @@ class LocalCluster:
             if kind is ProcessKind.APP:
                 steps.append(("app_data", partial(self._prepare_app, demo_residents, seed)))
             steps.append((KINDS[kind].step, partial(self._start_all, kind)))
+        steps.append(("supervisor", self._start_supervisor))  # last: everything is ready
         try:
             for name, step in steps:
                 began = time.monotonic()
@@ -146,38 +106,14 @@ class LocalCluster:
         except BaseException:
             self.down()
             raise
-        self._require_state().timings = dict(self.timings)
-        self._save_state()
+        with self._update() as state:
+            state.timings = dict(self.timings)
 
     def _prepare(self, binaries: dict[str, str], user: OsUser) -> None:
         if self._state is not None:
             remove_data(self.root, self._state)
-        self._state, self._credentials = prepare(
-            self.root, binaries=binaries, user=user, apps=self.apps
-        )
-        self._save_state()
-
-    def _log(self, name: str) -> Path:
-        return self.root / "logs" / f"{name.replace(':', '-')}.log"
-
-    def _spawn(self, ref: ProcessRef, *, rejoin: bool) -> Launched:
-        command = KINDS[ref.kind].command
-        if command is None:
-            raise ClusterError(f"{ref} is not started by the launcher")
-        state = self._require_state()
-        how = command(self._context(), ref.name, rejoin)
-        launched, process = spawn(
-            str(ref),
-            list(how.argv),
-            log=self._log(str(ref)),
-            cwd=how.cwd,
-            env=how.env,
-            user=ensure_os_user(state.os_user) if how.as_db_user else None,
-        )
-        self._popen[ref] = process
-        state.record(ref, launched)
-        self._save_state()
-        return launched
+        state, self._credentials = prepare(self.root, binaries=binaries, user=user, apps=self.apps)
+        self._save_new(state)
 
     def _start_all(self, kind: ProcessKind) -> None:
         row = KINDS[kind]
@@ -188,6 +124,9 @@ class LocalCluster:
             context = self._context()
             check = row.readiness.check
             self._wait(row.readiness.what, lambda: check(context), row.readiness.timeout, refs)
+
+    def _start_supervisor(self) -> None:
+        self.start_supervisor()
 
     def _prepare_app(self, demo_residents: int, seed: int) -> None:
         logs = self.root / "logs"
@@ -211,13 +150,16 @@ class LocalCluster:
             return False
 
         if not wait_until(done, timeout=timeout, interval=0.2):
-            tails = "\n".join(f"--- {r}\n{log_tail(self._log(str(r)), 1500)}" for r in watch)
+            tails = "\n".join(
+                f"--- {r}\n{log_tail(log_path(self.root, str(r)), 1500)}" for r in watch
+            )
             raise ClusterError(f"{what} not ready within {timeout:.0f} s:\n{tails}")
 
     # -- down ---------------------------------------------------------------------------
 
     def down(self, *, keep: bool | None = None) -> None:
-        """Stops apps, HAProxy, Patroni (and PostgreSQL), etcd by PID; removes the data.
+        """Stops the supervisor, then apps, HAProxy, Patroni (and PostgreSQL), etcd by
+        PID; removes the data.
 
         Idempotent; never raises for processes that are already gone. `keep` (or
         ``self.keep``) keeps data and state for inspection.
@@ -225,7 +167,10 @@ class LocalCluster:
         if self._state is None:
             return
         keep = self.keep if keep is None else keep
-        state = self._state
+        began = time.monotonic()
+        self.stop_supervisor()  # first: it would start again what is being stopped
+        self.timings["stop_supervisor"] = round(time.monotonic() - began, 2)
+        state = self._store.read() or self._state  # with the PIDs the supervisor started
         self.pauses.resume_all()  # a stopped process cannot act on SIGTERM
         for kind in STOP_ORDER:
             row = KINDS[kind]
@@ -238,21 +183,26 @@ class LocalCluster:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 popen.wait(timeout=0.1)
         self._popen.clear()
+        (self.root / BEAT_FILE).unlink(missing_ok=True)
         if keep:
-            state.processes = {}
-            state.stopped_at = time.time()
-            self._save_state()
+            with self._store.locked():
+                state.processes, state.supervisor = {}, None
+                state.stopped_at = time.time()
+                state.save(self.state_file)
+            self._state = state
             return
         remove_data(self.root, state)
         for name in (STATE_FILE, SECRETS_FILE):
             (self.root / name).unlink(missing_ok=True)
+        self._store.lock_path.unlink(missing_ok=True)
         self._state = None
 
     # -- observation --------------------------------------------------------------------
 
     def status(self) -> ClusterStatus:
-        """Returns a snapshot of every member, etcd, HAProxy path and app."""
-        return collect_status(self.spec, self.credentials)
+        """Returns a snapshot of every member, etcd, HAProxy path, app and the supervisor."""
+        current = collect_status(self.spec, self.credentials)
+        return replace(current, supervisor=self.supervisor_status())
 
     def wait_healthy(self, timeout: float) -> ClusterStatus:
         """Returns the status once healthy; raises ClusterError with the problems if not."""
@@ -323,59 +273,7 @@ class LocalCluster:
             + [a.port for a in spec.apps]
         )
 
-    def pids(self) -> dict[str, int]:
-        """Returns the PIDs this launcher started and that are still alive, by name."""
-        processes = self._require_state().processes
-        return {str(ref): item.pid for ref, item in processes.items() if is_ours(item)}
-
-    # -- faults -------------------------------------------------------------------------
-
-    def _known(self, ref: ProcessRef) -> ProcessRef:
-        names = KINDS[ref.kind].names(self.spec)
-        if ref.name not in names:
-            raise UnknownProcessError(f"no {ref.kind} named {ref.name!r} (known: {names})")
-        return ref
-
-    def _find_pid(self, ref: ProcessRef) -> int | None:
-        row = KINDS[self._known(ref).kind]
-        if row.find_pid is not None:
-            return row.find_pid(self._context(), ref.name)
-        launched = self._require_state().processes.get(ref)
-        return launched.pid if launched is not None and is_ours(launched) else None
-
-    def kill(self, process: ProcessRef, sig: int = signal.SIGKILL) -> None:
-        """Sends `sig` to one process: a postmaster (found by its data directory), a
-        Patroni, an etcd member, an HAProxy path or an app. Records it as killed."""
-        state = self._require_state()
-        if KINDS[self._known(process).kind].find_pid is not None:
-            pid = self._find_pid(process)
-            if pid is None:
-                raise ClusterError(f"{process} is not running")
-            os.kill(pid, sig)
-        else:
-            launched = state.processes.get(process)
-            if launched is None:
-                raise ClusterError(f"no process {process} was started")
-            if not signal_ours(launched, sig):
-                raise ClusterError(f"{process} is not running")
-        state.mark_killed(process)
-        self._save_state()
-
-    def start(self, process: ProcessRef) -> None:
-        """Starts a stopped process again (no-op if it runs): a Patroni node (which starts
-        its PostgreSQL), an etcd member (rejoins), an HAProxy path or an app instance."""
-        state = self._require_state()
-        started_by = KINDS[self._known(process).kind].started_by
-        target = ProcessRef(started_by, process.name) if started_by else process
-        # Starting a Patroni starts its PostgreSQL: neither counts as killed any more.
-        runs_too = [
-            ProcessRef(k, target.name) for k, r in KINDS.items() if r.started_by is target.kind
-        ]
-        launched = state.processes.get(target)
-        if launched is None or not is_ours(launched):
-            self._spawn(target, rejoin=True)
-        state.forget_killed(process, target, *runs_too)
-        self._save_state()
+    # -- gray faults and switchover -----------------------------------------------------
 
     @property
     def pauses(self) -> Pauses:
