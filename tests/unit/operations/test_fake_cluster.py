@@ -44,8 +44,8 @@ def test_a_killed_primary_postmaster_is_failed_over_to_the_sync_standby_which_re
 
 def test_a_dead_host_keeps_its_lease_until_the_ttl_and_stays_away_until_started() -> None:
     cluster = FakeCluster()
-    cluster.kill(patroni("pg1"))
-    cluster.kill(postmaster("pg1"))
+    cluster.kill(patroni("pg1"), hold=True)  # a dead host: held down
+    cluster.kill(postmaster("pg1"), hold=True)
     cluster.clock.sleep(cluster.timings.lease - 1)
     assert not cluster.writable()
     assert cluster.status().leader is None
@@ -77,8 +77,8 @@ def test_etcd_without_quorum_leaves_the_leader_in_place_in_failsafe_mode() -> No
 
 def test_a_primary_cannot_be_replaced_while_etcd_has_no_quorum() -> None:
     cluster = FakeCluster()
-    cluster.kill(etcd("e1"))
-    cluster.kill(etcd("e2"))
+    cluster.kill(etcd("e1"), hold=True)
+    cluster.kill(etcd("e2"), hold=True)
     cluster.kill(postmaster("pg1"))
     cluster.clock.sleep(30)
     status = cluster.status()
@@ -125,7 +125,7 @@ def test_the_fake_load_is_acknowledged_only_while_the_cluster_takes_writes() -> 
     cluster.clock.sleep(1.0)
     before = len(load.result.acks)
     assert before == 10
-    cluster.kill(patroni("pg1"))
+    cluster.kill(patroni("pg1"), hold=True)
     cluster.clock.sleep(5.0)
     assert len(load.result.acks) == before
     result = load.stop()

@@ -62,7 +62,7 @@ def test_an_unknown_fault_is_a_plain_korean_error_with_the_known_ones() -> None:
 
 
 def test_kill_and_start_refuse_a_malformed_process_before_looking_for_a_cluster() -> None:
-    for command in ("kill", "start"):
+    for command in ("kill", "start", "stop"):
         result = CliRunner().invoke(app, [command, "mysql:m1", "--root", "/nonexistent"])
         assert result.exit_code == 2
         assert "알 수 없는 프로세스" in result.output and "postgres:pg1" in result.output

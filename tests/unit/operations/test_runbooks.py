@@ -132,10 +132,14 @@ def test_f2b_restarts_the_dead_host_only_after_it_stayed_down_30_s() -> None:
     assert record.gap_seconds == pytest.approx(fake.timings.lease, abs=0.2)
 
 
-def test_f3_and_f7_bring_back_exactly_what_they_killed() -> None:
+def test_f3_leaves_the_restart_to_the_supervisor_and_f7_starts_what_it_held_down() -> None:
     f3 = FakeCluster()
-    scenario("F3", f3).run_all()
-    assert f3.operations == [Kill(haproxy("1")), Start(haproxy("1"))]
+    record = scenario("F3", f3).run_all()
+    assert f3.operations == [Kill(haproxy("1"))]  # nobody but the supervisor starts it
+    assert f3.status().supervisor.restarted("haproxy:1") == 1  # type: ignore[union-attr]
+    restarted = record.steps[4]
+    assert restarted.name.startswith("the supervisor starts HAProxy path 1 again within 10 s")
+    assert restarted.note.startswith("haproxy:1 started again by the supervisor and serving")
     f7 = FakeCluster()
     record = scenario("F7", f7).run_all()
     assert f7.operations == [
@@ -188,26 +192,27 @@ def test_leaving_steps_out_is_refused() -> None:
 class UnkillableCluster(FakeCluster):
     """A fake whose processes cannot be signalled (as if they belonged to someone else)."""
 
-    def kill(self, process: ProcessRef, sig: int = signal.SIGKILL) -> None:
+    def kill(self, process: ProcessRef, sig: int = signal.SIGKILL, *, hold: bool = False) -> None:
         raise ClusterError(f"{process} is not running")
 
 
 def test_a_failed_fault_step_skips_the_checks_but_still_repairs_and_stops_the_load() -> None:
-    record = scenario("F3", UnkillableCluster()).run_all()
+    record = scenario("F7", UnkillableCluster()).run_all()
     outcomes = [s.outcome for s in record.steps]
     assert outcomes == [
         Outcome.OK,  # healthy
         Outcome.OK,  # load
-        Outcome.FAILED,  # kill -9 HAProxy path 1
+        Outcome.FAILED,  # kill -9 etcd e1 and e2
         Outcome.SKIPPED,  # issuance resumes: there was no fault
-        Outcome.SKIPPED,  # stays down
+        Outcome.SKIPPED,  # stay down
+        Outcome.SKIPPED,  # the primary kept its role
         Outcome.OK,  # start again: nothing to start
         Outcome.OK,  # healthy
         Outcome.OK,  # load stopped
         Outcome.OK,  # audit
     ]
-    assert record.steps[2].note == "ClusterError: haproxy:1 is not running"
-    assert record.steps[5].note == "nothing was killed"
+    assert record.steps[2].note == "ClusterError: etcd:e1 is not running"
+    assert record.steps[6].note == "nothing was killed"
     assert record.acknowledged > 0 and record.healed
 
 

@@ -33,12 +33,13 @@ class ClusterBackend(Protocol):
         """Returns the names of the configured PostgreSQL members."""
         ...
 
-    def kill(self, process: ProcessRef, sig: int = signal.SIGKILL) -> None:
-        """Sends `sig` to one process and remembers it as killed."""
+    def kill(self, process: ProcessRef, sig: int = signal.SIGKILL, *, hold: bool = False) -> None:
+        """Sends `sig` to one process and remembers it as killed; a supervisor starts it
+        again unless `hold` (a dead host) keeps it down until ``start``."""
         ...
 
     def start(self, process: ProcessRef) -> None:
-        """Starts a stopped process again (a no-op while it runs)."""
+        """Clears any hold and starts a stopped process again (a no-op while it runs)."""
         ...
 
     def pause(self, target: PauseTarget) -> list[int]:

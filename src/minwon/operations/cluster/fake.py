@@ -3,9 +3,11 @@
 ``FakeCluster`` implements ``ClusterBackend`` with a small model of what Patroni, etcd,
 HAProxy and the apps do after a fault (a crashed primary is failed over to the sync
 standby, a dead host's lease runs out after ``lease`` seconds, a lost etcd quorum puts
-the members in failsafe mode, ...). Time is a ``SimulatedClock``: waiting is instant and
-every run is the same. ``FakeLoad`` and ``FakeLedger`` are the issuance load and the
-database check that go with it, like httpx's ``MockTransport`` beside its transports.
+the members in failsafe mode, a killed etcd, Patroni, HAProxy or app is started again
+by the supervisor after its restart delay unless held down, ...). Time is a
+``SimulatedClock``: waiting is instant and every run is the same. ``FakeLoad`` and
+``FakeLedger`` are the issuance load and the database check that go with it, like httpx's
+``MockTransport`` beside its transports.
 """
 
 from __future__ import annotations
@@ -29,12 +31,14 @@ from minwon.operations.cluster.faults import (
     Resume,
     Start,
 )
+from minwon.operations.cluster.restarts import BASE_DELAY
 from minwon.operations.cluster.status import (
     AppStatus,
     ClusterStatus,
     EtcdStatus,
     HAProxyStatus,
     MemberStatus,
+    SupervisorStatus,
 )
 from minwon.operations.load import Ack, LoadResult
 
@@ -86,6 +90,7 @@ class FakeCluster:
     haproxy_names: tuple[str, ...] = ("1", "2")
     app_names: tuple[str, ...] = ("1", "2")
     rejoins: bool = True  # False: a failed primary never comes back (a broken rewind)
+    supervised: bool = True  # False: nothing starts a killed process but ``start``
     operations: list[Operation] = field(default_factory=list)
     rows: list[str] = field(default_factory=list)  # issuance numbers committed
 
@@ -96,6 +101,8 @@ class FakeCluster:
         self._etcd = set(self.etcd_names)
         self._haproxy = set(self.haproxy_names)
         self._apps = set(self.app_names)
+        self._held: set[ProcessRef] = set()
+        self._restarts: dict[ProcessRef, int] = {}
         self._events: list[tuple[float, int, Callable[[], None]]] = []
         self._order = itertools.count()
         self.clock.listen(self._advance)
@@ -190,6 +197,17 @@ class FakeCluster:
             ),
             apps=tuple(AppStatus(a, f"fake://app/{a}", a in self._apps) for a in self.app_names),
             expected_members=len(self.member_names),
+            supervisor=self._supervisor_status(),
+        )
+
+    def _supervisor_status(self) -> SupervisorStatus | None:
+        if not self.supervised:
+            return None
+        return SupervisorStatus(
+            running=True,
+            last_round_seconds=0.0,
+            restarts=tuple(sorted((str(r), n) for r, n in self._restarts.items())),
+            held=tuple(sorted(str(r) for r in self._held)),
         )
 
     def _member_status(self, m: _Member) -> MemberStatus:
@@ -244,10 +262,17 @@ class FakeCluster:
         if ref.name not in names:
             raise UnknownProcessError(f"no {ref.kind} named {ref.name!r}")
 
-    def kill(self, process: ProcessRef, sig: int = signal.SIGKILL) -> None:
-        """Stops one process of the model and sets off what the real cluster would do."""
+    def kill(self, process: ProcessRef, sig: int = signal.SIGKILL, *, hold: bool = False) -> None:
+        """Stops one process of the model and sets off what the real cluster would do;
+        the supervisor starts it again after its delay unless `hold` keeps it down."""
         self._check(process)
         self.operations.append(Kill(process, sig))
+        started = _launched_by(process)
+        if hold:
+            self._held.add(started)
+        elif self.supervised and process.kind is not ProcessKind.POSTGRES:
+            delay = BASE_DELAY[process.kind]
+            self._after(delay, lambda: self._supervisor_restarts(started))
         if process.kind is ProcessKind.POSTGRES:
             self._kill_postgres(self._members[process.name])
         elif process.kind is ProcessKind.PATRONI:
@@ -286,10 +311,34 @@ class FakeCluster:
             kind, self._apps
         )
 
+    def _supervisor_restarts(self, ref: ProcessRef) -> None:
+        if ref in self._held:
+            return
+        if ref.kind is ProcessKind.PATRONI:
+            member = self._members[ref.name]
+            if member.patroni:
+                return
+            member.patroni = True  # finds its PostgreSQL running, or starts and rewinds it
+            if not member.postgres:
+                self._after(self.timings.rejoin, lambda: self._rejoin(member))
+        elif ref.name in self._alive(ref.kind):
+            return
+        elif ref.kind is ProcessKind.ETCD:
+            self._start_etcd(ref.name)
+        else:
+            self._after(self.timings.restart, lambda: self._alive(ref.kind).add(ref.name))
+        self._restarts[ref] = self._restarts.get(ref, 0) + 1
+
+    def _start_etcd(self, name: str) -> None:
+        self._etcd.add(name)
+        if self.quorum:
+            self._after(self.timings.failsafe_clear, self._clear_failsafe)
+
     def start(self, process: ProcessRef) -> None:
-        """Starts one process of the model again (a no-op while it runs)."""
+        """Clears any hold and starts one process of the model again (no-op while it runs)."""
         self._check(process)
         self.operations.append(Start(process))
+        self._held.discard(_launched_by(process))
         kind, name = process.kind, process.name
         if kind in (ProcessKind.POSTGRES, ProcessKind.PATRONI):
             member = self._members[name]
@@ -297,9 +346,7 @@ class FakeCluster:
                 member.patroni, member.postgres = True, False
                 self._after(self.timings.rejoin, lambda: self._rejoin(member))
         elif kind is ProcessKind.ETCD:
-            self._etcd.add(name)
-            if self.quorum:
-                self._after(self.timings.failsafe_clear, self._clear_failsafe)
+            self._start_etcd(name)
         else:
             self._after(self.timings.restart, lambda: self._alive(kind).add(name))
 
@@ -377,6 +424,11 @@ class FakeCluster:
         """Returns (PostgreSQL running, is the leader) for a ``member_url``."""
         member = self._members[url.removeprefix("fake://")]
         return member.postgres, member.leader
+
+
+def _launched_by(ref: ProcessRef) -> ProcessRef:
+    """Returns what the supervisor starts for `ref`: a postmaster's Patroni."""
+    return ProcessRef(ProcessKind.PATRONI, ref.name) if ref.kind is ProcessKind.POSTGRES else ref
 
 
 @dataclass

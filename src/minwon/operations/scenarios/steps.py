@@ -101,17 +101,21 @@ STEADY_LOAD = Step(
 # -- when: faults -----------------------------------------------------------------------
 
 
-def _kill(*targets: Callable[[str], ProcessRef]) -> Callable[[ScenarioContext], str]:
-    """Returns an action that kills, in order, the processes named from the leader."""
+def _kill(
+    *targets: Callable[[str], ProcessRef], hold: bool = False
+) -> Callable[[ScenarioContext], str]:
+    """Returns an action that kills, in order, the processes named from the leader; with
+    `hold` the supervisor leaves them down (a dead host) until the repair starts them."""
 
     def action(ctx: ScenarioContext) -> str:
         ctx.old_primary = ctx.cluster.leader()
         refs = [target(ctx.old_primary) for target in targets]
         ctx.fault_begins()
         for ref in refs:
-            ctx.cluster.kill(ref)
+            ctx.cluster.kill(ref, hold=hold)
             ctx.killed.append(ref)
-        return f"killed {', '.join(map(str, refs))} (primary was {ctx.old_primary})"
+        held = ", held down" if hold else ""
+        return f"killed {', '.join(map(str, refs))}{held} (primary was {ctx.old_primary})"
 
     return action
 
@@ -129,10 +133,12 @@ KILL_PRIMARY_POSTMASTER = Step(
 )
 KILL_PRIMARY_HOST = Step(
     Keyword.WHEN,
-    "kill -9 the primary's Patroni and then its postmaster: the host is dead",
-    _kill(patroni, postmaster),
-    how="minwon cluster kill patroni:<리더>; minwon cluster kill postgres:<리더>",
-    ko="주 서버의 Patroni와 postmaster를 차례로 kill -9로 죽인다: 호스트가 죽은 것과 같다",
+    "kill -9 the primary's Patroni and then its postmaster, held down so that the "
+    "supervisor does not start them again: the host is dead",
+    _kill(patroni, postmaster, hold=True),
+    how="minwon cluster kill --hold patroni:<리더>; minwon cluster kill --hold postgres:<리더>",
+    ko="주 서버의 Patroni와 postmaster를 차례로 kill -9로 죽이고 감독자가 다시 띄우지 않게 "
+    "멈춰 둔다: 호스트가 죽은 것과 같다",
 )
 KILL_HAPROXY_PATH = Step(
     Keyword.WHEN,
@@ -150,10 +156,12 @@ KILL_APP_INSTANCE = Step(
 )
 KILL_ETCD_MAJORITY = Step(
     Keyword.WHEN,
-    "kill -9 etcd members e1 and e2: etcd loses quorum",
-    _kill(_fixed(etcd("e1")), _fixed(etcd("e2"))),
-    how="minwon cluster kill etcd:e1; minwon cluster kill etcd:e2",
-    ko="etcd e1과 e2를 kill -9로 죽인다: etcd가 정족수를 잃는다",
+    "kill -9 etcd members e1 and e2, held down so that the supervisor does not start them "
+    "again: etcd loses quorum",
+    _kill(_fixed(etcd("e1")), _fixed(etcd("e2")), hold=True),
+    how="minwon cluster kill --hold etcd:e1; minwon cluster kill --hold etcd:e2",
+    ko="etcd e1과 e2를 kill -9로 죽이고 감독자가 다시 띄우지 않게 멈춰 둔다: "
+    "etcd가 정족수를 잃는다",
 )
 
 
@@ -281,6 +289,63 @@ PRIMARY_KEPT_ITS_ROLE = Step(
     how="서버마다 SELECT pg_is_in_recovery(): 옛 주 서버만 false",
     ko="장애가 끝날 때까지 옛 주 서버가 계속 쓰기를 받고 (failsafe 모드) 다른 서버는 받지 않는다",
 )
+
+
+# -- then: the supervisor heals ---------------------------------------------------------
+
+
+def serving(status: ClusterStatus, ref: ProcessRef) -> bool:
+    """Returns True if the status shows `ref` doing its job again (healthy, ready, ...)."""
+    if ref.kind is ProcessKind.ETCD:
+        return any(e.name == ref.name and e.healthy for e in status.etcd)
+    if ref.kind is ProcessKind.HAPROXY:
+        return any(h.name == ref.name and h.reaches_primary for h in status.haproxy)
+    if ref.kind is ProcessKind.APP:
+        return any(a.name == ref.name and a.ready for a in status.apps)
+    member = status.member(ref.name)
+    return member is not None and member.state in ("running", "streaming")
+
+
+def restarted_by_supervisor(what: str, seconds: float, *, what_ko: str) -> Step:
+    """Returns the step that waits until the supervisor has started the killed processes
+    again and they serve; it fails after `seconds` from the fault, and says how long."""
+
+    def action(ctx: ScenarioContext) -> str:
+        injected, refs = ctx.fault_time(), list(ctx.killed)
+        before = ctx.before.supervisor if ctx.before else None
+        counts = {ref: before.restarted(str(ref)) if before else 0 for ref in refs}
+        last: list[ClusterStatus] = []
+
+        def back() -> bool:
+            last[:] = [ctx.cluster.status()]
+            supervisor = last[0].supervisor
+            if supervisor is None:
+                raise StepFailedError("no supervisor reports on this cluster")
+            return all(
+                supervisor.restarted(str(r)) > counts[r] and serving(last[0], r) for r in refs
+            )
+
+        timeout = injected + seconds - ctx.clock.monotonic()
+        if not wait_until(back, timeout=timeout, clock=ctx.clock, interval=POLL):
+            seen = "; ".join(last[0].problems) if last else "no status"
+            raise StepFailedError(
+                f"not started again by the supervisor within {seconds:g} s of the fault "
+                f"(last seen: {seen})"
+            )
+        took = ctx.clock.monotonic() - injected
+        return (
+            f"{', '.join(map(str, refs))} started again by the supervisor and serving "
+            f"{took:.2f} s after the fault"
+        )
+
+    return Step(
+        Keyword.THEN,
+        f"the supervisor starts {what} again within {seconds:g} s of the fault, and it serves",
+        action,
+        how="minwon cluster status: 감독자의 재시작 횟수가 늘고 구성요소가 정상",
+        ko=f"감독자가 장애 뒤 {seconds:g}초 안에 {what_ko} 다시 띄우고, 그것이 다시 제 일을 한다",
+        heals=True,
+    )
 
 
 # -- when: repairs ----------------------------------------------------------------------
