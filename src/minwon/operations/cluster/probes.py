@@ -2,14 +2,16 @@
 
 Patroni's ``GET /cluster`` gives the members; etcd's ``GET /health`` its members; each
 HAProxy path is checked the way the app uses it (a PostgreSQL session that must not be in
-recovery); each app answers ``GET /readyz``. Nothing here changes anything.
+recovery); each app answers ``GET /readyz``; the leader's ``pg_stat_replication`` says
+which replicas it really streams to and when each last replied. Nothing here changes
+anything.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import httpx
@@ -27,6 +29,7 @@ from minwon.operations.cluster.status import (
     ClusterStatus,
     EtcdStatus,
     HAProxyStatus,
+    MemberStatus,
     parse_members,
 )
 
@@ -106,6 +109,65 @@ def replication_ready(spec: ClusterSpec) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class WalSender:
+    """One row of the primary's ``pg_stat_replication``: a replica it streams to."""
+
+    name: str  # application_name: Patroni sets it to the member's name
+    state: str
+    reply_age_seconds: float | None  # since the replica's last status reply
+
+
+def walsenders(
+    spec: ClusterSpec, credentials: Credentials, leader: str, timeout: int = 1
+) -> list[WalSender] | None:
+    """Returns the leader's ``pg_stat_replication`` rows (as the superuser, who sees every
+    column), or None if the leader's PostgreSQL does not answer within `timeout`."""
+    node = spec.node(leader)
+    try:
+        with psycopg.connect(
+            host=node.host,
+            port=node.pg_port,
+            user=spec.superuser,
+            password=credentials.superuser_password,
+            dbname="postgres",
+            connect_timeout=timeout,
+            autocommit=True,
+            options=f"-c statement_timeout={timeout * 1000}",
+        ) as conn:
+            rows = conn.execute(
+                "SELECT application_name, state,"
+                " EXTRACT(EPOCH FROM clock_timestamp() - reply_time)::float8"
+                " FROM pg_stat_replication"
+            ).fetchall()
+    except psycopg.Error:
+        return None
+    return [WalSender(str(name), str(state), age) for name, state, age in rows]
+
+
+def with_walsenders(
+    members: tuple[MemberStatus, ...], senders: list[WalSender] | None
+) -> tuple[MemberStatus, ...]:
+    """Returns `members` with what the primary's walsenders say of each replica."""
+    if senders is None:
+        return members
+    by_name = {s.name: s for s in senders if s.state == "streaming"}
+    return tuple(
+        m
+        if m.is_leader
+        else replace(
+            m,
+            attached=m.name in by_name,
+            reply_age_seconds=(
+                round(age, 3)
+                if m.name in by_name and (age := by_name[m.name].reply_age_seconds) is not None
+                else None
+            ),
+        )
+        for m in members
+    )
+
+
 def _parallel(fn: Callable[[T], R], items: tuple[T, ...]) -> list[R]:
     if not items:
         return []
@@ -139,6 +201,9 @@ def collect_status(spec: ClusterSpec, credentials: Credentials) -> ClusterStatus
             replace(m, failsafe_active=m.name in active)
             for m in (parse_members(raw) if raw else ())
         )
+        leaders = [m.name for m in members if m.is_leader and m.state == "running"]
+        if len(leaders) == 1:
+            members = with_walsenders(members, walsenders(spec, credentials, leaders[0]))
         return ClusterStatus(
             members=members,
             etcd=tuple(etcd.result()),

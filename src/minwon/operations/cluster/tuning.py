@@ -106,6 +106,11 @@ def dcs_settings() -> dict[str, Any]:
                 "wal_keep_size": "256MB",
                 "max_connections": 200,
                 "password_encryption": "scram-sha-256",
+                # A standby reports its position every second even when idle (default
+                # 10 s): the primary's reply_time then tells a hung standby within ~3 s
+                # (MAX_REPLY_AGE_SECONDS), which status reports though Patroni says
+                # "streaming".
+                "wal_receiver_status_interval": "1s",
             },
         },
     }

@@ -13,7 +13,7 @@ from typing import Protocol
 
 from minwon.operations.clock import WaitClock
 from minwon.operations.cluster.backend import ClusterBackend
-from minwon.operations.cluster.faults import ProcessRef
+from minwon.operations.cluster.faults import PauseTarget, ProcessRef
 from minwon.operations.cluster.status import ClusterStatus
 from minwon.operations.load import LoadResult
 
@@ -77,6 +77,7 @@ class ScenarioContext:
     injected: float | None = None
     old_primary: str | None = None
     killed: list[ProcessRef] = field(default_factory=list)
+    paused: list[PauseTarget] = field(default_factory=list)
     resumed: float | None = None
     ended: float | None = None
     new_primary: str | None = None

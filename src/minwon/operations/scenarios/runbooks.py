@@ -9,6 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from minwon.operations.scenarios.gray_steps import (
+    PAUSE_SYNC_POSTGRES,
+    PAUSE_SYNC_WALRECEIVER,
+    PAUSED_SHOWN_UNHEALTHY,
+    PLANNED_SWITCHOVER,
+    RESUME_PAUSED,
+    keep_paused,
+)
 from minwon.operations.scenarios.steps import (
     CLUSTER_HEALTHY,
     HEALTHY_CLUSTER,
@@ -67,6 +75,10 @@ START_ETCD_MEMBERS = start_again(
     then="they rejoin the existing etcd cluster",
     then_ko="기존 etcd 클러스터에 다시 합류한다",
 )
+
+# Gray failures (issue 11) stay paused 12 s: long past what any timeout tuned to react
+# in ~1 s needs, and short enough for the scenario suite's budget.
+STAYS_PAUSED = keep_paused(12)
 
 _RUNBOOKS = (
     Runbook(
@@ -163,6 +175,67 @@ _RUNBOOKS = (
         ),
         title_ko="etcd 세 대 중 두 대가 죽음",
         must_hold_ko="주 서버가 계속 서비스하고 (Patroni failsafe), 주 서버가 둘이 되는 일은 없다",
+    ),
+    Runbook(
+        "G1",
+        "the synchronous standby's walreceiver hangs (SIGSTOP)",
+        "a hung standby costs no more than a dead one: issuance goes on within ~1 s; "
+        "status reports it; nothing lost, none twice",
+        (
+            HEALTHY_CLUSTER,
+            STEADY_LOAD,
+            PAUSE_SYNC_WALRECEIVER,
+            ISSUANCE_RESUMES,
+            PAUSED_SHOWN_UNHEALTHY,
+            STAYS_PAUSED,
+            RESUME_PAUSED,
+            CLUSTER_HEALTHY,
+            LOAD_STOPPED,
+            NOTHING_LOST_OR_DOUBLED,
+        ),
+        title_ko="동기 대기 서버의 walreceiver가 멈춤 (SIGSTOP)",
+        must_hold_ko="멈춘 대기 서버는 죽은 대기 서버보다 비싸지 않다: 1초 안팎에 발급이 계속되고, "
+        "status가 이를 보고하며, 없어지거나 두 번 발급되는 것이 없다",
+    ),
+    Runbook(
+        "G2",
+        "the synchronous standby's whole PostgreSQL hangs (SIGSTOP)",
+        "issuance goes on within ~1 s; status reports it; nothing lost, none twice",
+        (
+            HEALTHY_CLUSTER,
+            STEADY_LOAD,
+            PAUSE_SYNC_POSTGRES,
+            ISSUANCE_RESUMES,
+            PAUSED_SHOWN_UNHEALTHY,
+            STAYS_PAUSED,
+            RESUME_PAUSED,
+            CLUSTER_HEALTHY,
+            LOAD_STOPPED,
+            NOTHING_LOST_OR_DOUBLED,
+        ),
+        title_ko="동기 대기 서버의 PostgreSQL 전체가 멈춤 (SIGSTOP)",
+        must_hold_ko="1초 안팎에 발급이 계속되고, status가 이를 보고하며, 없어지거나 두 번 "
+        "발급되는 것이 없다",
+    ),
+    Runbook(
+        "SW",
+        "a planned switchover under load",
+        "a planned change costs less than a crash: ~1 s without an acknowledged issuance; "
+        "nothing lost, none twice",
+        (
+            HEALTHY_CLUSTER,
+            STEADY_LOAD,
+            PLANNED_SWITCHOVER,
+            ISSUANCE_RESUMES,
+            STANDBY_PROMOTED,
+            OLD_PRIMARY_REJOINS,
+            CLUSTER_HEALTHY,
+            LOAD_STOPPED,
+            NOTHING_LOST_OR_DOUBLED,
+        ),
+        title_ko="부하 중의 계획된 전환 (switchover)",
+        must_hold_ko="계획된 전환은 장애보다 싸다: 승인된 발급 없이 1초 안팎; 없어지거나 두 번 "
+        "발급되는 것이 없다",
     ),
 )
 
