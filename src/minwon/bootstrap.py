@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import uuid
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -22,6 +23,7 @@ from minwon.identity.services import IdentityContext
 from minwon.identity.signin import SignInPolicy
 from minwon.issuance.context import IssuanceContext
 from minwon.notifications.delivery import NotificationContext
+from minwon.operations.heartbeat import Heartbeat
 from minwon.registry.services import RegistryContext
 from minwon.registry.vault import RrnVault
 from minwon.rendering.documents import DocumentRenderer
@@ -65,6 +67,24 @@ class Container:
         return UnitOfWorkFactory(self.engine, self.vault)
 
     @cached_property
+    def instance_id(self) -> str:
+        """Names this process in server_instances and on the claims it makes."""
+        return uuid.uuid4().hex
+
+    def heartbeat(self) -> Heartbeat | None:
+        """Returns this server process's heartbeat (not started); None if switched off."""
+        issuance = self.settings.issuance
+        if issuance.heartbeat_seconds <= 0:
+            return None
+        return Heartbeat(
+            self.uows,
+            self.instance_id,
+            self.clock.now,
+            interval=issuance.heartbeat_seconds,
+            grace=issuance.heartbeat_grace_seconds,
+        )
+
+    @cached_property
     def biometrics(self) -> BiometricVerifier:
         if self.biometrics_override is not None:
             return self.biometrics_override
@@ -82,6 +102,8 @@ class Container:
             documents=self.renderer,
             idempotency_lease_seconds=self.settings.issuance.idempotency_lease_seconds,
             db_retry_seconds=self.settings.database.retry_seconds,
+            instance_id=self.instance_id,
+            in_flight_wait_seconds=self.settings.issuance.in_flight_wait_seconds,
         )
 
     @cached_property

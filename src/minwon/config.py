@@ -61,7 +61,16 @@ class IssuanceSettings:
     """Issuing documents: who issues internet documents, how long a claimed key is held."""
 
     online_office_code: str = ONLINE_OFFICE_CODE
+    # The longest a live but slow request holds its key against a retry of itself.
     idempotency_lease_seconds: int = 10
+    # A server process renews its row in server_instances every heartbeat_seconds (0: it
+    # does not, and its claims wait for the lease); missing beats for heartbeat_grace_seconds
+    # makes it dead to the others, who then take its claims over (operations/heartbeat.py).
+    heartbeat_seconds: float = 0.25
+    heartbeat_grace_seconds: float = 0.75
+    # How long a retry waits for another request's claim on its key (completed: it gets
+    # that answer; freed: it issues) before answering 409 with Retry-After.
+    in_flight_wait_seconds: float = 1.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,6 +311,9 @@ VARIABLES: dict[str, Variable] = {
     "demo_fingerprint": Variable("identity", "demo_fingerprint", _flag),
     "online_office_code": Variable("issuance", "online_office_code", _text),
     "idempotency_lease_seconds": Variable("issuance", "idempotency_lease_seconds", _positive(int)),
+    "heartbeat_seconds": Variable("issuance", "heartbeat_seconds", _non_negative),
+    "heartbeat_grace_seconds": Variable("issuance", "heartbeat_grace_seconds", _positive(float)),
+    "in_flight_wait_seconds": Variable("issuance", "in_flight_wait_seconds", _non_negative),
     "verify_rate_per_minute": Variable("verification", "rate_per_minute", _positive(int)),
     "audit_checkpoint_seconds": Variable("audit", "checkpoint_seconds", _non_negative),
     "verify_second_factor": Variable("verification", "second_factor", _second_factor),
@@ -345,4 +357,13 @@ def _assemble(values: Mapping[str, object]) -> Settings:
             parts[variable.section][variable.field] = value
     for section, kind in _SECTIONS.items():
         top[section] = kind(**parts[section])
+    issuance: IssuanceSettings = top["issuance"]
+    if issuance.heartbeat_seconds > 0 and issuance.heartbeat_grace_seconds <= (
+        issuance.heartbeat_seconds
+    ):
+        raise _invalid(
+            "heartbeat_grace_seconds",
+            str(issuance.heartbeat_grace_seconds),
+            f"MINWON_HEARTBEAT_SECONDS({issuance.heartbeat_seconds:g})보다 큰 수",
+        )
     return Settings(**top)

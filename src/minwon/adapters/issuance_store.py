@@ -10,6 +10,7 @@ from sqlalchemy import Connection, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from minwon.adapters import tables as t
+from minwon.adapters.instance_store import InstanceStore
 from minwon.issuance.records import (
     ClaimState,
     FeeRecord,
@@ -193,11 +194,13 @@ class IdempotencyStore:
         now: datetime,
         lease: timedelta,
         holder: str = "",
+        instance: str | None = None,
     ) -> IdempotencyClaim:
         """Takes the key for this request, or reports who holds it and in which state.
 
         The holder that made an in-flight claim may take it again (it is retrying after a
-        lost connection); anyone else waits for the lease to end.
+        lost connection); anyone else waits until the lease ends or the holder's server
+        instance stops beating (``server_instances``), whichever comes first.
         """
         table = t.idempotency_keys
         try:
@@ -210,6 +213,7 @@ class IdempotencyStore:
                         state=ClaimState.IN_FLIGHT.value,
                         holder=holder,
                         lease_until=now + lease,
+                        instance=instance,
                         created_at=now,
                         replays=0,
                     )
@@ -220,9 +224,13 @@ class IdempotencyStore:
         row = self._conn.execute(
             select(table).where(table.c.principal == principal, table.c.key == key)
         ).one()
-        mine = bool(holder) and row.holder == holder and row.request_hash == request_hash
-        if row.state == ClaimState.IN_FLIGHT.value and (mine or row.lease_until < now):
+        mine = bool(holder) and row.holder == holder
+        # Only the same request may take a claim over: a key sent with other content is
+        # refused (key_reused) whether or not its first request is still alive.
+        same = row.state == ClaimState.IN_FLIGHT.value and row.request_hash == request_hash
+        if same and (mine or row.lease_until < now or self._holder_gone(row.instance, now)):
             # The holder died mid-request (its transaction rolled back); take the key over.
+            # If it was only slow, ``complete`` lets exactly one of the two finish.
             taken = self._conn.execute(
                 update(table)
                 .where(
@@ -230,14 +238,28 @@ class IdempotencyStore:
                         table.c.principal == principal,
                         table.c.key == key,
                         table.c.state == ClaimState.IN_FLIGHT.value,
+                        table.c.holder == row.holder,
                         table.c.lease_until == row.lease_until,
                     )
                 )
-                .values(request_hash=request_hash, holder=holder, lease_until=now + lease)
+                .values(
+                    request_hash=request_hash,
+                    holder=holder,
+                    lease_until=now + lease,
+                    instance=instance,
+                )
             )
             if taken.rowcount == 1:
                 return IdempotencyClaim(ClaimState.NEW, request_hash)
         return IdempotencyClaim(ClaimState(row.state), row.request_hash, row.issuance_id)
+
+    def _holder_gone(self, instance: str | None, now: datetime) -> bool:
+        """Returns True once the claim's server instance has stopped beating; a claim with
+        no instance, or one whose instance never beat (a CLI), waits for its lease."""
+        if not instance:
+            return False
+        alive_until = InstanceStore(self._conn).alive_until(instance)
+        return alive_until is not None and alive_until < now
 
     def complete(self, *, principal: str, key: str, holder: str, issuance_id: str) -> bool:
         """Marks the key completed, only if this holder still holds it; False otherwise.

@@ -241,9 +241,25 @@ idempotency_keys = Table(
     # connection; any other request with the same key gets 409 until the lease ends.
     Column("holder", String(32), nullable=False),
     Column("lease_until", TS, nullable=False),
+    # The server instance the holder runs in: once it stops beating (server_instances)
+    # the claim is taken over at once, without waiting for the lease. Null: lease only.
+    Column("instance", String(32), nullable=True),
     Column("issuance_id", String(32), nullable=True),
     Column("created_at", TS, nullable=False),
     Column("replays", Integer, nullable=False, default=0),
+)
+
+# One row per running server process, renewed a few times a second (operations/heartbeat.py):
+# a process that stops beating (killed, hung, its host gone) is dead to everyone else.
+server_instances = Table(
+    "server_instances",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", TS, nullable=False),
+    Column("beat_at", TS, nullable=False),
+    Column("alive_until", TS, nullable=False),
 )
 
 issuances = Table(

@@ -1,7 +1,7 @@
 """Unit of work on SQL: one connection, one transaction; rolls back unless ``commit()``.
 
-It implements the issuance, identity, registry and notification unit-of-work ports at once,
-and turns the database errors a retry may cure into ``errors.Unavailable`` (see
+It implements the issuance, identity, registry, notification and heartbeat unit-of-work
+ports at once, and turns the database errors a retry may cure into ``errors.Unavailable`` (see
 ``is_transient``), so no use case needs to know SQLAlchemy.
 """
 
@@ -16,6 +16,7 @@ from minwon.adapters.applicant_store import ApplicantStore
 from minwon.adapters.audit_store import AuditLog
 from minwon.adapters.database import is_schema_missing, is_transient
 from minwon.adapters.identity_store import IdentityStore
+from minwon.adapters.instance_store import InstanceStore
 from minwon.adapters.issuance_store import IdempotencyStore, IssuanceStore
 from minwon.adapters.migrate import head_revision
 from minwon.adapters.notice_store import NoticeStore
@@ -43,6 +44,7 @@ class UnitOfWork:
     identity: IdentityStore
     applicants: ApplicantStore
     notices: NoticeStore
+    instances: InstanceStore
 
     def __init__(self, engine: Engine, vault: RrnVault, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -70,6 +72,7 @@ class UnitOfWork:
         self.identity = IdentityStore(conn)
         self.applicants = ApplicantStore(conn, self._vault)
         self.notices = NoticeStore(conn)
+        self.instances = InstanceStore(conn)
         return self
 
     def __exit__(

@@ -22,3 +22,7 @@ class IssuanceContext:
     documents: DocumentMaker  # signs each issuance's PDF once, at issuance
     idempotency_lease_seconds: int = 10
     db_retry_seconds: float = 1.5
+    # The server process this runs in (its heartbeat frees its claims when it dies); None
+    # for a process that does not beat (a CLI): its claims wait for their lease.
+    instance_id: str | None = None
+    in_flight_wait_seconds: float = 0.0  # a retry's wait for another request's claim

@@ -98,8 +98,12 @@ class IdempotencyStore(Protocol):
         now: datetime,
         lease: timedelta,
         holder: str = "",
+        instance: str | None = None,
     ) -> IdempotencyClaim:
-        """Takes the key for this request, or reports who holds it and in which state."""
+        """Takes the key for this request, or reports who holds it and in which state.
+
+        `instance` is the server process the request runs in: a claim whose instance has
+        stopped beating is free at once, not only when its lease ends."""
         ...
 
     def complete(self, *, principal: str, key: str, holder: str, issuance_id: str) -> bool:

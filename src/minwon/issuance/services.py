@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from functools import partial
 
 import structlog
 
@@ -21,13 +23,16 @@ from minwon.issuance.documents import made_at_issuance
 from minwon.issuance.model import Permit
 from minwon.issuance.parties import refused_applicant
 from minwon.issuance.recording import write_issuance
-from minwon.issuance.records import ClaimState, FeeRecord, IssuanceRecord
+from minwon.issuance.records import ClaimState, FeeRecord, IdempotencyClaim, IssuanceRecord
 from minwon.issuance.screening import screened
 from minwon.issuance.voiding import void_issuance as void_issuance  # its own module now
 from minwon.registry.rrn import InvalidRrn, parse
 from minwon.storage import retry_transient
 
 log = structlog.get_logger(__name__)
+
+# How often a request waiting for another's claim on its key looks again.
+IN_FLIGHT_POLL_SECONDS = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,17 +87,19 @@ def _attempt(
     holder: str,
 ) -> IssueOutcome:
     """One try at the whole issuance; repeated after a lost connection with the same holder."""
-    now = ctx.clock.now()
-    with ctx.uows() as uow:
-        claim = uow.idempotency.claim(
-            principal=principal.ref,
-            key=cmd.idempotency_key,
-            request_hash=request_hash,
-            now=now,
-            lease=timedelta(seconds=ctx.idempotency_lease_seconds),
-            holder=holder,
-        )
-        uow.commit()
+    take = partial(
+        _claim, ctx, principal=principal, key=cmd.idempotency_key, request_hash=request_hash
+    )
+    claim, waited_until = take(holder=holder), time.monotonic() + ctx.in_flight_wait_seconds
+    while (
+        claim.state is ClaimState.IN_FLIGHT
+        and claim.request_hash == request_hash
+        and time.monotonic() < waited_until
+    ):
+        # Another request holds the key: usually this same request, sent again after its
+        # first try's server died. Its claim is free once that server misses its beats.
+        time.sleep(IN_FLIGHT_POLL_SECONDS)
+        claim = take(holder=holder)
     if claim.state is not ClaimState.NEW and claim.request_hash != request_hash:
         raise InvalidRequest(
             "idempotency.key_reused",
@@ -115,6 +122,23 @@ def _attempt(
         if not isinstance(exc, Unavailable):  # after a lost connection the retry keeps it
             _release_quietly(ctx, principal=principal, key=cmd.idempotency_key)
         raise
+
+
+def _claim(
+    ctx: IssuanceContext, *, principal: Principal, key: str, request_hash: str, holder: str
+) -> IdempotencyClaim:
+    with ctx.uows() as uow:
+        claim = uow.idempotency.claim(
+            principal=principal.ref,
+            key=key,
+            request_hash=request_hash,
+            now=ctx.clock.now(),
+            lease=timedelta(seconds=ctx.idempotency_lease_seconds),
+            holder=holder,
+            instance=ctx.instance_id,
+        )
+        uow.commit()
+    return claim
 
 
 def _release_quietly(ctx: IssuanceContext, *, principal: Principal, key: str) -> None:

@@ -8,7 +8,7 @@ import structlog
 from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Lifespan, Message, Receive, Scope, Send
 
 from minwon import __version__
 from minwon.bootstrap import Container
@@ -90,9 +90,11 @@ class ObserveRequests:
             )
 
 
-def create_app(container: Container) -> FastAPI:
-    """Returns the app wired to ``container`` (the composition root's product)."""
+def create_app(container: Container, *, lifespan: Lifespan[FastAPI] | None = None) -> FastAPI:
+    """Returns the app wired to ``container`` (the composition root's product); `lifespan`
+    runs what a serving process does beside requests (``asgi.py``)."""
     app = FastAPI(
+        lifespan=lifespan,
         title="Minwon 민원 API",
         version=__version__,
         description="주민등록표 등·초본, 인감증명서, 납세증명서, 건축물대장의 발급과 진위 확인",

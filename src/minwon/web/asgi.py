@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
 
 from minwon.audit.keeper import CheckpointKeeper
 from minwon.bootstrap import bootstrap
@@ -25,4 +29,17 @@ def make_app():  # type: ignore[no-untyped-def]
         CheckpointKeeper(
             container.uows, container.keys.token_private, container.clock.now, interval
         ).start()
-    return create_app(container)
+    heartbeat = container.heartbeat()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Beats while the process serves; a clean stop retires it, so its claims are free.
+        if heartbeat is not None:
+            heartbeat.start()
+        try:
+            yield
+        finally:
+            if heartbeat is not None:
+                heartbeat.stop()
+
+    return create_app(container, lifespan=lifespan)
