@@ -21,6 +21,7 @@ from minwon.operations.cluster.errors import ClusterError
 from minwon.operations.cluster.faults import (
     PauseScope,
     PauseTarget,
+    ProcessKind,
     ProcessRef,
     patroni,
     postmaster,
@@ -60,13 +61,26 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def process_state(pid: int) -> str | None:
-    """Returns the state letter of `pid` ("T" while stopped), or None if it is gone."""
+def _stat(pid: int) -> list[str] | None:
+    """Returns the fields of ``/proc/<pid>/stat`` after the command name, or None."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
-    return stat[stat.rfind(")") + 2]
+    return stat[stat.rfind(")") + 2 :].split()
+
+
+def process_state(pid: int) -> str | None:
+    """Returns the state letter of `pid` ("T" while stopped), or None if it is gone."""
+    fields = _stat(pid)
+    return fields[0] if fields else None
+
+
+def start_time(pid: int) -> int | None:
+    """Returns when `pid` started (clock ticks since boot): with the PID, it names one
+    process for good, unlike its title, which PostgreSQL rewrites as it works."""
+    fields = _stat(pid)
+    return int(fields[19]) if fields and len(fields) > 19 else None
 
 
 def _settle(pid: int, *, stopped: bool, timeout: float = 1.0) -> None:
@@ -93,20 +107,21 @@ class Pauses:
         self.file = root / PAUSED_FILE
         self._find_pid = find_pid
 
-    def paused(self) -> dict[str, list[tuple[int, tuple[str, ...]]]]:
-        """Returns the processes frozen now, by target (``walreceiver@pg2``), in pause order."""
+    def paused(self) -> dict[str, list[tuple[int, int]]]:
+        """Returns the processes frozen now as (PID, start time), by target
+        (``walreceiver@pg2``), in pause order."""
         try:
             raw = json.loads(self.file.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
-        return {key: [(int(pid), tuple(argv)) for pid, argv in rows] for key, rows in raw.items()}
+        return {key: [(int(pid), int(began)) for pid, began in rows] for key, rows in raw.items()}
 
-    def _save(self, paused: dict[str, list[tuple[int, tuple[str, ...]]]]) -> None:
+    def _save(self, paused: dict[str, list[tuple[int, int]]]) -> None:
         if not paused:
             self.file.unlink(missing_ok=True)
             return
         tmp = self.file.with_suffix(".tmp")
-        data = {key: [[pid, list(argv)] for pid, argv in rows] for key, rows in paused.items()}
+        data = {key: [list(row) for row in rows] for key, rows in paused.items()}
         tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
         os.replace(tmp, self.file)
 
@@ -126,14 +141,14 @@ class Pauses:
         paused = self.paused()
         if str(target) in paused:
             raise ClusterError(f"{target} is already paused")
-        rows: list[tuple[int, tuple[str, ...]]] = []
+        rows: list[tuple[int, int]] = []
         paused[str(target)] = rows
 
         def stop(pid: int) -> None:
-            line = cmdline(pid)
-            if line is None or any(pid == p for p, _ in rows):
+            began = start_time(pid)
+            if began is None or any(pid == p for p, _ in rows):
                 return
-            rows.append((pid, line))
+            rows.append((pid, began))
             self._save(paused)  # written before the signal: never a stopped process unlisted
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGSTOP)
@@ -154,6 +169,10 @@ class Pauses:
                     if patroni_pid is None:
                         raise ClusterError(f"Patroni of {target.member} is not running")
                     stop(patroni_pid)
+                    # The host's guard hangs with it (it would fence its own node).
+                    guard_pid = self._find_pid(ProcessRef(ProcessKind.GUARD, target.member))
+                    if guard_pid is not None:
+                        stop(guard_pid)
                 top = self._postmaster(target.member)
                 stop(top)
                 if target.scope is not PauseScope.POSTMASTER:
@@ -172,8 +191,8 @@ class Pauses:
         paused = self.paused()
         rows = paused.pop(str(target), [])
         resumed = []
-        for pid, argv in reversed(rows):
-            if cmdline(pid) != argv:
+        for pid, began in reversed(rows):
+            if start_time(pid) != began:
                 continue  # gone (killed while stopped): its PID may be someone else's now
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGCONT)
