@@ -66,7 +66,7 @@ def tree(tmp_path: Path) -> Iterator[Tree]:
     pids = {ProcessKind.PATRONI: patroni_process.pid, ProcessKind.POSTGRES: postmaster_process.pid}
 
     def find_pid(ref: ProcessRef) -> int | None:
-        return pids[ref.kind] if ref.name == "pg2" else None
+        return pids.get(ref.kind) if ref.name == "pg2" else None
 
     deadline = time.monotonic() + 5
     while len(children(postmaster_process.pid)) < 2 and time.monotonic() < deadline:
