@@ -51,7 +51,10 @@ def test_bootstrap_dcs_holds_the_tuned_failover_settings() -> None:
     assert dcs == dcs_settings()
     assert dcs["ttl"] >= 20
     assert dcs["loop_wait"] + 2 * dcs["retry_timeout"] <= dcs["ttl"]
-    assert dcs["synchronous_mode"] is True and dcs["synchronous_mode_strict"] is True
+    # Quorum commit (ANY 1 of the two standbys), strict: a hung standby stalls nothing.
+    assert dcs["synchronous_mode"] == "quorum" and dcs["synchronous_mode_strict"] is True
+    assert dcs["synchronous_node_count"] == 1
+    assert dcs["postgresql"]["parameters"]["wal_receiver_status_interval"] == "1s"
     assert dcs["failsafe_mode"] is True and dcs["primary_start_timeout"] == 0
     assert dcs["postgresql"]["use_pg_rewind"] is True
     assert dcs["postgresql"]["parameters"]["wal_log_hints"] == "on"
@@ -67,6 +70,7 @@ def test_haproxy_lists_the_three_nodes_checked_on_patroni_primary_endpoint() -> 
         assert "http-check expect status 200" in text
         assert "inter 1s fastinter 500ms" in text and "fall 2 rise 1" in text
         assert "on-marked-down shutdown-sessions" in text
+        assert "downinter 250ms" in text and "timeout connect 250ms" in text
         assert f"bind 127.0.0.1:{proxy.port}" in text
         for node in spec.nodes:
             assert (

@@ -24,6 +24,7 @@ from minwon.operations.cluster.spec import (
 from minwon.operations.cluster.tuning import (
     HAPROXY_DEFAULT_SERVER,
     HAPROXY_IDLE_TIMEOUT,
+    MINWON_TUNED,
     dcs_settings,
 )
 
@@ -95,6 +96,7 @@ def haproxy_cfg(spec: ClusterSpec, proxy: HAProxyInstance) -> RenderedFile:
         proxy=proxy,
         default_server=HAPROXY_DEFAULT_SERVER,
         idle_timeout=HAPROXY_IDLE_TIMEOUT,
+        connect_timeout=MINWON_TUNED["haproxy_timeout_connect"],
     )
     return RenderedFile(proxy.config_file, text)
 
