@@ -113,8 +113,11 @@ def test_plan_writes_each_host_from_the_same_templates_with_placeholder_secrets(
             "systemd/minwon-patroni.service",
             "systemd/minwon-etcd.service",
             "systemd/minwon-app.service",
+            "systemd/minwon-pgguard.service",
         ):
             assert (tmp_path / host / name).is_file(), f"{host}/{name}"
+        guard = (tmp_path / host / "systemd/minwon-pgguard.service").read_text()
+        assert "cluster guard --host" in guard and "Restart=always" in guard
         config = yaml.safe_load((tmp_path / host / "patroni.yml").read_text())
         assert config["restapi"]["listen"] == f"{host}:8008"
         assert config["postgresql"]["data_dir"] == "/var/lib/postgresql/15/main"

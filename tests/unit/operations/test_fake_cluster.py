@@ -10,7 +10,8 @@ import pytest
 
 from minwon.operations.cluster.backend import ClusterBackend
 from minwon.operations.cluster.errors import ClusterError, UnknownProcessError
-from minwon.operations.cluster.fake import FakeCluster, FakeLedger, FakeLoad
+from minwon.operations.cluster.fake import FakeCluster
+from minwon.operations.cluster.fake_traffic import FakeLedger, FakeLoad
 from minwon.operations.cluster.faults import Kill, Start, app, etcd, haproxy, patroni, postmaster
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from minwon.operations.cluster.errors import ClusterError
-from minwon.operations.cluster.fake import FakeCluster, FakeLedger, FakeLoad
+from minwon.operations.cluster.fake import FakeCluster
+from minwon.operations.cluster.fake_traffic import FakeLedger, FakeLoad
 from minwon.operations.cluster.faults import (
     Kill,
     ProcessRef,

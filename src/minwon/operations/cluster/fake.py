@@ -5,9 +5,9 @@ HAProxy and the apps do after a fault (a crashed primary is failed over to the s
 standby, a dead host's lease runs out after ``lease`` seconds, a lost etcd quorum puts
 the members in failsafe mode, a killed etcd, Patroni, HAProxy or app is started again
 by the supervisor after its restart delay unless held down, ...). Time is a
-``SimulatedClock``: waiting is instant and every run is the same. ``FakeLoad`` and
-``FakeLedger`` are the issuance load and the database check that go with it, like httpx's
-``MockTransport`` beside its transports.
+``SimulatedClock``: waiting is instant and every run is the same. ``fake_traffic.py``
+holds the issuance load and the database check that go with it, like httpx's
+``MockTransport`` beside its transports; ``fake_model.py`` one member and its timings.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from __future__ import annotations
 import heapq
 import itertools
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from minwon.operations.clock import SimulatedClock, wait_until
 from minwon.operations.cluster.errors import ClusterError, UnknownProcessError
+from minwon.operations.cluster.fake_model import FakeTimings, Member, member_status
 from minwon.operations.cluster.faults import (
     Kill,
     Operation,
@@ -37,46 +38,8 @@ from minwon.operations.cluster.status import (
     ClusterStatus,
     EtcdStatus,
     HAProxyStatus,
-    MemberStatus,
     SupervisorStatus,
 )
-from minwon.operations.load import Ack, LoadResult
-
-
-@dataclass(frozen=True)
-class FakeTimings:
-    """How many simulated seconds each reaction takes (close to the measured ones)."""
-
-    failover: float = 2.0  # crashed primary noticed and the sync standby promoted
-    rejoin: float = 2.0  # a member's PostgreSQL rewound/started and streaming again
-    lease: float = 20.0  # a dead leader's lock expires (Patroni ttl)
-    failsafe_clear: float = 20.0  # failsafe flag kept for a ttl after etcd is back
-    restart: float = 0.5  # an HAProxy or app instance up again
-    hung_standby: float = 1.0  # a hung sync standby noticed and the sync role moved
-
-
-@dataclass
-class _Member:
-    name: str
-    leader: bool = False
-    patroni: bool = True
-    postgres: bool = True
-    streaming: bool = True
-    timeline: int = 1
-    failsafe: bool = False
-    paused: PauseScope | None = None
-    paused_at: float = 0.0
-
-    @property
-    def hung(self) -> bool:
-        """Returns True while a pause stops its replication or its queries."""
-        return self.paused is not None and self.paused is not PauseScope.POSTMASTER
-
-    @property
-    def serving(self) -> bool:
-        """Returns True if the member runs, is not hung, and leads or streams."""
-        running = self.patroni and self.postgres and not self.hung
-        return running and (self.leader or self.streaming)
 
 
 @dataclass
@@ -95,12 +58,13 @@ class FakeCluster:
     rows: list[str] = field(default_factory=list)  # issuance numbers committed
 
     def __post_init__(self) -> None:
-        self._members = {name: _Member(name) for name in self.member_names}
+        self._members = {name: Member(name) for name in self.member_names}
         self._members[self.member_names[0]].leader = True
         self._sync: str | None = self.member_names[1]
         self._etcd = set(self.etcd_names)
         self._haproxy = set(self.haproxy_names)
         self._apps = set(self.app_names)
+        self._guards = set(self.member_names)  # one beside each Patroni
         self._held: set[ProcessRef] = set()
         self._restarts: dict[ProcessRef, int] = {}
         self._events: list[tuple[float, int, Callable[[], None]]] = []
@@ -118,7 +82,7 @@ class FakeCluster:
             _, _, change = heapq.heappop(self._events)
             change()
 
-    def _leader(self) -> _Member | None:
+    def _leader(self) -> Member | None:
         return next((m for m in self._members.values() if m.leader), None)
 
     @property
@@ -131,7 +95,7 @@ class FakeCluster:
         if self._sync not in {m.name for m in replicas}:
             self._sync = replicas[0].name if replicas else None
 
-    def _fail_over(self, old: _Member, *, comes_back: bool) -> None:
+    def _fail_over(self, old: Member, *, comes_back: bool) -> None:
         # Only the synchronous standby may be promoted (strict synchronous mode), and
         # only through etcd: without quorum nobody takes the leader key.
         new = self._members.get(self._sync or "")
@@ -147,11 +111,11 @@ class FakeCluster:
         if comes_back and old.patroni:  # rewound as a replica, or restarted in place
             self._after(self.timings.rejoin, lambda: self._rejoin(old))
 
-    def _lease_expires(self, member: _Member) -> None:
+    def _lease_expires(self, member: Member) -> None:
         if not member.patroni:
             self._fail_over(member, comes_back=False)
 
-    def _rejoin(self, member: _Member) -> None:
+    def _rejoin(self, member: Member) -> None:
         leader = self._leader()
         if not member.patroni or (not self.rejoins and leader is not member):
             return
@@ -186,7 +150,11 @@ class FakeCluster:
     def status(self) -> ClusterStatus:
         """Returns a snapshot of the model, as ``collect_status`` would read it."""
         leader = self._leader()
-        members = tuple(self._member_status(m) for m in self._members.values() if m.patroni)
+        members = tuple(
+            member_status(m, sync=m.name == self._sync, now=self.clock.monotonic())
+            for m in self._members.values()
+            if m.patroni
+        )
         primary = leader is not None and leader.postgres
         return ClusterStatus(
             members=members,
@@ -208,29 +176,6 @@ class FakeCluster:
             last_round_seconds=0.0,
             restarts=tuple(sorted((str(r), n) for r, n in self._restarts.items())),
             held=tuple(sorted(str(r) for r in self._held)),
-        )
-
-    def _member_status(self, m: _Member) -> MemberStatus:
-        sync = m.name == self._sync
-        if m.leader:
-            role, state = "leader", "running" if m.postgres else "stopped"
-        else:
-            role = "sync_standby" if sync else "replica"
-            state = ("streaming" if m.streaming else "starting") if m.postgres else "stopped"
-        # What the primary's pg_stat_replication shows: a hung standby stays attached
-        # but stops replying, while Patroni still calls it streaming.
-        attached = not m.leader and state == "streaming"
-        reply_age = self.clock.monotonic() - m.paused_at if m.hung else 0.0
-        return MemberStatus(
-            name=m.name,
-            role=role,
-            state=state,
-            timeline=m.timeline,
-            lag_bytes=0 if state in ("running", "streaming") else None,
-            sync=sync,
-            failsafe_active=m.failsafe,
-            attached=None if m.leader else attached,
-            reply_age_seconds=round(reply_age, 3) if attached else None,
         )
 
     def wait_healthy(self, timeout: float) -> ClusterStatus:
@@ -258,6 +203,7 @@ class FakeCluster:
             ProcessKind.POSTGRES: self.member_names,
             ProcessKind.HAPROXY: self.haproxy_names,
             ProcessKind.APP: self.app_names,
+            ProcessKind.GUARD: self.member_names,
         }[ref.kind]
         if ref.name not in names:
             raise UnknownProcessError(f"no {ref.kind} named {ref.name!r}")
@@ -287,7 +233,7 @@ class FakeCluster:
                 for member in self._members.values():
                     member.failsafe = member.patroni
 
-    def _kill_postgres(self, member: _Member) -> None:
+    def _kill_postgres(self, member: Member) -> None:
         if not member.postgres:
             raise ClusterError(f"PostgreSQL of {member.name} is not running")
         member.postgres = False
@@ -299,7 +245,7 @@ class FakeCluster:
         else:
             self._after(self.timings.rejoin, lambda: self._rejoin(member))
 
-    def _kill_patroni(self, member: _Member) -> None:
+    def _kill_patroni(self, member: Member) -> None:
         if not member.patroni:
             raise ClusterError(f"Patroni of {member.name} is not running")
         member.patroni = False
@@ -307,9 +253,8 @@ class FakeCluster:
         self._after(self.timings.lease, lambda: self._lease_expires(member))
 
     def _alive(self, kind: ProcessKind) -> set[str]:
-        return {ProcessKind.ETCD: self._etcd, ProcessKind.HAPROXY: self._haproxy}.get(
-            kind, self._apps
-        )
+        by_kind = {ProcessKind.ETCD: self._etcd, ProcessKind.HAPROXY: self._haproxy}
+        return {**by_kind, ProcessKind.GUARD: self._guards}.get(kind, self._apps)
 
     def _supervisor_restarts(self, ref: ProcessRef) -> None:
         if ref in self._held:
@@ -352,8 +297,9 @@ class FakeCluster:
 
     def pause(self, target: PauseTarget) -> list[int]:
         """Hangs part of a member: a hung sync standby loses its role after
-        ``hung_standby`` s; a hung leader (node or whole PostgreSQL) its lease after
-        ``lease`` s. Returns one made-up PID."""
+        ``hung_standby`` s; a leader's hung PostgreSQL is fenced by its guard after
+        ``fence`` s, a hung leader node loses its lease after ``lease`` s. Returns one
+        made-up PID."""
         member = self._members.get(target.member)
         if member is None:
             raise UnknownProcessError(f"no member named {target.member!r}")
@@ -361,7 +307,10 @@ class FakeCluster:
             raise ClusterError(f"{member.name} is already paused")
         self.operations.append(Pause(target))
         member.paused, member.paused_at = target.scope, self.clock.monotonic()
-        if member.hung and member.leader:
+        if member.leader and target.scope in (PauseScope.POSTMASTER, PauseScope.POSTGRES):
+            # Its guard hears nothing from PostgreSQL and fences it: a crash, as F2a.
+            self._after(self.timings.fence, lambda: self._fenced(member, target.scope))
+        elif member.hung and member.leader:
             self._after(self.timings.lease, lambda: self._hung_lease_expires(member))
         elif member.hung and member.name == self._sync:
             self._after(self.timings.hung_standby, self._move_sync_off_hung)
@@ -379,13 +328,18 @@ class FakeCluster:
         self._pick_sync()
         return [list(self._members).index(member.name) + 1]
 
+    def _fenced(self, member: Member, scope: PauseScope) -> None:
+        if member.paused is scope and member.leader:
+            member.paused = None  # SIGKILL ends stopped processes too
+            self._kill_postgres(member)
+
     def _move_sync_off_hung(self) -> None:
         sync = self._members.get(self._sync or "")
         if sync is not None and sync.hung:
             self._sync = None
             self._pick_sync()
 
-    def _hung_lease_expires(self, member: _Member) -> None:
+    def _hung_lease_expires(self, member: Member) -> None:
         if member.hung:
             self._fail_over(member, comes_back=False)
 
@@ -429,57 +383,3 @@ class FakeCluster:
 def _launched_by(ref: ProcessRef) -> ProcessRef:
     """Returns what the supervisor starts for `ref`: a postmaster's Patroni."""
     return ProcessRef(ProcessKind.PATRONI, ref.name) if ref.kind is ProcessKind.POSTGRES else ref
-
-
-@dataclass
-class FakeLoad:
-    """Issues one document every `interval` simulated seconds while the cluster takes writes."""
-
-    cluster: FakeCluster
-    interval: float = 0.1
-    result: LoadResult = field(default_factory=LoadResult)
-    _next_at: float = 0.0
-    _numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-
-    def start(self) -> None:
-        """Starts issuing at the next tick."""
-        self._next_at = self.cluster.clock.monotonic() + self.interval
-        self.cluster.clock.listen(self._tick)
-
-    def stop(self, timeout: float = 120.0) -> LoadResult:
-        """Stops issuing; returns every acknowledgement."""
-        self.cluster.clock.unlisten(self._tick)
-        return self.result
-
-    def acks_since(self, moment: float) -> int:
-        """Returns how many issuances were acknowledged after `moment`."""
-        return sum(1 for a in self.result.acks if a.at > moment)
-
-    def _tick(self, now: float) -> None:
-        while self._next_at <= now:
-            if self.cluster.writable():
-                n = next(self._numbers)
-                number = f"FAKE-{n:06d}"
-                self.cluster.commit(number)
-                self.result.acks.append(Ack(f"key-{n}", number, self._next_at, 1, False))
-            self._next_at += self.interval
-
-
-@dataclass
-class FakeLedger:
-    """Checks the fake cluster's committed numbers, as ``SqlLedger`` checks the tables."""
-
-    cluster: FakeCluster
-
-    def audit(self, url: str, numbers: Sequence[str]) -> tuple[int, int]:
-        """Returns (numbers missing, numbers stored twice)."""
-        running, _ = self.cluster.member_state(url)
-        if not running:
-            raise ClusterError(f"{url} is not running")
-        stored = self.cluster.rows
-        return len(set(numbers) - set(stored)), len(stored) - len(set(stored))
-
-    def is_primary(self, url: str) -> bool | None:
-        """Returns True for the running leader, False for a replica, None if down."""
-        running, leader = self.cluster.member_state(url)
-        return leader if running else None

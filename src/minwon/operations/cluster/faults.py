@@ -21,9 +21,10 @@ class ProcessKind(StrEnum):
     POSTGRES = "postgres"
     HAPROXY = "haproxy"
     APP = "app"
+    GUARD = "guard"  # beside each Patroni: fences a primary that stops answering
 
 
-EXAMPLES = "postgres:pg1, patroni:pg1, etcd:e1, haproxy:1, app:1"
+EXAMPLES = "postgres:pg1, patroni:pg1, guard:pg1, etcd:e1, haproxy:1, app:1"
 
 
 @dataclass(frozen=True, order=True)

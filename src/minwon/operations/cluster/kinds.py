@@ -16,15 +16,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
+
 from minwon.operations.cluster import render
 from minwon.operations.cluster.faults import ProcessKind
+from minwon.operations.cluster.guard import PROBE_TABLE
 from minwon.operations.cluster.probes import (
     app_ready,
     etcd_healthy,
+    fetch_cluster,
     reaches_primary,
     replication_ready,
 )
 from minwon.operations.cluster.spec import ClusterSpec, Credentials
+from minwon.operations.cluster.status import parse_members
 from minwon.operations.cluster.supervise import Launched, postmaster_pid, stop_many
 
 
@@ -121,6 +126,52 @@ def _app_command(ctx: KindContext, name: str, rejoin: bool) -> Command:
     return Command(tuple(argv), Path(ctx.spec.app_data_dir), ctx.app_env(), False)
 
 
+def _guard_command(ctx: KindContext, name: str, rejoin: bool) -> Command:
+    node = ctx.spec.node(name)
+    argv = ctx.minwon_argv(
+        "cluster",
+        "guard",
+        "--host",
+        node.host,
+        "--port",
+        str(node.pg_port),
+        "--data-dir",
+        node.data_dir,
+        "--rest-url",
+        node.rest_url,
+        "--user",
+        ctx.spec.superuser,
+    )
+    # The superuser's password comes from the node's Patroni env file, as Patroni's does.
+    env = {**ctx.app_env(), **_env_file(node.env_file)}
+    return Command(tuple(argv), Path(node.node_dir), env, False)
+
+
+def _guards_ready(ctx: KindContext) -> bool:
+    """Returns True once the leader's guard has committed its probe row in the last 2 s."""
+    leader = next(
+        (m.name for m in parse_members(fetch_cluster(ctx.spec) or {}) if m.is_leader), None
+    )
+    if leader is None:
+        return False
+    node = ctx.spec.node(leader)
+    try:
+        with psycopg.connect(
+            host=node.host,
+            port=node.pg_port,
+            user=ctx.spec.superuser,
+            password=ctx.credentials.superuser_password,
+            dbname="postgres",
+            connect_timeout=1,
+        ) as conn:
+            row = conn.execute(
+                f"SELECT now() - at < interval '2 seconds' FROM {PROBE_TABLE} WHERE id = 1"
+            ).fetchone()
+            return bool(row and row[0])
+    except psycopg.Error:
+        return False
+
+
 def _stop_together(timeout: float) -> Callable[[ClusterSpec, list[Launched]], None]:
     def stop(_: ClusterSpec, launched: list[Launched]) -> None:
         stop_many(launched, timeout=timeout)
@@ -191,6 +242,14 @@ KINDS: dict[ProcessKind, KindSpec] = {
         started_by=ProcessKind.PATRONI,
         find_pid=_postmaster,
     ),
+    ProcessKind.GUARD: KindSpec(
+        ProcessKind.GUARD,
+        "guards",
+        names=lambda spec: spec.member_names,
+        command=_guard_command,
+        readiness=Readiness("the leader's guard (its probe row committed)", 30, _guards_ready),
+        stop=_stop_together(5),
+    ),
     ProcessKind.HAPROXY: KindSpec(
         ProcessKind.HAPROXY,
         "haproxy",
@@ -220,5 +279,11 @@ KINDS: dict[ProcessKind, KindSpec] = {
 }
 
 # etcd first (Patroni keeps its lease there), the apps last (they need a primary).
-START_ORDER = (ProcessKind.ETCD, ProcessKind.PATRONI, ProcessKind.HAPROXY, ProcessKind.APP)
+START_ORDER = (
+    ProcessKind.ETCD,
+    ProcessKind.PATRONI,
+    ProcessKind.GUARD,
+    ProcessKind.HAPROXY,
+    ProcessKind.APP,
+)
 STOP_ORDER = tuple(reversed(START_ORDER))

@@ -21,6 +21,7 @@ from minwon.operations.cluster.errors import ClusterError
 from minwon.operations.cluster.faults import (
     PauseScope,
     PauseTarget,
+    ProcessKind,
     ProcessRef,
     patroni,
     postmaster,
@@ -168,6 +169,10 @@ class Pauses:
                     if patroni_pid is None:
                         raise ClusterError(f"Patroni of {target.member} is not running")
                     stop(patroni_pid)
+                    # The host's guard hangs with it (it would fence its own node).
+                    guard_pid = self._find_pid(ProcessRef(ProcessKind.GUARD, target.member))
+                    if guard_pid is not None:
+                        stop(guard_pid)
                 top = self._postmaster(target.member)
                 stop(top)
                 if target.scope is not PauseScope.POSTMASTER:

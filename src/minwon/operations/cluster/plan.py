@@ -31,6 +31,7 @@ def plan_files(spec: ClusterSpec) -> dict[str, list[tuple[str, RenderedFile]]]:
         add(node.host, "patroni.env", render.patroni_env(spec, node, credentials))
         add(node.host, "post_bootstrap.sh", render.post_bootstrap(spec, node))
         add(node.host, "systemd/minwon-patroni.service", render.patroni_unit(spec, node))
+        add(node.host, "systemd/minwon-pgguard.service", render.guard_unit(spec, node))
     for proxy in spec.haproxies:
         # Debian's own haproxy.service runs it; only the configuration is ours.
         add(proxy.host, "haproxy.cfg", render.haproxy_cfg(spec, proxy))

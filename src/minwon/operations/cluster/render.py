@@ -125,6 +125,12 @@ def patroni_unit(spec: ClusterSpec, node: PatroniNode) -> RenderedFile:
     return RenderedFile("/etc/systemd/system/minwon-patroni.service", text)
 
 
+def guard_unit(spec: ClusterSpec, node: PatroniNode) -> RenderedFile:
+    """Returns the systemd unit of the node's guard (``minwon cluster guard``)."""
+    text = _render("minwon-pgguard.service.j2", spec=spec, node=node)
+    return RenderedFile("/etc/systemd/system/minwon-pgguard.service", text)
+
+
 def app_unit(spec: ClusterSpec, app: AppInstance) -> RenderedFile:
     """Returns the systemd unit that runs the app on a real host."""
     text = _render("minwon-app.service.j2", spec=spec, app=app)

@@ -49,6 +49,11 @@ class Ledger(Protocol):
         """Returns True if that member takes writes, False if in recovery, None if down."""
         ...
 
+    def acknowledges_commit(self, url: str, wait: float) -> bool:
+        """Returns True if a commit sent to that member comes back committed within
+        `wait` seconds (a woken old primary must not: its standbys follow another)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Settings:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 from sqlalchemy import bindparam, create_engine, text
@@ -51,3 +52,29 @@ class SqlLedger:
             return None
         finally:
             engine.dispose()
+
+    def acknowledges_commit(self, url: str, wait: float) -> bool:
+        """Returns True if one commit sent to that member returns within `wait` seconds.
+
+        The commit carries a transaction id, so it waits for the synchronous standbys as
+        an issuance's does; one still waiting is left in its thread, never cancelled (a
+        cancelled wait would report a commit that no standby holds).
+        """
+        ended: list[bool] = []
+
+        def attempt() -> None:
+            engine = create_engine(url, connect_args={"connect_timeout": 2})
+            try:
+                with engine.connect() as conn:
+                    conn.execute(text("SELECT pg_current_xact_id()"))
+                    conn.commit()
+                    ended.append(True)
+            except SQLAlchemyError:
+                ended.append(False)
+            finally:
+                engine.dispose()
+
+        thread = threading.Thread(target=attempt, name="commit-probe", daemon=True)
+        thread.start()
+        thread.join(wait)
+        return bool(ended and ended[0])

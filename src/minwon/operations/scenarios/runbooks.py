@@ -17,6 +17,17 @@ from minwon.operations.scenarios.gray_steps import (
     RESUME_PAUSED,
     keep_paused,
 )
+from minwon.operations.scenarios.hung_steps import (
+    OLD_PRIMARY_ACKNOWLEDGES_NOTHING,
+    PAUSE_PRIMARY_NODE,
+    PAUSE_PRIMARY_POSTGRES,
+    PAUSE_PRIMARY_POSTMASTER,
+)
+from minwon.operations.scenarios.repair_steps import (
+    keep_down,
+    restarted_by_supervisor,
+    start_again,
+)
 from minwon.operations.scenarios.steps import (
     CLUSTER_HEALTHY,
     HEALTHY_CLUSTER,
@@ -33,9 +44,6 @@ from minwon.operations.scenarios.steps import (
     STANDBY_PROMOTED,
     STEADY_LOAD,
     Step,
-    keep_down,
-    restarted_by_supervisor,
-    start_again,
 )
 
 
@@ -79,6 +87,41 @@ START_ETCD_MEMBERS = start_again(
 # Gray failures (issue 11) stay paused 12 s: long past what any timeout tuned to react
 # in ~1 s needs, and short enough for the scenario suite's budget.
 STAYS_PAUSED = keep_paused(12)
+
+# A hung postmaster is fenced by its guard within ~4 s and failed over like F2a; keep it
+# paused well past that. A hung node loses its 20 s leader lease like a dead host: keep it
+# paused past the failover, as F2b keeps its host down.
+HUNG_FENCED_PAUSE = keep_paused(15)
+HUNG_NODE_PAUSE = keep_paused(30)
+
+
+def _hung_primary(fault: str, pause: Step, stays: Step, title: str, title_ko: str) -> Runbook:
+    """Returns the runbook of a primary that hangs in the way `pause` makes it hang."""
+    return Runbook(
+        fault,
+        title,
+        "a hung primary costs no more than a dead host: a standby takes over, the woken "
+        "old primary acknowledges nothing and rejoins; nothing lost, none twice",
+        (
+            HEALTHY_CLUSTER,
+            STEADY_LOAD,
+            pause,
+            ISSUANCE_RESUMES,
+            STANDBY_PROMOTED,
+            stays,
+            RESUME_PAUSED,
+            OLD_PRIMARY_ACKNOWLEDGES_NOTHING,
+            OLD_PRIMARY_REJOINS,
+            CLUSTER_HEALTHY,
+            LOAD_STOPPED,
+            NOTHING_LOST_OR_DOUBLED,
+        ),
+        title_ko=title_ko,
+        must_hold_ko="멈춘 주 서버는 죽은 호스트보다 비싸지 않다: 대기 서버가 넘겨받고, 깨어난 "
+        "옛 주 서버는 아무것도 승인하지 않고 복제 서버로 돌아오며, 없어지거나 두 번 발급되는 "
+        "것이 없다",
+    )
+
 
 _RUNBOOKS = (
     Runbook(
@@ -236,6 +279,27 @@ _RUNBOOKS = (
         title_ko="부하 중의 계획된 전환 (switchover)",
         must_hold_ko="계획된 전환은 장애보다 싸다: 승인된 발급 없이 1초 안팎; 없어지거나 두 번 "
         "발급되는 것이 없다",
+    ),
+    _hung_primary(
+        "H1",
+        PAUSE_PRIMARY_POSTMASTER,
+        HUNG_FENCED_PAUSE,
+        "the primary's postmaster hangs (SIGSTOP): no new connection is accepted",
+        "주 서버의 postmaster가 멈춤 (SIGSTOP): 새 연결을 받지 못함",
+    ),
+    _hung_primary(
+        "H2",
+        PAUSE_PRIMARY_POSTGRES,
+        HUNG_FENCED_PAUSE,
+        "the primary's postmaster and backends hang (SIGSTOP)",
+        "주 서버의 postmaster와 백엔드가 모두 멈춤 (SIGSTOP)",
+    ),
+    _hung_primary(
+        "H3",
+        PAUSE_PRIMARY_NODE,
+        HUNG_NODE_PAUSE,
+        "the primary's whole node hangs (SIGSTOP of Patroni, its guard and PostgreSQL)",
+        "주 서버 노드 전체가 멈춤 (Patroni, guard, PostgreSQL의 SIGSTOP)",
     ),
 )
 
