@@ -22,6 +22,12 @@ class Ack:
     at: float  # time.monotonic() when the answer arrived
     attempts: int
     replayed: bool
+    began: float | None = None  # time.monotonic() when the client first sent it
+
+    @property
+    def seconds(self) -> float | None:
+        """Returns how long the client waited for this answer, retries included."""
+        return None if self.began is None else self.at - self.began
 
 
 @dataclass
@@ -82,6 +88,7 @@ class IssuanceLoad:
         client = RetryingClient(endpoints, journal, attempt_timeout=self._timeout)
         try:
             while not self._stop.is_set():
+                began = time.monotonic()
                 try:
                     issued = client.issue(self._token, self._body)
                 except (ClientError, GaveUp) as exc:
@@ -89,7 +96,12 @@ class IssuanceLoad:
                         self.result.failures.append(str(exc))
                     continue
                 ack = Ack(
-                    issued.key, issued.number, time.monotonic(), issued.attempts, issued.replayed
+                    issued.key,
+                    issued.number,
+                    time.monotonic(),
+                    issued.attempts,
+                    issued.replayed,
+                    began,
                 )
                 with self._lock:
                     self.result.acks.append(ack)

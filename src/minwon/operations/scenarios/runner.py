@@ -165,6 +165,12 @@ class Scenario:
                 "acks_after_fault": sum(1 for a in result.acks if a.at > injected),
                 "replayed": sum(1 for a in result.acks if a.replayed),
                 "max_attempts": max((a.attempts for a in result.acks), default=0),
+                # A request in flight when the fault hit waits longest (issue 11: 10.35 s
+                # behind a dead instance's idempotency lease before heartbeats).
+                "longest_request_seconds": round(
+                    max((a.seconds for a in result.acks if a.seconds is not None), default=0.0),
+                    3,
+                ),
                 "failures": result.failures[:5],
             },
             steps=list(self.steps),
