@@ -23,6 +23,7 @@ import pytest
 from minwon.client.journal import KeyJournal
 from minwon.client.retrying import RetryingClient
 from minwon.demo import DEMO_PASSWORD
+from minwon.operations.cluster.faults import ProcessKind, ProcessRef, postmaster_only
 from minwon.operations.cluster.local import LocalCluster
 from minwon.operations.scenarios import RUNBOOKS, Scenario, ScenarioRecord, scenario_on
 from minwon.operations.scenarios.gray_steps import RESUME_PAUSED
@@ -141,3 +142,25 @@ def test_h3_a_hung_primary_node_costs_what_a_dead_host_costs(scenario: Begin) ->
     record = held(s.record)
     assert record.old_primary != record.new_primary
     assert record.gap_seconds < DEAD_HOST_BOUND
+
+
+def test_status_reports_a_primary_that_accepts_no_new_connection(cluster: LocalCluster) -> None:
+    """With the leader's guard stopped (so that nothing fences), a paused postmaster
+    shows in ``minwon cluster status`` while Patroni still calls the leader running."""
+    cluster.wait_healthy(120)
+    leader = cluster.leader()
+    guard = ProcessRef(ProcessKind.GUARD, leader)
+    cluster.stop(guard)
+    try:
+        cluster.pause(postmaster_only(leader))
+        try:
+            status = cluster.status()
+            assert status.leader == leader and status.member(leader).state == "running"  # type: ignore[union-attr]
+            assert any(
+                p.startswith(f"leader {leader} accepts no new connection") for p in status.problems
+            ), status.problems
+        finally:
+            cluster.resume(postmaster_only(leader))
+    finally:
+        cluster.start(guard)
+    cluster.wait_healthy(60)

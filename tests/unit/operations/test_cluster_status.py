@@ -123,3 +123,12 @@ def test_patroni_cluster_answer_is_read_into_sorted_members() -> None:
     assert members[0].is_leader and members[0].lag_bytes == 0
     assert members[1].sync and members[1].lag_bytes is None and members[1].timeline is None
     assert members[2].timeline == 4 and not members[2].sync
+
+
+def test_a_leader_that_answers_no_new_connection_is_unhealthy_though_patroni_says_running() -> None:
+    hung = replace(LEADER, accepts_connections=False)
+    status = healthy(members=(hung, SYNC, ASYNC))
+    assert status.problems == [
+        "leader pg1 accepts no new connection (no answer within 1 s), though Patroni says running"
+    ]
+    assert healthy(members=(replace(LEADER, accepts_connections=True), SYNC, ASYNC)).healthy

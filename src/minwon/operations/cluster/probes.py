@@ -168,6 +168,18 @@ def with_walsenders(
     )
 
 
+def answers_new_connection(node: PatroniNode, timeout: int = 1) -> bool:
+    """Returns False only if `node`'s PostgreSQL did not answer a new connection within
+    `timeout` (a hung postmaster); any answer, an error included, is True."""
+    try:
+        with psycopg.connect(
+            host=node.host, port=node.pg_port, dbname="postgres", connect_timeout=timeout
+        ):
+            return True
+    except psycopg.OperationalError as exc:
+        return "timeout expired" not in str(exc)
+
+
 def _parallel(fn: Callable[[T], R], items: tuple[T, ...]) -> list[R]:
     if not items:
         return []
@@ -203,7 +215,12 @@ def collect_status(spec: ClusterSpec, credentials: Credentials) -> ClusterStatus
         )
         leaders = [m.name for m in members if m.is_leader and m.state == "running"]
         if len(leaders) == 1:
+            answers = pool.submit(answers_new_connection, spec.node(leaders[0]))
             members = with_walsenders(members, walsenders(spec, credentials, leaders[0]))
+            members = tuple(
+                replace(m, accepts_connections=answers.result()) if m.is_leader else m
+                for m in members
+            )
         return ClusterStatus(
             members=members,
             etcd=tuple(etcd.result()),

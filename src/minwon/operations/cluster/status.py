@@ -31,6 +31,9 @@ class MemberStatus:
     # a walsender serves it, and seconds since its last reply (reply_time).
     attached: bool | None = None
     reply_age_seconds: float | None = None
+    # Whether the leader's PostgreSQL answered a new connection within 1 s (None: not
+    # tried). Patroni and HAProxy use connections they hold: a hung postmaster fools both.
+    accepts_connections: bool | None = None
 
     @property
     def is_leader(self) -> bool:
@@ -168,6 +171,11 @@ def _member_problems(m: MemberStatus) -> list[str]:
     found: list[str] = []
     if m.is_leader and m.state != "running":
         found.append(f"leader {m.name} is {m.state}")
+    if m.is_leader and m.accepts_connections is False:
+        found.append(
+            f"leader {m.name} accepts no new connection (no answer within 1 s), though "
+            "Patroni says running"
+        )
     if not m.is_leader and m.state != "streaming":
         found.append(f"replica {m.name} is {m.state}, not streaming")
     if not m.is_leader and (m.lag_bytes is None or m.lag_bytes > MAX_HEALTHY_LAG_BYTES):
