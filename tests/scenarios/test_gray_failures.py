@@ -24,6 +24,7 @@ from minwon.demo import DEMO_PASSWORD
 from minwon.operations.cluster.local import LocalCluster
 from minwon.operations.scenarios import RUNBOOKS, Scenario, ScenarioRecord, scenario_on
 from minwon.operations.scenarios.gray_steps import (
+    ACKED_ON_A_RUNNING_STANDBY,
     PAUSE_SYNC_POSTGRES,
     PAUSE_SYNC_WALRECEIVER,
     PAUSED_SHOWN_UNHEALTHY,
@@ -107,6 +108,7 @@ def test_g1_a_hung_sync_walreceiver_costs_no_more_than_a_dead_standby(scenario: 
         s.when(PAUSE_SYNC_WALRECEIVER)
         s.then(ISSUANCE_RESUMES)
         s.then(PAUSED_SHOWN_UNHEALTHY)
+        s.then(ACKED_ON_A_RUNNING_STANDBY)
         s.when(STAYS_PAUSED)
         s.when(RESUME_PAUSED)
         s.then(CLUSTER_HEALTHY)
@@ -122,6 +124,7 @@ def test_g2_a_hung_sync_standby_postgres_costs_no_more_than_a_dead_one(scenario:
         s.when(PAUSE_SYNC_POSTGRES)
         s.then(ISSUANCE_RESUMES)
         s.then(PAUSED_SHOWN_UNHEALTHY)
+        s.then(ACKED_ON_A_RUNNING_STANDBY)
         s.when(STAYS_PAUSED)
         s.when(RESUME_PAUSED)
         s.then(CLUSTER_HEALTHY)

@@ -81,6 +81,11 @@ class IssuanceLoad:
         with self._lock:
             return sum(1 for a in self.result.acks if a.at > moment)
 
+    def acknowledged(self) -> list[Ack]:
+        """Returns the issuances acknowledged so far (a copy; the load goes on)."""
+        with self._lock:
+            return list(self.result.acks)
+
     def _run(self, worker: int) -> None:
         journal = KeyJournal(self._journal_dir / f"worker-{worker}.sqlite3")
         # Each worker prefers a different endpoint, as kiosks spread over app instances do.

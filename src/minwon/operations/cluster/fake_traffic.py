@@ -43,6 +43,10 @@ class FakeLoad:
         """Returns how many issuances were acknowledged after `moment`."""
         return sum(1 for a in self.result.acks if a.at > moment)
 
+    def acknowledged(self) -> list[Ack]:
+        """Returns the issuances acknowledged so far."""
+        return list(self.result.acks)
+
     def _tick(self, now: float) -> None:
         while self._next_at <= now:
             if self.cluster.writable():

@@ -15,7 +15,7 @@ from minwon.operations.clock import WaitClock
 from minwon.operations.cluster.backend import ClusterBackend
 from minwon.operations.cluster.faults import PauseTarget, ProcessRef
 from minwon.operations.cluster.status import ClusterStatus
-from minwon.operations.load import LoadResult
+from minwon.operations.load import Ack, LoadResult
 
 
 class StepFailedError(Exception):
@@ -35,6 +35,10 @@ class Load(Protocol):
 
     def acks_since(self, moment: float) -> int:
         """Returns how many issuances were acknowledged after monotonic time `moment`."""
+        ...
+
+    def acknowledged(self) -> list[Ack]:
+        """Returns the issuances acknowledged so far, while the load goes on."""
         ...
 
 

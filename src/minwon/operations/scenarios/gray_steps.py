@@ -16,6 +16,7 @@ from minwon.operations.scenarios.steps import POLL, Keyword, Step
 # A hung part must show in ``minwon cluster status`` within this many seconds: three
 # missed replies (MAX_REPLY_AGE_SECONDS) plus a status round.
 SHOWN_WITHIN = 8.0
+REPLAYED_WITHIN = 5.0  # seconds for a standby to make flushed commits visible
 
 
 def _sync_standby(ctx: ScenarioContext) -> str:
@@ -81,6 +82,38 @@ PAUSED_SHOWN_UNHEALTHY = Step(
     how="minwon cluster status: 멈춘 대기 서버가 문제로 나온다 (종료 코드 1)",
     ko="minwon cluster status가 멈춘 대기 서버를 이유와 함께 비정상으로 보고한다 "
     "(Patroni는 여전히 streaming이라 해도)",
+)
+
+
+def _acked_on_a_running_standby(ctx: ScenarioContext) -> str:
+    numbers = [ack.number for ack in ctx.running_load().acknowledged()]
+    hung = {target.member for target in ctx.paused}
+    running = [m for m in ctx.cluster.members() if m != ctx.old_primary and m not in hung]
+    missing: dict[str, int] = {}
+
+    def held() -> bool:
+        for member in running:
+            missing[member], _ = ctx.ledger.audit(ctx.cluster.member_url(member), numbers)
+        return any(count == 0 for count in missing.values())
+
+    # A commit is acknowledged once a standby has flushed it; replaying it, which makes it
+    # visible there, may take a moment longer.
+    if not running or not wait_until(held, timeout=REPLAYED_WITHIN, clock=ctx.clock):
+        raise StepFailedError(
+            f"acknowledged issuances missing on every standby that is not paused: {missing}"
+        )
+    holder = next(m for m, count in missing.items() if count == 0)
+    return f"all {len(numbers)} issuances acknowledged so far are on {holder}, not paused"
+
+
+ACKED_ON_A_RUNNING_STANDBY = Step(
+    Keyword.THEN,
+    "every issuance acknowledged so far is on a standby that is not paused: none "
+    "acknowledged that only the hung standby (or nobody) holds",
+    _acked_on_a_running_standby,
+    how="멈추지 않은 대기 서버에서 승인된 문서확인번호가 모두 issuances에 있는지 본다",
+    ko="지금까지 승인된 발급이 모두 멈추지 않은 대기 서버에 있다: 멈춘 서버만 가진 (또는 아무도 "
+    "갖지 않은) 승인은 없다",
 )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from minwon.operations.scenarios.gray_steps import (
+    ACKED_ON_A_RUNNING_STANDBY,
     PAUSE_SYNC_POSTGRES,
     PAUSE_SYNC_WALRECEIVER,
     PAUSED_SHOWN_UNHEALTHY,
@@ -230,6 +231,7 @@ _RUNBOOKS = (
             PAUSE_SYNC_WALRECEIVER,
             ISSUANCE_RESUMES,
             PAUSED_SHOWN_UNHEALTHY,
+            ACKED_ON_A_RUNNING_STANDBY,
             STAYS_PAUSED,
             RESUME_PAUSED,
             CLUSTER_HEALTHY,
@@ -250,6 +252,7 @@ _RUNBOOKS = (
             PAUSE_SYNC_POSTGRES,
             ISSUANCE_RESUMES,
             PAUSED_SHOWN_UNHEALTHY,
+            ACKED_ON_A_RUNNING_STANDBY,
             STAYS_PAUSED,
             RESUME_PAUSED,
             CLUSTER_HEALTHY,
