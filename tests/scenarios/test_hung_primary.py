@@ -13,19 +13,11 @@ as F2b is. `make bench-failover` measures the real figures.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator
-from pathlib import Path
-
 import pytest
 
-from minwon.client.journal import KeyJournal
-from minwon.client.retrying import RetryingClient
-from minwon.demo import DEMO_PASSWORD
 from minwon.operations.cluster.faults import ProcessKind, ProcessRef, postmaster_only
 from minwon.operations.cluster.local import LocalCluster
-from minwon.operations.scenarios import RUNBOOKS, Scenario, ScenarioRecord, scenario_on
+from minwon.operations.scenarios import Scenario
 from minwon.operations.scenarios.gray_steps import RESUME_PAUSED
 from minwon.operations.scenarios.hung_steps import (
     OLD_PRIMARY_ACKNOWLEDGES_NOTHING,
@@ -45,64 +37,12 @@ from minwon.operations.scenarios.steps import (
     STEADY_LOAD,
     Step,
 )
-from support.binaries import require_binaries
+from support.scenario_records import Begin, held
 
 pytestmark = pytest.mark.cluster
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "scenarios"
 DEAD_HOST_BEFORE = 20.9  # seconds: the tester's gap for a dead primary host (issue 11)
 DEAD_HOST_BOUND = 45.0  # a hung node is a dead host: bounded as F2b is
-
-Begin = Callable[[str], Scenario]
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[LocalCluster]:
-    require_binaries("etcd", "haproxy", "patroni", "postgres")
-    root = Path(tempfile.mkdtemp(prefix="minwon-hung-", dir="/var/tmp"))
-    local = LocalCluster(root, apps=2)
-    try:
-        local.up(demo_residents=300)
-        yield local
-    finally:
-        local.down()  # thaws anything still paused first
-        shutil.rmtree(root, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def token(cluster: LocalCluster, tmp_path_factory: pytest.TempPathFactory) -> str:
-    journal = KeyJournal(tmp_path_factory.mktemp("login") / "journal.sqlite3")
-    client = RetryingClient(cluster.app_urls(), journal)
-    try:
-        return client.login("citizen", "citizen1", DEMO_PASSWORD)
-    finally:
-        client.close()
-        journal.close()
-
-
-@pytest.fixture
-def scenario(cluster: LocalCluster, token: str, tmp_path: Path) -> Begin:
-    """Returns ``scenario("H1")``: that runbook, run step by step by the body."""
-
-    def begin(fault: str) -> Scenario:
-        return scenario_on(cluster, RUNBOOKS[fault], token=token, journal_dir=tmp_path)
-
-    return begin
-
-
-def held(record: ScenarioRecord) -> ScenarioRecord:
-    """Writes the record, then asserts what every run must show; returns the record."""
-    path = record.write(ARTIFACTS)
-    print(f"\n{record.fault}: gap {record.gap_seconds} s, {record.acknowledged} acked ({path})")
-    for step in record.steps:
-        print(f"  {step.number}. [{step.outcome}] {step.seconds:.2f} s {step.name}: {step.note}")
-    assert [s for s in record.steps if not s.ok] == [], "a runbook step did not hold"
-    assert record.details["acks_after_fault"] > 0, "issuance never resumed"
-    assert record.lost == 0, f"acknowledged but missing on the leader: {record}"
-    assert record.duplicated == 0, f"issued or charged twice: {record}"
-    assert record.failed_requests == 0, record.details["failures"]
-    assert record.healed, f"the cluster did not heal: {record}"
-    return record
 
 
 def _hung_primary(s: Scenario, pause: Step, stays: Step) -> None:

@@ -9,36 +9,20 @@ nobody and ``status`` says so. One cluster for the module; every wait is bounded
 
 from __future__ import annotations
 
-import shutil
 import signal
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
 from minwon.operations.clock import wait_until
 from minwon.operations.cluster.faults import ProcessRef, app, etcd, haproxy, patroni
 from minwon.operations.cluster.local import LocalCluster
-from support.binaries import require_binaries
 
 pytestmark = pytest.mark.cluster
 
+DEMO_RESIDENTS = 50
 HEAL_TIMEOUT = 90.0  # generous: two cores shared with other clusters
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[LocalCluster]:
-    require_binaries("etcd", "haproxy", "patroni", "postgres")
-    root = Path(tempfile.mkdtemp(prefix="minwon-self-healing-", dir="/var/tmp"))
-    local = LocalCluster(root, apps=2)
-    try:
-        local.up(demo_residents=50)
-        yield local
-    finally:
-        local.down()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def restarts(cluster: LocalCluster, ref: ProcessRef) -> int:
