@@ -1,14 +1,15 @@
 """A planned leader change through Patroni's REST API (``POST /switchover``).
 
 Where the time without an acknowledged issuance goes (under load: median 2.3-2.4 s,
-1.5-3.3 s over 13 runs, against 4.2-4.8 s before issue 11): the old primary's fast shutdown, 0.05-0.16 s (Patroni
-runs an immediate CHECKPOINT first, while commits still go on, so one sent beforehand
-saved nothing measurable: 2.34 against 2.41 s median); then 2.05-2.14 s until Patroni
-releases the leader key, which its graceful demote does only after polling pg_controldata
-once a second for "shut down" and a fixed one-second sleep "to give replicas time" (ha.py
-``demote``, postgresql ``STOP_POLLING_INTERVAL``), neither configurable; then 0.12-0.18 s
-until the candidate has taken the key and promoted; HAProxy and the app's retries add
-almost nothing since ``timeout connect`` and ``downinter`` are 250 ms (``tuning.py``).
+1.5-3.3 s over 13 runs, against 4.2-4.8 s before issue 11): the old primary's fast
+shutdown, 0.05-0.16 s (Patroni runs an immediate CHECKPOINT first, while commits still go
+on, so one sent beforehand saved nothing measurable: 2.34 against 2.41 s median); then
+2.05-2.14 s until Patroni releases the leader key, which its graceful demote does only
+after polling pg_controldata once a second for "shut down" and a fixed one-second sleep
+"to give replicas time" (ha.py ``demote``, postgresql ``STOP_POLLING_INTERVAL``), neither
+configurable; then 0.12-0.18 s until the candidate has taken the key and promoted;
+HAProxy and the app's retries add almost nothing since ``timeout connect`` and
+``downinter`` are 250 ms (``tuning.py``).
 """
 
 from __future__ import annotations
