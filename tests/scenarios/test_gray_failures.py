@@ -11,18 +11,8 @@ loses no more than Patroni's demote takes. Bounds are generous (2 s where the go
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator
-from pathlib import Path
-
 import pytest
 
-from minwon.client.journal import KeyJournal
-from minwon.client.retrying import RetryingClient
-from minwon.demo import DEMO_PASSWORD
-from minwon.operations.cluster.local import LocalCluster
-from minwon.operations.scenarios import RUNBOOKS, Scenario, ScenarioRecord, scenario_on
 from minwon.operations.scenarios.gray_steps import (
     ACKED_ON_A_RUNNING_STANDBY,
     PAUSE_SYNC_POSTGRES,
@@ -42,66 +32,14 @@ from minwon.operations.scenarios.steps import (
     STANDBY_PROMOTED,
     STEADY_LOAD,
 )
-from support.binaries import require_binaries
+from support.scenario_records import Begin, held
 
 pytestmark = pytest.mark.cluster
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "scenarios"
 GAP_BOUND = 2.0  # seconds; the goal is 1 s
 # A switchover waits ~2.1 s for Patroni's graceful demote to release the leader key (see
 # switchover.py): 2.0-3.3 s measured, 4.2-4.8 s before issue 11.
 SWITCHOVER_BOUND = 4.0
-
-Begin = Callable[[str], Scenario]
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[LocalCluster]:
-    require_binaries("etcd", "haproxy", "patroni", "postgres")
-    root = Path(tempfile.mkdtemp(prefix="minwon-gray-", dir="/var/tmp"))
-    local = LocalCluster(root, apps=2)
-    try:
-        local.up(demo_residents=300)
-        yield local
-    finally:
-        local.down()  # thaws anything still paused first
-        shutil.rmtree(root, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def token(cluster: LocalCluster, tmp_path_factory: pytest.TempPathFactory) -> str:
-    journal = KeyJournal(tmp_path_factory.mktemp("login") / "journal.sqlite3")
-    client = RetryingClient(cluster.app_urls(), journal)
-    try:
-        return client.login("citizen", "citizen1", DEMO_PASSWORD)
-    finally:
-        client.close()
-        journal.close()
-
-
-@pytest.fixture
-def scenario(cluster: LocalCluster, token: str, tmp_path: Path) -> Begin:
-    """Returns ``scenario("G1")``: that runbook, run step by step by the body."""
-
-    def begin(fault: str) -> Scenario:
-        return scenario_on(cluster, RUNBOOKS[fault], token=token, journal_dir=tmp_path)
-
-    return begin
-
-
-def held(record: ScenarioRecord) -> ScenarioRecord:
-    """Writes the record, then asserts what every run must show; returns the record."""
-    path = record.write(ARTIFACTS)
-    print(f"\n{record.fault}: gap {record.gap_seconds} s, {record.acknowledged} acked ({path})")
-    for step in record.steps:
-        print(f"  {step.number}. [{step.outcome}] {step.seconds:.2f} s {step.name}: {step.note}")
-    assert [s for s in record.steps if not s.ok] == [], "a runbook step did not hold"
-    assert record.details["acks_after_fault"] > 0, "issuance never resumed"
-    assert record.lost == 0, f"acknowledged but missing on the leader: {record}"
-    assert record.duplicated == 0, f"issued or charged twice: {record}"
-    assert record.failed_requests == 0, record.details["failures"]
-    assert record.healed, f"the cluster did not heal: {record}"
-    return record
 
 
 def test_g1_a_hung_sync_walreceiver_costs_no_more_than_a_dead_standby(scenario: Begin) -> None:
