@@ -16,7 +16,7 @@ from collections.abc import Callable
 import pytest
 
 from minwon.operations.clock import wait_until
-from minwon.operations.cluster.faults import ProcessRef, app, etcd, haproxy, patroni
+from minwon.operations.cluster.faults import ProcessKind, ProcessRef, app, etcd, haproxy, patroni
 from minwon.operations.cluster.local import LocalCluster
 
 pytestmark = pytest.mark.cluster
@@ -45,6 +45,7 @@ KILLED: list[tuple[str, Callable[[LocalCluster], ProcessRef]]] = [
     ("leader's Patroni", leader),
     ("HAProxy path", lambda _: haproxy("2")),
     ("app instance", lambda _: app("2")),
+    ("leader's guard", lambda c: ProcessRef(ProcessKind.GUARD, c.leader())),
 ]
 
 

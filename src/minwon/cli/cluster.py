@@ -20,7 +20,7 @@ from minwon.operations.cluster.errors import (
     ClusterNotFoundError,
     UnknownProcessError,
 )
-from minwon.operations.cluster.faults import EXAMPLES, ProcessRef
+from minwon.operations.cluster.faults import EXAMPLES, PauseTarget, ProcessRef
 from minwon.operations.cluster.guard import HUNG_AFTER_SECONDS, Guard, Policy, Target
 from minwon.operations.cluster.local import LocalCluster
 from minwon.operations.cluster.plan import write_plan
@@ -258,6 +258,36 @@ def kill(
         else "감독자가 다시 띄웁니다"
     )
     console.print(f"{ref}에 SIG{name}을 보냈습니다. {after}.", highlight=False)
+
+
+PauseArgument = Annotated[
+    str, typer.Argument(help="walreceiver@pg2, postgres@pg2, postmaster@pg1, node@pg1")
+]
+
+
+@app.command("pause")
+def pause(target: PauseArgument, root: RootOption = DEFAULT_ROOT) -> None:
+    """장애 주입: 멈춘 서버를 흉내 냅니다 (SIGSTOP). 죽지 않고 응답만 하지 않습니다."""
+    try:
+        parsed = PauseTarget.parse(target)
+        pids = _attach(root).pause(parsed)
+    except (UnknownProcessError, ClusterError) as exc:
+        fail(str(exc), "cluster.pause")
+    console.print(
+        f"{parsed}: 프로세스 {len(pids)}개를 멈췄습니다 (minwon cluster resume {parsed}).",
+        highlight=False,
+    )
+
+
+@app.command("resume")
+def resume(target: PauseArgument, root: RootOption = DEFAULT_ROOT) -> None:
+    """멈춘 프로세스를 다시 움직입니다 (SIGCONT)."""
+    try:
+        parsed = PauseTarget.parse(target)
+        pids = _attach(root).resume(parsed)
+    except (UnknownProcessError, ClusterError) as exc:
+        fail(str(exc), "cluster.resume")
+    console.print(f"{parsed}: 프로세스 {len(pids)}개를 다시 움직였습니다.", highlight=False)
 
 
 @app.command("stop")

@@ -98,7 +98,7 @@ def test_cluster_comes_up_healthy_switches_over_and_goes_down_without_leftovers(
         cluster.down()
         down_seconds = time.monotonic() - began
 
-        assert len(pids) == 3 + 3 + 2 + 2 + 1  # and the supervisor
+        assert len(pids) == 3 + 3 + 3 + 2 + 2 + 1  # etcd, Patroni, guards, paths, apps, supervisor
         for pid in [*pids.values(), *postmasters]:
             assert not Path(f"/proc/{pid}").exists() or _is_zombie(pid), pid
         assert [p for p in ports if not _nothing_listens(p)] == []

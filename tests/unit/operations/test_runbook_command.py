@@ -68,3 +68,11 @@ def test_kill_and_start_refuse_a_malformed_process_before_looking_for_a_cluster(
         assert "알 수 없는 프로세스" in result.output and "postgres:pg1" in result.output
     result = CliRunner().invoke(app, ["kill", "app:1", "--signal", "HUP"])
     assert result.exit_code == 2 and "KILL, TERM, INT" in result.output
+
+
+def test_a_pause_target_that_names_nothing_is_refused_with_a_code(tmp_path: object) -> None:
+    result = CliRunner().invoke(app, ["pause", "heart@pg1", "--root", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "cluster.pause" in result.output and "walreceiver@pg2" in result.output
+    result = CliRunner().invoke(app, ["resume", "node@pg1", "--root", str(tmp_path)])
+    assert result.exit_code == 2 and "cluster.none" in result.output  # no cluster there

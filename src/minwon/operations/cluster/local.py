@@ -200,9 +200,16 @@ class LocalCluster(ProcessControl):
     # -- observation --------------------------------------------------------------------
 
     def status(self) -> ClusterStatus:
-        """Returns a snapshot of every member, etcd, HAProxy path, app and the supervisor."""
+        """Returns a snapshot of every member, etcd, HAProxy path, app, guard and the
+        supervisor."""
         current = collect_status(self.spec, self.credentials)
-        return replace(current, supervisor=self.supervisor_status())
+        running = self.pids()
+        unguarded = tuple(
+            name
+            for name in self.spec.member_names
+            if str(ProcessRef(ProcessKind.GUARD, name)) not in running
+        )
+        return replace(current, supervisor=self.supervisor_status(), unguarded=unguarded)
 
     def wait_healthy(self, timeout: float) -> ClusterStatus:
         """Returns the status once healthy; raises ClusterError with the problems if not."""

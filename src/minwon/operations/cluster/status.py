@@ -106,6 +106,9 @@ class ClusterStatus:
     apps: tuple[AppStatus, ...]
     expected_members: int
     supervisor: SupervisorStatus | None = None  # None: no supervisor (real hosts, the fake)
+    # Members whose guard is not running (``cluster/guard.py``): a hung primary there
+    # would not be fenced. Empty where guards are not watched (real hosts, the fake).
+    unguarded: tuple[str, ...] = ()
 
     @property
     def leader(self) -> str | None:
@@ -153,6 +156,10 @@ class ClusterStatus:
         ]
         found += [f"app {a.name} ({a.url}) not ready" for a in self.apps if not a.ready]
         found += self.supervisor.problems if self.supervisor is not None else []
+        found += [
+            f"guard of {name} is not running: a hung primary there would not be fenced"
+            for name in self.unguarded
+        ]
         return found
 
     @property

@@ -28,17 +28,24 @@ def _sync_standby(ctx: ScenarioContext) -> str:
     return sync[0]
 
 
-def _pause_sync(target: Callable[[str], PauseTarget]) -> Callable[[ScenarioContext], str]:
-    """Returns an action that pauses `target` of the current synchronous standby."""
+def pause_of(
+    pick: Callable[[ScenarioContext], str], target: Callable[[str], PauseTarget]
+) -> Callable[[ScenarioContext], str]:
+    """Returns an action that pauses `target` of the member `pick` names at that moment."""
 
     def action(ctx: ScenarioContext) -> str:
-        paused = target(_sync_standby(ctx))
+        paused = target(pick(ctx))
         ctx.fault_begins()
         pids = ctx.cluster.pause(paused)
         ctx.paused.append(paused)
         return f"paused {paused} ({len(pids)} processes; primary {ctx.old_primary})"
 
     return action
+
+
+def _pause_sync(target: Callable[[str], PauseTarget]) -> Callable[[ScenarioContext], str]:
+    """Returns an action that pauses `target` of the current synchronous standby."""
+    return pause_of(_sync_standby, target)
 
 
 PAUSE_SYNC_WALRECEIVER = Step(

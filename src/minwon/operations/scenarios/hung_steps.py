@@ -13,24 +13,21 @@ from collections.abc import Callable
 
 from minwon.operations.cluster.faults import PauseTarget, node, postmaster_only, whole_postgres
 from minwon.operations.scenarios.context import ScenarioContext, StepFailedError
+from minwon.operations.scenarios.gray_steps import pause_of
 from minwon.operations.scenarios.steps import Keyword, Step
 
 # How long a commit sent to the woken old primary is given to come back (it must not).
 COMMIT_WAIT_SECONDS = 3.0
 
 
+def _leader(ctx: ScenarioContext) -> str:
+    ctx.old_primary = ctx.cluster.leader()
+    return ctx.old_primary
+
+
 def _pause_primary(target: Callable[[str], PauseTarget]) -> Callable[[ScenarioContext], str]:
     """Returns an action that pauses `target` of the current leader."""
-
-    def action(ctx: ScenarioContext) -> str:
-        ctx.old_primary = ctx.cluster.leader()
-        paused = target(ctx.old_primary)
-        ctx.fault_begins()
-        pids = ctx.cluster.pause(paused)
-        ctx.paused.append(paused)
-        return f"paused {paused} ({len(pids)} processes)"
-
-    return action
+    return pause_of(_leader, target)
 
 
 PAUSE_PRIMARY_POSTMASTER = Step(
