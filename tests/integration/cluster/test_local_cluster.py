@@ -58,7 +58,9 @@ def test_cluster_comes_up_healthy_switches_over_and_goes_down_without_leftovers(
         assert [m.role for m in status.members].count("leader") == 1
         replicas = [m for m in status.members if m.role != "leader"]
         assert [m.state for m in replicas] == ["streaming", "streaming"]
-        assert sum(m.sync for m in replicas) == 1
+        # Quorum commit (tuning.py): both standbys vote, either one's ack commits.
+        assert [m.role for m in replicas] == ["quorum_standby", "quorum_standby"]
+        assert sum(m.sync for m in replicas) == 2
         assert all(h.reaches_primary for h in status.haproxy)
         assert all(a.ready for a in status.apps)
         assert cluster.postmaster_pid(cluster.leader()) > 1
