@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import uuid
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 
 from sqlalchemy import Engine
 
@@ -21,7 +21,9 @@ from minwon.identity.biometrics import BiometricVerifier, SimulatedFingerprintVe
 from minwon.identity.rates import RateCounter
 from minwon.identity.services import IdentityContext
 from minwon.identity.signin import SignInPolicy
+from minwon.issuance.claims import AbandonedClaims
 from minwon.issuance.context import IssuanceContext
+from minwon.issuance.services import release_abandoned
 from minwon.notifications.delivery import NotificationContext
 from minwon.operations.heartbeat import Heartbeat
 from minwon.registry.services import RegistryContext
@@ -82,6 +84,7 @@ class Container:
             self.clock.now,
             interval=issuance.heartbeat_seconds,
             grace=issuance.heartbeat_grace_seconds,
+            chores=[partial(release_abandoned, self.issuance)],
         )
 
     @cached_property
@@ -104,6 +107,7 @@ class Container:
             db_retry_seconds=self.settings.database.retry_seconds,
             instance_id=self.instance_id,
             in_flight_wait_seconds=self.settings.issuance.in_flight_wait_seconds,
+            abandoned=AbandonedClaims() if self.settings.issuance.heartbeat_seconds > 0 else None,
         )
 
     @cached_property

@@ -280,15 +280,16 @@ class IdempotencyStore:
         )
         return result.rowcount == 1
 
-    def release(self, *, principal: str, key: str) -> None:
+    def release(self, *, principal: str, key: str, holder: str | None = None) -> int:
         table = t.idempotency_keys
-        self._conn.execute(
-            delete(table).where(
-                table.c.principal == principal,
-                table.c.key == key,
-                table.c.state == ClaimState.IN_FLIGHT.value,
-            )
-        )
+        held = [
+            table.c.principal == principal,
+            table.c.key == key,
+            table.c.state == ClaimState.IN_FLIGHT.value,
+        ]
+        if holder is not None:  # not a claim another request has taken over meanwhile
+            held.append(table.c.holder == holder)
+        return int(self._conn.execute(delete(table).where(*held)).rowcount)
 
     def record_replay(self, *, principal: str, key: str) -> None:
         """A real write before a replayed answer: under synchronous replication its commit

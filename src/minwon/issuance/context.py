@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from minwon.catalog.loader import Catalog
     from minwon.clock import Clock
+    from minwon.issuance.claims import AbandonedClaims
     from minwon.issuance.ports import DocumentMaker, IssuanceUnitOfWorks
 
 
@@ -26,3 +27,6 @@ class IssuanceContext:
     # for a process that does not beat (a CLI): its claims wait for their lease.
     instance_id: str | None = None
     in_flight_wait_seconds: float = 0.0  # a retry's wait for another request's claim
+    # Claims given up on while the database was away; the heartbeat frees them (None: the
+    # process has no heartbeat, and such claims wait for their lease).
+    abandoned: AbandonedClaims | None = None

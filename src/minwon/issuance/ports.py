@@ -110,8 +110,9 @@ class IdempotencyStore(Protocol):
         """Marks the key completed, only if this holder still holds it; False otherwise."""
         ...
 
-    def release(self, *, principal: str, key: str) -> None:
-        """Gives up an in-flight claim (the request failed for good)."""
+    def release(self, *, principal: str, key: str, holder: str | None = None) -> int:
+        """Gives up an in-flight claim (the request failed for good); with `holder`, only
+        while that request holds it. Returns how many claims were freed (0 or 1)."""
         ...
 
     def record_replay(self, *, principal: str, key: str) -> None:

@@ -17,6 +17,7 @@ from minwon.identity.model import Principal
 from minwon.issuance import fees
 from minwon.issuance.access import ensure_may_act
 from minwon.issuance.assessment import assess
+from minwon.issuance.claims import Abandoned
 from minwon.issuance.commands import IDEMPOTENCY_KEY, IssueDocument
 from minwon.issuance.context import IssuanceContext
 from minwon.issuance.documents import made_at_issuance
@@ -63,17 +64,24 @@ def issue_document(
     cmd = screened(cmd, document)  # NFC text; no 주민등록번호 in free text; known items
     request_hash = cmd.fingerprint()
     holder = uuid.uuid4().hex
-    outcome = retry_transient(
-        lambda: _attempt(
-            ctx,
-            principal=principal,
-            cmd=cmd,
-            document=document,
-            request_hash=request_hash,
-            holder=holder,
-        ),
-        seconds=ctx.db_retry_seconds,
-    )
+    try:
+        outcome = retry_transient(
+            lambda: _attempt(
+                ctx,
+                principal=principal,
+                cmd=cmd,
+                document=document,
+                request_hash=request_hash,
+                holder=holder,
+            ),
+            seconds=ctx.db_retry_seconds,
+        )
+    except Unavailable:
+        # The answer is 503 and the kiosk sends the request again: free our claim once
+        # the database is back, so that the retry does not wait for its lease.
+        if ctx.abandoned is not None:
+            ctx.abandoned.add(Abandoned(principal.ref, cmd.idempotency_key, holder))
+        raise
     return replace(outcome, record=made_at_issuance(ctx, outcome.record))
 
 
@@ -139,6 +147,27 @@ def _claim(
         )
         uow.commit()
     return claim
+
+
+def release_abandoned(ctx: IssuanceContext) -> int:
+    """Frees the claims this process gave up on, each only while its request still holds
+    it; returns how many were freed. Those it cannot reach the database for stay listed."""
+    if ctx.abandoned is None:
+        return 0
+    waiting = ctx.abandoned.take()
+    freed = 0
+    for number, claim in enumerate(waiting):
+        try:
+            with ctx.uows() as uow:
+                freed += uow.idempotency.release(
+                    principal=claim.principal, key=claim.key, holder=claim.holder
+                )
+                uow.commit()
+        except Unavailable:
+            for later in waiting[number:]:
+                ctx.abandoned.add(later)
+            break
+    return freed
 
 
 def _release_quietly(ctx: IssuanceContext, *, principal: Principal, key: str) -> None:

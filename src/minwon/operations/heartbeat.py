@@ -5,7 +5,9 @@ seconds, alive until ``grace`` seconds later. A request in flight on a process t
 killed, hung (SIGSTOP, a stalled CPU) or lost with its host leaves a claim on its
 idempotency key; once the process misses its beats for ``grace`` seconds, another
 instance takes the claim over (issuance/services.py) instead of waiting the whole lease.
-A clean shutdown retires the row, so its claims are free at once.
+A clean shutdown retires the row, so its claims are free at once. After each beat that
+reached the database the heartbeat runs its chores (freeing the claims of requests that
+gave up while the database was away: issuance/claims.py).
 
 Beats are written with the process's own clock: hosts must agree within a fraction of
 ``grace`` (NTP/chrony). A disagreement only makes a live instance's claim look free early,
@@ -17,7 +19,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -66,12 +68,14 @@ class Heartbeat:
         *,
         interval: float,
         grace: float,
+        chores: Sequence[Callable[[], object]] = (),
     ) -> None:
         if grace <= interval:
             raise ValueError("the grace period must be longer than the interval between beats")
         self.instance = instance
         self._uows, self._now = uows, now
         self._interval, self._grace = interval, timedelta(seconds=grace)
+        self._chores = tuple(chores)  # run after each beat that reached the database
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
         self.beats = 0
@@ -113,6 +117,12 @@ class Heartbeat:
             self.beats += 1
         except MinwonError as exc:  # unavailable or not ready: the next beat tries again
             LOG.warning("heartbeat.missed", code=exc.code)
+            return
+        for chore in self._chores:
+            try:
+                chore()
+            except MinwonError as exc:
+                LOG.warning("heartbeat.chore_failed", code=exc.code)
 
     def _prune(self) -> None:
         try:

@@ -6,6 +6,8 @@ answers 409 if A stays busy; once A misses its beats (killed, hung, host gone) B
 claim over at once, long before the claim's lease ends, and exactly one document and
 one fee exist for the key. A claim whose instance never beat (a CLI) keeps its lease, a
 key sent with other content is still refused, and A, should it wake up, cannot complete.
+A request that gave up on the database (503) has its claim freed by its server's
+heartbeat once the database is back, unless another request has taken it over.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from datetime import timedelta
 import pytest
 
 from minwon.adapters import tables as t
-from minwon.errors import Conflict, InvalidRequest
+from minwon.errors import Conflict, InvalidRequest, Unavailable
+from minwon.issuance.claims import Abandoned, AbandonedClaims
 from minwon.issuance.commands import IssueDocument
 from minwon.issuance.context import IssuanceContext
-from minwon.issuance.services import issue_document
+from minwon.issuance.services import issue_document, release_abandoned
 from minwon.operations.heartbeat import Heartbeat
 from support.world import World
 
@@ -127,13 +130,22 @@ def test_a_heartbeat_keeps_its_instance_alive_and_a_clean_stop_frees_its_claims(
 ) -> None:
     citizen = world.citizen()
     cmd = IssueDocument(idempotency_key="k-retire-001", document_type="deungbon")
-    heartbeat = Heartbeat(world.container.uows, A, world.clock.now, interval=0.05, grace=0.5)
+    chores: list[int] = []
+    heartbeat = Heartbeat(
+        world.container.uows,
+        A,
+        world.clock.now,
+        interval=0.05,
+        grace=0.5,
+        chores=[lambda: chores.append(1)],
+    )
     heartbeat.start()
     try:
         _a_holds(world, citizen.ref, cmd)
         with pytest.raises(Conflict):  # A beats: its claim holds
             issue_document(_on_b(world, wait=0.2), principal=citizen, cmd=cmd)
         assert heartbeat.beats >= 2
+        assert len(chores) >= 2  # each beat that reached the database runs the chores
     finally:
         heartbeat.stop()  # a clean shutdown retires A
     assert not issue_document(_on_b(world, wait=0), principal=citizen, cmd=cmd).replayed
@@ -143,3 +155,42 @@ def test_a_heartbeat_keeps_its_instance_alive_and_a_clean_stop_frees_its_claims(
 def test_a_heartbeat_needs_a_grace_longer_than_its_interval(world: World) -> None:
     with pytest.raises(ValueError):
         Heartbeat(world.container.uows, A, world.clock.now, interval=0.5, grace=0.5)
+
+
+def test_a_request_that_gave_up_on_the_database_frees_its_claim_once_it_is_back(
+    world: World,
+) -> None:
+    from support.faults import FlakyUnitOfWorkFactory
+
+    citizen = world.citizen()
+    cmd = IssueDocument(idempotency_key="k-gave-up-01", document_type="deungbon")
+    abandoned = AbandonedClaims()
+    # Commit 1 is the claim; the issuance's own commit then finds the database gone, and
+    # with no time left to retry the request answers 503 (the kiosk will send it again).
+    flaky = FlakyUnitOfWorkFactory(world.container.uows, fail_on=2, after_commit=False)
+    gave_up = replace(
+        _on_b(world), uows=flaky, db_retry_seconds=0.0, instance_id=A, abandoned=abandoned
+    )
+    _a_beats(world)  # the instance lives on: only its request is gone
+    with pytest.raises(Unavailable):
+        issue_document(gave_up, principal=citizen, cmd=cmd)
+    assert len(abandoned) == 1 and _issued(world) == (0, 0)
+    with pytest.raises(Conflict):  # the retry finds the claim held, by a live instance
+        issue_document(_on_b(world, wait=0), principal=citizen, cmd=cmd)
+    back = replace(world.container.issuance, abandoned=abandoned)
+    assert release_abandoned(back) == 1 and len(abandoned) == 0  # its heartbeat's chore
+    assert not issue_document(_on_b(world, wait=0), principal=citizen, cmd=cmd).replayed
+    assert _issued(world) == (1, 1)
+
+
+def test_freeing_an_abandoned_claim_spares_one_another_request_took_over(world: World) -> None:
+    citizen = world.citizen()
+    cmd = IssueDocument(idempotency_key="k-spared-001", document_type="deungbon")
+    _a_beats(world)
+    _a_holds(world, citizen.ref, cmd)
+    abandoned = AbandonedClaims()
+    abandoned.add(Abandoned(citizen.ref, cmd.idempotency_key, "another-holder"))
+    ctx = replace(world.container.issuance, abandoned=abandoned)
+    assert release_abandoned(ctx) == 0  # "holder-on-a" holds it, not the one that gave up
+    with pytest.raises(Conflict):
+        issue_document(_on_b(world, wait=0), principal=citizen, cmd=cmd)
