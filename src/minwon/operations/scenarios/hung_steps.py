@@ -70,6 +70,6 @@ OLD_PRIMARY_ACKNOWLEDGES_NOTHING = Step(
     "a commit sent straight to the woken old primary is not acknowledged: one primary "
     "takes writes at a time",
     _old_primary_acknowledges_nothing,
-    how="psql -h <옛 주 서버> -c 'SELECT pg_current_xact_id()': 성공하면 안 된다",
+    how="psql -h <옛 주 서버> -c 'CREATE TABLE t (x int)': 커밋이 돌아오면 안 된다",
     ko="깨어난 옛 주 서버에 직접 보낸 커밋이 승인되지 않는다: 쓰기를 받는 주 서버는 하나뿐이다",
 )

@@ -9,6 +9,8 @@ from sqlalchemy import bindparam, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 CHUNK = 500  # numbers per IN (...) query
+# Written only on a member that should refuse it (a woken old primary), never the leader.
+PROBE = "minwon_scenario_probe"
 
 
 class SqlLedger:
@@ -56,9 +58,11 @@ class SqlLedger:
     def acknowledges_commit(self, url: str, wait: float) -> bool:
         """Returns True if one commit sent to that member returns within `wait` seconds.
 
-        The commit carries a transaction id, so it waits for the synchronous standbys as
-        an issuance's does; one still waiting is left in its thread, never cancelled (a
-        cancelled wait would report a commit that no standby holds).
+        The commit writes a row (WAL), so it waits for the synchronous standbys as an
+        issuance's does; a transaction that only takes a transaction id writes no WAL
+        before its commit record and PostgreSQL returns it without waiting. One still
+        waiting is left in its thread, never cancelled (a cancelled wait would report a
+        commit that no standby holds).
         """
         ended: list[bool] = []
 
@@ -66,7 +70,8 @@ class SqlLedger:
             engine = create_engine(url, connect_args={"connect_timeout": 2})
             try:
                 with engine.connect() as conn:
-                    conn.execute(text("SELECT pg_current_xact_id()"))
+                    conn.execute(text(f"CREATE TABLE IF NOT EXISTS {PROBE} (at timestamptz)"))
+                    conn.execute(text(f"INSERT INTO {PROBE} VALUES (clock_timestamp())"))
                     conn.commit()
                     ended.append(True)
             except SQLAlchemyError:
