@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pytest
 
+from minwon.operations.scenarios import Scenario
 from minwon.operations.scenarios.gray_steps import (
     ACKED_ON_A_RUNNING_STANDBY,
     PAUSE_SYNC_POSTGRES,
@@ -31,6 +32,7 @@ from minwon.operations.scenarios.steps import (
     OLD_PRIMARY_REJOINS,
     STANDBY_PROMOTED,
     STEADY_LOAD,
+    Step,
 )
 from support.scenario_records import Begin, held
 
@@ -42,35 +44,29 @@ GAP_BOUND = 2.0  # seconds; the goal is 1 s
 SWITCHOVER_BOUND = 4.0
 
 
+def _hung_standby(s: Scenario, pause: Step) -> None:
+    s.given(HEALTHY_CLUSTER)
+    s.given(STEADY_LOAD)
+    s.when(pause)
+    s.then(ISSUANCE_RESUMES)
+    s.then(PAUSED_SHOWN_UNHEALTHY)
+    s.then(ACKED_ON_A_RUNNING_STANDBY)
+    s.when(STAYS_PAUSED)
+    s.when(RESUME_PAUSED)
+    s.then(CLUSTER_HEALTHY)
+    s.when(LOAD_STOPPED)
+    s.then(NOTHING_LOST_OR_DOUBLED)
+
+
 def test_g1_a_hung_sync_walreceiver_costs_no_more_than_a_dead_standby(scenario: Begin) -> None:
     with scenario("G1") as s:
-        s.given(HEALTHY_CLUSTER)
-        s.given(STEADY_LOAD)
-        s.when(PAUSE_SYNC_WALRECEIVER)
-        s.then(ISSUANCE_RESUMES)
-        s.then(PAUSED_SHOWN_UNHEALTHY)
-        s.then(ACKED_ON_A_RUNNING_STANDBY)
-        s.when(STAYS_PAUSED)
-        s.when(RESUME_PAUSED)
-        s.then(CLUSTER_HEALTHY)
-        s.when(LOAD_STOPPED)
-        s.then(NOTHING_LOST_OR_DOUBLED)
+        _hung_standby(s, PAUSE_SYNC_WALRECEIVER)
     assert held(s.record).gap_seconds <= GAP_BOUND
 
 
 def test_g2_a_hung_sync_standby_postgres_costs_no_more_than_a_dead_one(scenario: Begin) -> None:
     with scenario("G2") as s:
-        s.given(HEALTHY_CLUSTER)
-        s.given(STEADY_LOAD)
-        s.when(PAUSE_SYNC_POSTGRES)
-        s.then(ISSUANCE_RESUMES)
-        s.then(PAUSED_SHOWN_UNHEALTHY)
-        s.then(ACKED_ON_A_RUNNING_STANDBY)
-        s.when(STAYS_PAUSED)
-        s.when(RESUME_PAUSED)
-        s.then(CLUSTER_HEALTHY)
-        s.when(LOAD_STOPPED)
-        s.then(NOTHING_LOST_OR_DOUBLED)
+        _hung_standby(s, PAUSE_SYNC_POSTGRES)
     assert held(s.record).gap_seconds <= GAP_BOUND
 
 

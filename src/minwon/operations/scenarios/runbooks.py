@@ -89,6 +89,24 @@ START_ETCD_MEMBERS = start_again(
 # in ~1 s needs, and short enough for the scenario suite's budget.
 STAYS_PAUSED = keep_paused(12)
 
+
+def _hung_standby(pause: Step) -> tuple[Step, ...]:
+    """Returns the steps of a synchronous standby that hangs in the way `pause` makes it."""
+    return (
+        HEALTHY_CLUSTER,
+        STEADY_LOAD,
+        pause,
+        ISSUANCE_RESUMES,
+        PAUSED_SHOWN_UNHEALTHY,
+        ACKED_ON_A_RUNNING_STANDBY,
+        STAYS_PAUSED,
+        RESUME_PAUSED,
+        CLUSTER_HEALTHY,
+        LOAD_STOPPED,
+        NOTHING_LOST_OR_DOUBLED,
+    )
+
+
 # A hung postmaster is fenced by its guard within ~4 s and failed over like F2a; keep it
 # paused well past that. A hung node loses its 20 s leader lease like a dead host: keep it
 # paused past the failover, as F2b keeps its host down.
@@ -225,19 +243,7 @@ _RUNBOOKS = (
         "the synchronous standby's walreceiver hangs (SIGSTOP)",
         "a hung standby costs no more than a dead one: issuance goes on within ~1 s; "
         "status reports it; nothing lost, none twice",
-        (
-            HEALTHY_CLUSTER,
-            STEADY_LOAD,
-            PAUSE_SYNC_WALRECEIVER,
-            ISSUANCE_RESUMES,
-            PAUSED_SHOWN_UNHEALTHY,
-            ACKED_ON_A_RUNNING_STANDBY,
-            STAYS_PAUSED,
-            RESUME_PAUSED,
-            CLUSTER_HEALTHY,
-            LOAD_STOPPED,
-            NOTHING_LOST_OR_DOUBLED,
-        ),
+        _hung_standby(PAUSE_SYNC_WALRECEIVER),
         title_ko="동기 대기 서버의 walreceiver가 멈춤 (SIGSTOP)",
         must_hold_ko="멈춘 대기 서버는 죽은 대기 서버보다 비싸지 않다: 1초 안팎에 발급이 계속되고, "
         "status가 이를 보고하며, 없어지거나 두 번 발급되는 것이 없다",
@@ -246,19 +252,7 @@ _RUNBOOKS = (
         "G2",
         "the synchronous standby's whole PostgreSQL hangs (SIGSTOP)",
         "issuance goes on within ~1 s; status reports it; nothing lost, none twice",
-        (
-            HEALTHY_CLUSTER,
-            STEADY_LOAD,
-            PAUSE_SYNC_POSTGRES,
-            ISSUANCE_RESUMES,
-            PAUSED_SHOWN_UNHEALTHY,
-            ACKED_ON_A_RUNNING_STANDBY,
-            STAYS_PAUSED,
-            RESUME_PAUSED,
-            CLUSTER_HEALTHY,
-            LOAD_STOPPED,
-            NOTHING_LOST_OR_DOUBLED,
-        ),
+        _hung_standby(PAUSE_SYNC_POSTGRES),
         title_ko="동기 대기 서버의 PostgreSQL 전체가 멈춤 (SIGSTOP)",
         must_hold_ko="1초 안팎에 발급이 계속되고, status가 이를 보고하며, 없어지거나 두 번 "
         "발급되는 것이 없다",
