@@ -6,6 +6,7 @@ set -euo pipefail
 PACKAGES=(python3-venv python3-dev fonts-nanum poppler-utils zbar-tools libnss3-tools postgresql-15 postgresql-client-15 etcd-server etcd-client haproxy)
 PACKAGES+=(chromium)  # browser tests (Playwright drives Debian's build; no browser download)
 PACKAGES+=(wrk)  # the benchmarks' load generator (make bench)
+PACKAGES+=(iproute2 nftables ethtool)  # network faults between namespaces (F4, partitions)
 DB_USER="${MINWON_DB_OS_USER:-minwon-db}"
 
 missing=()

@@ -12,6 +12,10 @@ from minwon.client.journal import KeyJournal
 
 # Worth another try: the request may not have been processed, or is still in flight.
 RETRY_STATUS = frozenset({409, 429, 500, 502, 503, 504})
+# An endpoint that did not answer in time (a dead instance, a path that drops large
+# packets while small ones pass) is skipped for this long while another one is not
+# suspect, so a client does not wait out the same broken path on every request.
+SUSPECT_SECONDS = 10.0
 
 
 class ClientError(Exception):
@@ -59,6 +63,7 @@ class RetryingClient:
             transport=transport,
         )
         self._preferred = 0
+        self._suspect_until: dict[int, float] = {}  # endpoint index -> monotonic time
 
     def close(self) -> None:
         self._http.close()
@@ -69,14 +74,22 @@ class RetryingClient:
         pause = 0.1
         last: str = "no attempt"
         while time.monotonic() < stop:
-            base = self._endpoints[self._preferred % len(self._endpoints)]
+            index = self._healthy_endpoint()
+            base = self._endpoints[index]
             attempts += 1
             try:
                 response = self._http.request(method, base + path, **kwargs)
             except httpx.TransportError as exc:
                 last = f"{base}: {type(exc).__name__}"
-                self._preferred += 1  # that endpoint is down or slow: try the next one
+                # That endpoint or its path is down or slow: try the next one, and keep
+                # away from this one for a while.
+                self._suspect_until[index] = time.monotonic() + SUSPECT_SECONDS
+                self._preferred = index + 1
+                if len(self._suspect_until) == len(self._endpoints):
+                    time.sleep(pause)  # every endpoint failed lately: do not spin
+                    pause = min(pause * 2, 1.0)
                 continue
+            self._suspect_until.pop(index, None)
             if response.status_code in RETRY_STATUS:
                 last = f"{base}: HTTP {response.status_code}"
                 if response.status_code != 409:
@@ -86,6 +99,20 @@ class RetryingClient:
                 continue
             return response, base, attempts
         raise GaveUp(f"no endpoint answered in {self._deadline:.0f}s (last: {last})")
+
+    def _healthy_endpoint(self) -> int:
+        """Returns the preferred endpoint, or the next one not suspect; if every one is
+        suspect, the one whose suspicion ends first."""
+        count = len(self._endpoints)
+        now = time.monotonic()
+        order = [(self._preferred + i) % count for i in range(count)]
+        for index in order:
+            if self._suspect_until.get(index, 0.0) <= now:
+                self._preferred = index
+                return index
+        soonest = min(order, key=lambda i: self._suspect_until[i])
+        self._preferred = soonest
+        return soonest
 
     def login(self, kind: str, username: str, password: str) -> str:
         """Returns a session token; sessions live in the database, valid on every endpoint."""

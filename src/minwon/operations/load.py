@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,7 @@ class IssuanceLoad:
         workers: int = 4,
         body: dict[str, Any] | None = None,
         attempt_timeout: float = 5.0,
+        enter: Callable[[], None] | None = None,
     ) -> None:
         self._endpoints = endpoints
         self._token = token
@@ -57,6 +59,7 @@ class IssuanceLoad:
         self._workers = workers
         self._body = body or {"document_type": "deungbon"}
         self._timeout = attempt_timeout
+        self._enter = enter  # run first on each worker thread (e.g. join a namespace)
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
@@ -87,6 +90,13 @@ class IssuanceLoad:
             return list(self.result.acks)
 
     def _run(self, worker: int) -> None:
+        if self._enter is not None:
+            try:
+                self._enter()
+            except Exception as exc:  # counted as a failure; this worker issues nothing
+                with self._lock:
+                    self.result.failures.append(f"worker {worker} could not start: {exc}")
+                return
         journal = KeyJournal(self._journal_dir / f"worker-{worker}.sqlite3")
         # Each worker prefers a different endpoint, as kiosks spread over app instances do.
         endpoints = self._endpoints[worker:] + self._endpoints[:worker]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import structlog
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Lifespan, Message, Receive, Scope, Send
@@ -120,6 +120,19 @@ def create_app(container: Container, *, lifespan: Lifespan[FastAPI] | None = Non
     @app.get("/healthz", tags=["operations"], summary="프로세스 생존 확인")
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.post("/healthz/echo", tags=["operations"], summary="경로 점검: 받은 본문을 되돌려 줌")
+    async def echo(request: Request) -> Response:
+        # Load balancers check each network path with a body of several KB: a router that
+        # drops large packets lets a small GET through (the 2023 outage, DESIGN.md F4).
+        # The body is capped by BodyLimit (MINWON_MAX_BODY_BYTES) and sent back as bytes
+        # to be saved, never rendered.
+        body = await request.body()
+        return Response(
+            body,
+            media_type="application/octet-stream",
+            headers={"Content-Disposition": "attachment"},
+        )
 
     @app.get("/readyz", tags=["operations"], summary="데이터베이스 연결 확인")
     def readyz() -> Response:

@@ -1,7 +1,8 @@
-"""Rendering the cluster's configuration: pure, no process started, nothing contacted."""
+"""Rendering the cluster's configuration: nothing contacted; HAProxy only checks a file."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import yaml
@@ -11,7 +12,14 @@ from minwon.operations.cluster import render
 from minwon.operations.cluster.plan import write_plan
 from minwon.operations.cluster.spec import ClusterSpec, Credentials
 from minwon.operations.cluster.topology import hosts_spec
-from minwon.operations.cluster.tuning import MINWON_TUNED, PATRONI_DEFAULTS, dcs_settings
+from minwon.operations.cluster.tuning import (
+    MINWON_TUNED,
+    PATH_CHECK_BYTES,
+    PATH_CHECK_END,
+    PATRONI_DEFAULTS,
+    dcs_settings,
+)
+from support.binaries import require
 from support.cluster_specs import example_local_spec
 
 HOSTS = ["10.0.0.11", "10.0.0.12", "10.0.0.13"]
@@ -134,3 +142,32 @@ def test_plan_writes_each_host_from_the_same_templates_with_placeholder_secrets(
 def test_spec_survives_a_round_trip_through_state_json() -> None:
     spec = _local()
     assert ClusterSpec.from_dict(spec.to_dict()) == spec
+
+
+def test_the_app_balancer_checks_every_path_with_a_large_echo_and_haproxy_accepts_it(
+    tmp_path: Path,
+) -> None:
+    haproxy = require("haproxy")
+    servers = [
+        render.BalancedServer(f"app{n}-{p}", f"10.231.{i}.2", 8000 + n)
+        for n in (1, 2)
+        for i, p in ((1, "a"), (2, "b"))
+    ]
+    config = render.app_balancer_cfg(
+        str(tmp_path / "balancer.cfg"),
+        name="kiosks",
+        bind=("127.0.0.1", 8080),
+        admin_socket=str(tmp_path / "admin.sock"),
+        servers=servers,
+    )
+    Path(config.path).write_text(config.text)
+    checked = subprocess.run([haproxy, "-c", "-f", config.path], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    send = next(line for line in config.text.splitlines() if "http-check send" in line)
+    body = send.split('body "', 1)[1].rstrip('"')
+    assert len(body) == PATH_CHECK_BYTES and body.endswith(PATH_CHECK_END)
+    assert f"http-check expect string {PATH_CHECK_END}" in config.text  # the whole echo
+    assert "meth POST uri /healthz/echo" in send
+    for server in servers:
+        assert f"server {server.name} {server.host}:{server.port} check" in config.text
+    assert "level admin" in config.text  # the runtime API drains instances for releases

@@ -453,6 +453,20 @@ def test_health_and_readiness_answer_200(api: TestClient) -> None:
     assert ready.status_code == 200 and ready.json() == {"status": "ready"}
 
 
+def test_the_path_check_echo_returns_the_exact_body_as_a_download(api: TestClient) -> None:
+    body = bytes(range(256)) * 16  # 4 KB, every byte value: nothing is decoded or changed
+    echoed = api.post("/healthz/echo", content=body)
+    assert echoed.status_code == 200 and echoed.content == body
+    assert echoed.headers["content-type"] == "application/octet-stream"
+    assert echoed.headers["content-disposition"] == "attachment"
+    assert echoed.headers["x-content-type-options"] == "nosniff"  # never rendered as a page
+    assert api.post("/healthz/echo", content=b"").content == b""
+
+
+def test_the_path_check_echo_is_held_to_the_body_limit(api: TestClient) -> None:
+    _problem(api.post("/healthz/echo", content=b"x" * (64 * 1024 + 1)), 413, "request.too_large")
+
+
 def test_unknown_paths_and_missing_logins_are_problems_too(api: TestClient) -> None:
     _problem(api.get(f"{API}/no-such-thing"), 404, "http.not_found")
     _problem(api.get(f"{API}/issuances"), 401, "auth.required")

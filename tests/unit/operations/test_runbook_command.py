@@ -58,7 +58,7 @@ def test_an_unknown_fault_is_a_plain_korean_error_with_the_known_ones() -> None:
     code, output = run("F9")
     assert code == 2
     assert "Traceback" not in output and HANGUL.search(output)
-    assert "F9" in output and "F2a, F2b, F3, F6, F7" in output
+    assert "F9" in output and "F2a, F2b, F3, F4, F6, F7" in output
 
 
 def test_kill_and_start_refuse_a_malformed_process_before_looking_for_a_cluster() -> None:

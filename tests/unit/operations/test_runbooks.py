@@ -24,8 +24,10 @@ from minwon.operations.cluster.faults import (
     patroni,
     postmaster,
 )
+from minwon.operations.network.fake import FakePaths
 from minwon.operations.scenarios import RUNBOOKS, Scenario, ScenarioRecord
 from minwon.operations.scenarios.context import ScenarioContext
+from minwon.operations.scenarios.network_steps import STEADY_LOAD_FROM_KIOSKS
 from minwon.operations.scenarios.record import Outcome
 from minwon.operations.scenarios.runner import RunbookMismatchError
 from minwon.operations.scenarios.steps import (
@@ -64,6 +66,7 @@ def scenario(fault: str, cluster: FakeCluster | None = None) -> Scenario:
         new_load=lambda: FakeLoad(fake),
         ledger=FakeLedger(fake),
         clock=fake.clock,
+        network=FakePaths(fake.clock),
     )
     return Scenario(RUNBOOKS[fault], context)
 
@@ -92,8 +95,10 @@ def test_every_runbook_holds_on_the_fake_cluster_and_records_each_step_in_order(
 
 def test_every_runbook_starts_from_a_healthy_cluster_under_load_and_ends_with_the_audit() -> None:
     for runbook in RUNBOOKS.values():
-        assert runbook.steps[:2] == (HEALTHY_CLUSTER, STEADY_LOAD)
-        assert runbook.steps[2].keyword is Keyword.WHEN
+        givens = [s for s in runbook.steps if s.keyword is Keyword.GIVEN]
+        assert runbook.steps[0] == HEALTHY_CLUSTER
+        assert givens[-1] in (STEADY_LOAD, STEADY_LOAD_FROM_KIOSKS)
+        assert runbook.steps[len(givens)].keyword is Keyword.WHEN
         assert runbook.steps[-3:] == (CLUSTER_HEALTHY, LOAD_STOPPED, NOTHING_LOST_OR_DOUBLED)
         assert any(step.heals for step in runbook.steps)
 

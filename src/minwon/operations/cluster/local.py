@@ -262,6 +262,21 @@ class LocalCluster(ProcessControl):
         """Returns the app's multi-host URL (both HAProxy paths, read-write only)."""
         return self.spec.database_url(self.credentials.app_password)
 
+    def app_environment(self, *, over_sockets: bool = False) -> dict[str, str]:
+        """Returns the environment app instances run with; `over_sockets` reaches the
+        database over the nodes' Unix sockets (an app in another network namespace)."""
+        env = self._context().app_env()
+        if over_sockets:
+            env["MINWON_DATABASE_URL"] = self.spec.socket_database_url(
+                self.credentials.app_password
+            )
+        return env
+
+    def programs(self) -> tuple[str, str]:
+        """Returns the Python that runs ``minwon`` and the HAProxy binary, as started."""
+        state = self._require_state()
+        return state.python, state.haproxy_bin
+
     def member_url(self, member: str) -> str:
         """Returns a SQLAlchemy URL straight to `member`'s PostgreSQL, as the app user."""
         return self.spec.member_url(member, self.credentials.app_password)

@@ -22,10 +22,15 @@ from minwon.operations.cluster.spec import (
     PatroniNode,
 )
 from minwon.operations.cluster.tuning import (
+    APP_BALANCER_DEFAULT_SERVER,
+    APP_BALANCER_SERVER_TIMEOUT,
     HAPROXY_DEFAULT_SERVER,
     HAPROXY_IDLE_TIMEOUT,
     MINWON_TUNED,
+    PATH_CHECK_BYTES,
+    PATH_CHECK_END,
     dcs_settings,
+    path_check_body,
 )
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -99,6 +104,41 @@ def haproxy_cfg(spec: ClusterSpec, proxy: HAProxyInstance) -> RenderedFile:
         connect_timeout=MINWON_TUNED["haproxy_timeout_connect"],
     )
     return RenderedFile(proxy.config_file, text)
+
+
+@dataclass(frozen=True)
+class BalancedServer:
+    """One app instance as the app balancer reaches it over one network path."""
+
+    name: str
+    host: str
+    port: int
+
+
+def app_balancer_cfg(
+    path: str,
+    *,
+    name: str,
+    bind: tuple[str, int],
+    admin_socket: str,
+    servers: list[BalancedServer],
+) -> RenderedFile:
+    """Returns the ``haproxy.cfg`` of an app balancer: HTTP to `servers`, each checked
+    with a large echo, listening on `bind`, runtime API on `admin_socket`."""
+    text = _render(
+        "haproxy-apps.cfg.j2",
+        name=name,
+        bind_host=bind[0],
+        port=bind[1],
+        admin_socket=admin_socket,
+        servers=servers,
+        check_bytes=PATH_CHECK_BYTES,
+        check_body=path_check_body(),
+        check_end=PATH_CHECK_END,
+        default_server=APP_BALANCER_DEFAULT_SERVER,
+        server_timeout=APP_BALANCER_SERVER_TIMEOUT,
+    )
+    return RenderedFile(path, text)
 
 
 def app_env(spec: ClusterSpec, app: AppInstance, credentials: Credentials) -> RenderedFile:

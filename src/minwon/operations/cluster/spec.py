@@ -202,6 +202,16 @@ class ClusterSpec:
             f"?{hosts}&target_session_attrs=read-write"
         )
 
+    def socket_database_url(self, password: str) -> str:
+        """Returns the app's URL over every node's Unix socket, writable node only: for an
+        app in another network namespace on the same host (sockets are files, not
+        network addresses)."""
+        hosts = "&".join(f"host={n.socket_dir}:{n.pg_port}" for n in self.nodes)
+        return (
+            f"postgresql+psycopg://{self.app_user}:{_quote(password)}@/{self.app_database}"
+            f"?{hosts}&target_session_attrs=read-write"
+        )
+
     def member_url(self, member: str, password: str) -> str:
         """Returns a SQLAlchemy URL straight to one node's PostgreSQL, as the app user."""
         node = self.node(member)

@@ -142,3 +142,28 @@ def dcs_settings() -> dict[str, Any]:
             },
         },
     }
+
+
+# -- the app balancer (HTTP to the app instances over every network path) ---------------
+
+# A path is checked with a body this large, sent and echoed back by POST /healthz/echo:
+# several full-size packets each way. The 2023 router dropped packets of 1,500 bytes and
+# more while a small GET /health kept passing; a 4 KB echo marked such a path down in
+# ~2.6 s here (DESIGN.md F4). The marker ends the body, so a check passes only when the
+# whole echo came back.
+PATH_CHECK_BYTES = 4096
+PATH_CHECK_END = "MINWON-PATH-CHECK-END"
+# Checked every 500 ms, 250 ms once failing, down after 2 failures (each up to `timeout
+# check` 1 s): a path that drops large packets is out within ~2.5 s; up again after 2
+# passes, so a flapping path does not come back on one lucky check.
+APP_BALANCER_DEFAULT_SERVER = "inter 500ms fastinter 250ms downinter 500ms fall 2 rise 2"
+# An answer that has not begun within 3 s is retried on another instance (issuance is
+# idempotent by key): issuance takes ~50 ms here, seconds only on a dead path.
+APP_BALANCER_SERVER_TIMEOUT = "3s"
+
+
+def path_check_body() -> str:
+    """Returns the echo body the app balancer sends on every check of every path."""
+    filler = "minwon-path-check "
+    body_bytes = PATH_CHECK_BYTES - len(PATH_CHECK_END)
+    return (filler * (body_bytes // len(filler) + 1))[:body_bytes] + PATH_CHECK_END

@@ -59,6 +59,42 @@ class Ledger(Protocol):
         ...
 
 
+class NetworkPaths(Protocol):
+    """Two network paths from the kiosks to the app instances, and the kiosks' balancer
+    (``operations/network/site.py``; the fake in ``cluster/fake_paths.py``)."""
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """Returns the path names (``a``, ``b``)."""
+        ...
+
+    def drop_large_packets(self, path: str) -> None:
+        """Makes `path` drop packets of 1,400 bytes and more, both ways."""
+        ...
+
+    def lift(self, path: str) -> None:
+        """Removes the fault from `path`."""
+        ...
+
+    def echoes(self, path: str, size: int, timeout: float) -> bool:
+        """Returns True if `size` bytes come back over `path` within `timeout` (0: the
+        small ``GET /healthz`` of a stock health check)."""
+        ...
+
+    def balancer_servers(self) -> dict[str, bool]:
+        """Returns each balancer server (``app1-a``: app 1 over path a) and whether it
+        takes traffic."""
+        ...
+
+    def endpoints(self) -> list[str]:
+        """Returns the base URLs a kiosk client tries, as seen from the kiosk network."""
+        ...
+
+    def enter_kiosks(self) -> None:
+        """Moves the calling thread into the kiosk network (load worker threads)."""
+        ...
+
+
 @dataclass(frozen=True)
 class Settings:
     """How long a scenario warms up, settles and waits (generous: bounds are asserted)."""
@@ -78,6 +114,7 @@ class ScenarioContext:
     ledger: Ledger
     clock: WaitClock
     settings: Settings = field(default_factory=Settings)
+    network: NetworkPaths | None = None
     began: float | None = None
     before: ClusterStatus | None = None
     load: Load | None = None
@@ -92,11 +129,18 @@ class ScenarioContext:
     new_primary: str | None = None
     lost: int = 0
     duplicated: int = 0
+    figures: dict[str, float] = field(default_factory=dict)  # step figures for the record
 
     def fault_begins(self) -> None:
         """Marks this moment as the fault's injection (for gaps and resume times)."""
         self.injected = self.clock.monotonic()
         self.started_at = self.clock.now().isoformat(timespec="seconds")
+
+    def paths(self) -> NetworkPaths:
+        """Returns the network paths; StepFailedError if the scenario has none."""
+        if self.network is None:
+            raise StepFailedError("this scenario runs without network paths")
+        return self.network
 
     def running_load(self) -> Load:
         """Returns the load started by a given step; StepFailedError if there is none."""

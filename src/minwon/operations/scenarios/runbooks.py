@@ -24,6 +24,15 @@ from minwon.operations.scenarios.hung_steps import (
     PAUSE_PRIMARY_POSTGRES,
     PAUSE_PRIMARY_POSTMASTER,
 )
+from minwon.operations.scenarios.network_steps import (
+    DROP_LARGE_PACKETS,
+    LIFT_LARGE_PACKET_DROP,
+    PATH_BACK,
+    PATH_MARKED_DOWN,
+    PATHS_HEALTHY,
+    SMALL_CHECK_MISSES_IT,
+    STEADY_LOAD_FROM_KIOSKS,
+)
 from minwon.operations.scenarios.repair_steps import (
     keep_down,
     restarted_by_supervisor,
@@ -58,6 +67,7 @@ class Runbook:
     steps: tuple[Step, ...]
     title_ko: str = ""
     must_hold_ko: str = ""
+    needs_network: bool = False  # runs in a kiosk network of two real paths (F4)
 
 
 # A killed HAProxy path or app instance is started again by the supervisor (as systemd's
@@ -199,6 +209,30 @@ _RUNBOOKS = (
         ),
         title_ko="HAProxy 하나가 죽음",
         must_hold_ko="다른 경로로 요청이 계속 흐르고, 감독자가 죽은 경로를 다시 띄운다",
+    ),
+    Runbook(
+        "F4",
+        "one network path drops packets of 1,400 bytes and more (the 2023 router)",
+        "a large echo check marks the path down and issuance goes on over the other one "
+        "within 3 s; nothing lost or doubled; the path comes back once repaired",
+        (
+            HEALTHY_CLUSTER,
+            PATHS_HEALTHY,
+            STEADY_LOAD_FROM_KIOSKS,
+            DROP_LARGE_PACKETS,
+            SMALL_CHECK_MISSES_IT,
+            PATH_MARKED_DOWN,
+            ISSUANCE_RESUMES,
+            LIFT_LARGE_PACKET_DROP,
+            PATH_BACK,
+            CLUSTER_HEALTHY,
+            LOAD_STOPPED,
+            NOTHING_LOST_OR_DOUBLED,
+        ),
+        title_ko="네트워크 경로 하나가 1,400바이트 이상의 패킷을 버림 (2023년의 라우터)",
+        must_hold_ko="큰 에코 점검이 그 경로를 DOWN으로 표시하고 발급은 3초 안에 다른 경로로 "
+        "이어지며, 없어지거나 두 번 발급되는 것이 없고, 고친 경로는 돌아온다",
+        needs_network=True,
     ),
     Runbook(
         "F6",

@@ -15,7 +15,13 @@ from types import TracebackType
 from minwon.operations.clock import SYSTEM_CLOCK
 from minwon.operations.cluster.backend import ClusterBackend
 from minwon.operations.load import IssuanceLoad, LoadResult, longest_gap
-from minwon.operations.scenarios.context import Load, ScenarioContext, Settings, StepFailedError
+from minwon.operations.scenarios.context import (
+    Load,
+    NetworkPaths,
+    ScenarioContext,
+    Settings,
+    StepFailedError,
+)
 from minwon.operations.scenarios.ledger import SqlLedger
 from minwon.operations.scenarios.record import Outcome, ScenarioRecord, StepRecord
 from minwon.operations.scenarios.runbooks import Runbook
@@ -172,6 +178,7 @@ class Scenario:
                     3,
                 ),
                 "failures": result.failures[:5],
+                **ctx.figures,
             },
             steps=list(self.steps),
         )
@@ -185,10 +192,18 @@ def scenario_on(
     journal_dir: Path,
     workers: int = 4,
     settings: Settings | None = None,
+    network: NetworkPaths | None = None,
 ) -> Scenario:
-    """Returns a scenario against a real cluster: HTTP issuance load, SQL checks."""
+    """Returns a scenario against a real cluster: HTTP issuance load, SQL checks. With
+    `network` the load runs in its kiosk network, 1 s per attempt (DESIGN.md: a short
+    deadline and a retry on the other path recover in about that)."""
 
     def new_load() -> Load:
+        if network is not None:
+            endpoints, enter = network.endpoints(), network.enter_kiosks
+            return IssuanceLoad(
+                endpoints, token, journal_dir, workers=workers, attempt_timeout=1.0, enter=enter
+            )
         return IssuanceLoad(cluster.app_urls(), token, journal_dir, workers=workers)
 
     context = ScenarioContext(
@@ -197,6 +212,7 @@ def scenario_on(
         ledger=SqlLedger(),
         clock=SYSTEM_CLOCK,
         settings=settings or Settings(),
+        network=network,
     )
     return Scenario(runbook, context)
 
@@ -212,10 +228,18 @@ def run_scenario(
     settle: float = 4.0,
     resume_timeout: float = 60.0,
     heal_timeout: float = 120.0,
+    network: NetworkPaths | None = None,
 ) -> ScenarioRecord:
-    """Runs every step of one fault's runbook under load; returns its record (no assert)."""
+    """Runs every step of one fault's runbook under load; returns its record (no assert).
+    `network` is the kiosk network of faults that need one (F4); others ignore it."""
     settings = Settings(warmup, settle, resume_timeout, heal_timeout)
     scenario = scenario_on(
-        cluster, fault, token=token, journal_dir=journal_dir, workers=workers, settings=settings
+        cluster,
+        fault,
+        token=token,
+        journal_dir=journal_dir,
+        workers=workers,
+        settings=settings,
+        network=network if fault.needs_network else None,
     )
     return scenario.run_all()

@@ -1,0 +1,1 @@
+"""Real network paths for network faults: namespaces, veth links and nftables rules."""

@@ -1,0 +1,71 @@
+"""Faults on a link, as a broken router or cable shows them: real nftables rules.
+
+``drop_large_packets`` is the 2023 router (DESIGN.md F4): packets of 1,400 bytes and more
+vanish in both directions while small ones pass, so a small health check stays green
+while real requests hang. ``cut`` takes the link down (a cable pulled, a partition).
+Each fault is one nftables table per end, in that end's namespace, removed by ``lift``.
+"""
+
+from __future__ import annotations
+
+from minwon.operations.network.netns import Link, NetworkError
+
+LARGE_PACKET_BYTES = 1400  # the 2023 router dropped packets of 1,500 bytes; 1,400 is safe
+TABLE = "minwon_fault"
+
+
+def drop_large_packets(link: Link, min_bytes: int = LARGE_PACKET_BYTES) -> None:
+    """Drops every IP packet of `min_bytes` or more arriving over `link`, both ways.
+
+    The rule sits on the input hook of each end, as if a router between them dropped
+    the packet: the sender sees no error, only silence (TCP retransmits, then waits).
+    """
+    if min_bytes < 100:
+        raise NetworkError("a large-packet drop below 100 bytes would cut TCP handshakes too")
+    for end in link.ends:
+        rules = (
+            f"table inet {TABLE} {{\n"
+            "  chain input {\n"
+            "    type filter hook input priority 0; policy accept;\n"
+            f'    iifname "{end.interface}" meta length >= {min_bytes} counter drop\n'
+            "  }\n"
+            "}\n"
+        )
+        end.namespace.run("nft", "-f", "-", stdin=rules)
+
+
+def dropped_packets(link: Link) -> int:
+    """Returns how many packets the large-packet rule dropped so far on both ends."""
+    total = 0
+    for end in link.ends:
+        try:
+            text = end.namespace.run("nft", "list", "table", "inet", TABLE)
+        except NetworkError:
+            continue
+        for line in text.splitlines():
+            words = line.split()
+            if "counter" in words and "packets" in words:
+                total += int(words[words.index("packets") + 1])
+    return total
+
+
+def cut(link: Link) -> None:
+    """Takes both ends of `link` down: nothing crosses it until ``restore``."""
+    for end in link.ends:
+        end.namespace.run("ip", "link", "set", end.interface, "down")
+
+
+def restore(link: Link) -> None:
+    """Brings both ends of `link` up again."""
+    for end in link.ends:
+        end.namespace.run("ip", "link", "set", end.interface, "up")
+
+
+def lift(link: Link) -> None:
+    """Removes the packet rules from both ends (nothing if there are none)."""
+    for end in link.ends:
+        try:
+            end.namespace.run("nft", "delete", "table", "inet", TABLE)
+        except NetworkError as exc:
+            if "No such file" not in str(exc):
+                raise
