@@ -104,7 +104,8 @@ class ApplicantStore:
 
     def about_subject(self, subject_ref: str, limit: int = 200) -> list[CopyObtained]:
         """Returns the issuances about a subject, newest first, with who applied in which
-        capacity (None for issuances recorded before applicants were)."""
+        capacity (None for issuances recorded before applicants were); probe documents
+        left out."""
         a, i = pt.issuance_applicants, t.issuances
         rows = self._conn.execute(
             select(
@@ -119,7 +120,7 @@ class ApplicantStore:
                 a.c.resident_id,
             )
             .select_from(i.outerjoin(a, a.c.issuance_id == i.c.id))
-            .where(i.c.subject_ref == subject_ref)
+            .where(i.c.subject_ref == subject_ref, i.c.probe.is_(False))
             .order_by(i.c.issued_at.desc())
             .limit(limit)
         ).all()

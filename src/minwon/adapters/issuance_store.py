@@ -22,6 +22,8 @@ from minwon.issuance.records import (
 from minwon.registry.vault import RrnVault
 
 SNAPSHOT_PURPOSE = b"issuance-snapshot"
+# Registers and lists leave the release probe's documents out (issuance/probes.py).
+NOT_PROBE = t.issuances.c.probe.is_(False)
 
 
 def _issuance(row: Any, vault: RrnVault) -> IssuanceRecord:
@@ -45,6 +47,7 @@ def _issuance(row: Any, vault: RrnVault) -> IssuanceRecord:
         void_reason=row.void_reason,
         voided_by=row.voided_by,
         pdf_sha256=row.pdf_sha256,
+        probe=bool(row.probe),
     )
 
 
@@ -72,6 +75,7 @@ class IssuanceStore:
             "snapshot_sealed": self._vault.seal(record.snapshot, purpose=SNAPSHOT_PURPOSE),
             "content_hash": record.content_hash,
             "status": record.status.value,
+            "probe": record.probe,
         }
         # A savepoint keeps a (vanishingly rare) number collision from aborting the
         # whole PostgreSQL transaction; the caller draws a new number and tries again.
@@ -117,13 +121,15 @@ class IssuanceStore:
         return result.rowcount == 1
 
     def for_office_on(self, office_code: str, day_start: datetime) -> list[IssuanceRecord]:
-        """Returns the office's issuances in the 24 hours from ``day_start`` (교부대장)."""
+        """Returns the office's issuances in the 24 hours from ``day_start`` (교부대장),
+        probe documents left out."""
         rows = self._conn.execute(
             select(t.issuances)
             .where(
                 t.issuances.c.office_code == office_code,
                 t.issuances.c.issued_at >= day_start,
                 t.issuances.c.issued_at < day_start + timedelta(days=1),
+                NOT_PROBE,
             )
             .order_by(t.issuances.c.issued_at)
         ).all()
@@ -132,7 +138,7 @@ class IssuanceStore:
     def for_requester(self, requester_ref: str, limit: int = 100) -> list[IssuanceRecord]:
         rows = self._conn.execute(
             select(t.issuances)
-            .where(t.issuances.c.requester_ref == requester_ref)
+            .where(t.issuances.c.requester_ref == requester_ref, NOT_PROBE)
             .order_by(t.issuances.c.issued_at.desc())
             .limit(limit)
         ).all()

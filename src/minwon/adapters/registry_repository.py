@@ -42,6 +42,7 @@ class RegistryRepository:
             household_id=row.household_id,
             foreign=row.foreign,
             alive=row.alive,
+            probe=bool(row.probe),
         )
 
     def resident(self, resident_id: str) -> Resident | None:

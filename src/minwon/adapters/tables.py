@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -84,6 +85,9 @@ residents = Table(
     Column("foreign", Boolean, nullable=False, default=False),
     Column("alive", Boolean, nullable=False, default=True),
     Column("household_id", String(32), nullable=True),
+    # The release probe's synthetic people (issuance/probes.py): whatever is issued about
+    # them or at their request is a probe document (migration 0007).
+    Column("probe", Boolean, nullable=False, default=False, server_default=false()),
     Index("ix_residents_name_birth", "name", "birth_date"),
     Index("ix_residents_household", "household_id"),
 )
@@ -287,6 +291,8 @@ issuances = Table(
     Column("voided_at", TS, nullable=True),
     Column("void_reason", String(200), nullable=True),
     Column("voided_by", String(40), nullable=True),
+    # A probe document (issuance/probes.py): marked, never charged, in no register.
+    Column("probe", Boolean, nullable=False, default=False, server_default=false()),
     Index("ix_issuances_office_issued", "office_code", "issued_at"),
     Index("ix_issuances_subject", "subject_ref"),
     Index("ix_issuances_request_ref", "request_ref"),

@@ -77,7 +77,12 @@ def demo_data(
     with container() as c:
         upgrade(c.engine)
         with c.engine.connect() as conn:
-            existing = conn.execute(select(func.count()).select_from(residents_table)).scalar_one()
+            # The release probe's synthetic people (minwon probe setup) do not count.
+            existing = conn.execute(
+                select(func.count())
+                .select_from(residents_table)
+                .where(residents_table.c.probe.is_(False))
+            ).scalar_one()
         if existing and if_empty:
             console.print(f"주민 자료가 이미 있습니다 ({existing:,}명). 건너뜁니다.")
             return

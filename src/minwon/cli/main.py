@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from minwon.cli import admin, audit, cluster, documents, kiosk, notify, trust, verify
+from minwon.cli import admin, audit, cluster, documents, kiosk, notify, probe, trust, verify
 
 app = typer.Typer(
     name="minwon",
@@ -20,6 +20,7 @@ app.add_typer(trust.app, name="trust")
 app.add_typer(audit.app, name="audit")
 app.add_typer(notify.app, name="notify")
 app.add_typer(kiosk.app, name="kiosk")
+app.add_typer(probe.app, name="probe")
 
 app.command("init")(admin.init)
 app.command("demo-data")(admin.demo_data)

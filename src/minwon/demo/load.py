@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import Engine, select
 
 from minwon.adapters import tables as t
+from minwon.adapters.probe_fixtures import probe_rows
 from minwon.demo import jeonju
 from minwon.demo.accounts import accounts
 from minwon.demo.buildings import buildings
@@ -105,9 +106,15 @@ _ORDER = (
 
 
 def _require_empty(engine: Engine) -> None:
+    """Raises unless the registry is empty, the release probe's own rows aside (``minwon
+    probe setup`` may come first)."""
     with engine.connect() as conn:
         for table in _CHECKED:
-            if conn.execute(select(table).limit(1)).first() is not None:
+            query = select(table).limit(1)
+            probe = probe_rows(table)
+            if probe is not None:
+                query = query.where(~probe)
+            if conn.execute(query).first() is not None:
                 raise DemoDataError(
                     f"the registry is not empty ({table.name} has rows): demo data loads "
                     "only into a fresh schema"

@@ -15,7 +15,7 @@ from minwon.catalog.model import DocumentType, Subject
 from minwon.clock import KST
 from minwon.errors import InvalidRequest, NotFound, Unauthorized
 from minwon.identity.model import Principal, PrincipalKind
-from minwon.issuance import entitlement
+from minwon.issuance import entitlement, probes
 from minwon.issuance.commands import IssueDocument
 from minwon.issuance.context import IssuanceContext
 from minwon.issuance.model import (
@@ -47,6 +47,7 @@ class Assessment:
     decision: Decision
     applicant: Applicant
     subscribed: bool = False  # the subject asked to be told of copies others obtain
+    probe: bool = False  # a probe document (issuance/probes.py): decided by the registry
 
 
 def assess(
@@ -83,6 +84,10 @@ def assess(
             alive=subject.alive,
         )
         subject_ref = f"resident:{subject.id}"
+    probe = probes.is_probe(requester, dossier.subject)
+    if probe:
+        # Probe documents are issued at the probe office, whoever asks and wherever.
+        office = uow.registry.office(probes.PROBE_OFFICE.code) or probes.PROBE_OFFICE
     applicant_rrn = _applicant_rrn(principal, cmd, requester)
     proxy = None
     if cmd.proxy is not None:
@@ -123,7 +128,15 @@ def assess(
         and uow.notices.wants_copy_notices(dossier.subject.id)
     )
     return Assessment(
-        office, requester, dossier, relation, subject_ref, decision, applicant, subscribed
+        office,
+        requester,
+        dossier,
+        relation,
+        subject_ref,
+        decision,
+        applicant,
+        subscribed and not probe,
+        probe,
     )
 
 

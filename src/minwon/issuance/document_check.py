@@ -169,6 +169,8 @@ def _record_lines(
     status = status_of(record, now)
     if status is VerificationStatus.VOIDED:
         failed = f"발급이 취소된 문서입니다 (취소 일시 {_kst(record.voided_at or now)})."
+    elif status is VerificationStatus.PROBE:
+        failed = "시험 발급 문서입니다. 법적 효력이 없으니 유효한 문서로 받지 마십시오."
     else:
         failed = f"확인 기간이 지난 문서입니다 (확인 기한 {_kst(record.expires_at)})."
     lines.append(

@@ -106,3 +106,17 @@ def charge_for(
     return FeeDecision(
         amount=0, per_copy=offer.fee, exemption=exemption, basis=listed[exemption].basis
     )
+
+
+PROBE_EXEMPTION = "probe"  # the release probe's documents (issuance/probes.py)
+
+
+def probe_fee(listed: FeeDecision) -> FeeDecision:
+    """Returns the fee of a probe document: nothing, recorded as a zero row with the
+    ``probe`` exemption so that every issuance keeps its one fee row (a replay reads it)."""
+    return FeeDecision(
+        amount=0,
+        per_copy=listed.per_copy,
+        exemption=PROBE_EXEMPTION,
+        basis="시험 발급: 수수료를 받지 않습니다",
+    )

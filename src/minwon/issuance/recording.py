@@ -23,6 +23,7 @@ from minwon.issuance.context import IssuanceContext
 from minwon.issuance.model import Permit, Relation
 from minwon.issuance.numbers import new_number
 from minwon.issuance.parties import Applicant, audit_detail, class_label
+from minwon.issuance.probes import PROBE_MARK
 from minwon.issuance.records import FeeRecord, IssuanceRecord, canonical_json, content_hash
 from minwon.issuance.snapshot import Dossier, PartyInfo, SnapshotInput, build_snapshot
 from minwon.notifications.model import Notice
@@ -66,8 +67,10 @@ def store_issuance(
     fee_amount: int,
     purpose: str | None,
     request_ref: str,
+    probe: bool = False,
 ) -> IssuanceRecord:
-    """Freezes the snapshot under a new 문서확인번호 and adds the issuance."""
+    """Freezes the snapshot under a new 문서확인번호 and adds the issuance; a probe's
+    snapshot carries the mark its every page prints (issuance/probes.py)."""
     now = ctx.clock.now()
     for _ in range(NUMBER_ATTEMPTS):
         number = new_number()
@@ -85,6 +88,8 @@ def store_issuance(
                 verify_url=ctx.verify_url,
             )
         )
+        if probe:
+            snapshot["probe_mark"] = PROBE_MARK
         canonical = canonical_json(snapshot)
         record = IssuanceRecord(
             id=new_id(),
@@ -100,6 +105,7 @@ def store_issuance(
             expires_at=end_of_days(now, document.valid_days, KST),
             snapshot=canonical,
             content_hash=content_hash(canonical),
+            probe=probe,
         )
         if uow.issuances.add(record):
             return record
@@ -183,6 +189,7 @@ def write_issuance(
         fee_amount=charge.amount,
         purpose=cmd.purpose,
         request_ref=f"{principal.ref}|{cmd.idempotency_key}",
+        probe=found.probe,
     )
     fee = FeeRecord(record.id, charge.amount, principal.channel.value, charge.exemption, now)
     uow.issuances.charge(fee)
@@ -202,11 +209,13 @@ def write_issuance(
                 "exemption": charge.exemption,
                 "items": dict(permit.items),
                 "applicant": audit_detail(found.applicant, masked),
+                **({"probe": True} if found.probe else {}),
             },
             **audit,
         )
     )
-    notice = notice_for(document, found, record, permit)
+    # A probe document is nobody's business: no 인감 notice, no copy notice.
+    notice = None if found.probe else notice_for(document, found, record, permit)
     if notice is not None:
         uow.notices.enqueue(notice)
     return Written(record, fee)

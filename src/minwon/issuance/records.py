@@ -40,6 +40,9 @@ class IssuanceRecord:
     voided_by: str | None = None
     # SHA-256 of the signed PDF made at issuance (None until it is stored).
     pdf_sha256: str | None = None
+    # Issued by or about the release probe's people (issuance/probes.py): marked, never
+    # charged, in no register; verified as a test document.
+    probe: bool = False
 
     def snapshot_data(self) -> dict[str, Any]:
         data: dict[str, Any] = json.loads(self.snapshot)

@@ -230,6 +230,7 @@ def _issue_new(
                         "relation": relation.value,
                         "basis": decision.basis,
                         "applicant": refused_applicant(found.applicant),
+                        **({"probe": True} if found.probe else {}),
                     },
                     **audit,  # type: ignore[arg-type]
                 )
@@ -249,6 +250,8 @@ def _issue_new(
         raise InvalidRequest(
             getattr(exc, "code", "fee.invalid"), getattr(exc, "message", str(exc))
         ) from exc
+    if found.probe:
+        fee = fees.probe_fee(fee)  # never charged (issuance/probes.py)
     if cmd.buyer is not None or decision.items.get("usage") == "sale":
         if cmd.buyer is None:
             raise InvalidRequest(
@@ -287,5 +290,6 @@ def _issue_new(
         document_type=document.code,
         channel=principal.channel.value,
         office=office.code,
+        probe=found.probe,
     )
     return IssueOutcome(record=record, fee=fee_record, replayed=False)

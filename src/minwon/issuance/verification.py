@@ -9,6 +9,7 @@ from enum import StrEnum
 from minwon.errors import InvalidRequest, NotFound
 from minwon.issuance.context import IssuanceContext
 from minwon.issuance.numbers import InvalidNumber, display, normalise
+from minwon.issuance.probes import PROBE_STATUS_LABEL
 from minwon.issuance.records import IssuanceRecord, IssuanceStatus, public_digest
 from minwon.storage import retry_transient
 
@@ -17,12 +18,16 @@ class VerificationStatus(StrEnum):
     VALID = "valid"
     VOIDED = "voided"
     EXPIRED = "expired"
+    # A probe document (issuance/probes.py), otherwise valid: never "valid", so nothing
+    # that accepts only "valid" (a bank's system, ``minwon verify``) accepts it.
+    PROBE = "probe"
 
 
 STATUS_LABELS = {
     VerificationStatus.VALID: "유효한 문서입니다",
     VerificationStatus.VOIDED: "발급이 취소된 문서입니다",
     VerificationStatus.EXPIRED: "확인 기간이 지난 문서입니다",
+    VerificationStatus.PROBE: PROBE_STATUS_LABEL,
 }
 
 
@@ -40,6 +45,7 @@ class VerificationResult:
     subject_masked: str
     content_hash: str
     voided_at: datetime | None
+    probe: bool = False  # a test document without legal effect, whatever its status
 
     @property
     def status_label(self) -> str:
@@ -60,11 +66,14 @@ def mask_name(name: str) -> str:
 
 
 def status_of(record: IssuanceRecord, now: datetime) -> VerificationStatus:
-    """Returns valid, voided or expired for a record at ``now``."""
+    """Returns valid, voided or expired for a record at ``now``; ``probe`` for a probe
+    document that is neither voided nor expired."""
     if record.status is IssuanceStatus.VOIDED:
         return VerificationStatus.VOIDED
     if now >= record.expires_at:
         return VerificationStatus.EXPIRED
+    if record.probe:
+        return VerificationStatus.PROBE
     return VerificationStatus.VALID
 
 
@@ -91,6 +100,7 @@ def summarise(record: IssuanceRecord, now: datetime, digest_key: bytes) -> Verif
         subject_masked=subject,
         content_hash=public_digest(digest_key, record.content_hash),
         voided_at=record.voided_at,
+        probe=record.probe,
     )
 
 

@@ -18,6 +18,7 @@ class Resident:
     household_id: str | None
     foreign: bool = False
     alive: bool = True
+    probe: bool = False  # one of the release probe's synthetic people (issuance/probes.py)
 
 
 def age_on(birth: date, day: date) -> int:

@@ -21,6 +21,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import SimpleDocTemplate
 
 from minwon.clock import KST
+from minwon.issuance.probes import PROBE_PDF_KEY, PROBE_PDF_VALUE
 from minwon.rendering.fonts import FONT, FONT_BOLD, register_fonts
 from minwon.rendering.layout import build_layout
 from minwon.rendering.seals import office_seal
@@ -59,6 +60,9 @@ class Chrome:
     qr: segno.QRCode
     info: dict[str, str]
     created: datetime  # the issuance time: the document's creation and modification date
+    # A probe document's mark ("시험 발급 – 법적 효력 없음"): a banner and a watermark on
+    # every page (issuance/probes.py). None for every real document.
+    probe_mark: str | None = None
 
 
 def pdf_date(at: datetime) -> str:
@@ -195,6 +199,27 @@ def _draw_chrome(canvas: Canvas, chrome: Chrome, page: int, total: int) -> None:
     canvas.setStrokeColor(colors.white)
     _draw_qr(canvas, chrome.qr, text_right + 4 * mm, MARGIN + 2 * mm, QR_SIZE)
     canvas.restoreState()
+    if chrome.probe_mark:
+        _draw_probe_mark(canvas, chrome.probe_mark)
+
+
+PROBE_RED = colors.HexColor("#c00000")
+
+
+def _draw_probe_mark(canvas: Canvas, mark: str) -> None:
+    """Prints a probe document's mark so nobody takes the paper for a real one: a red
+    banner above the title and the mark across the page, over the body."""
+    width, height = A4
+    canvas.saveState()
+    canvas.setFillColor(PROBE_RED)
+    canvas.setFont(FONT_BOLD, 11)
+    canvas.drawCentredString(width / 2, height - MARGIN + 1 * mm, f"[ {mark} ]")
+    canvas.setFillAlpha(0.18)
+    canvas.setFont(FONT_BOLD, 40)
+    canvas.translate(width / 2, height / 2)
+    canvas.rotate(35)
+    canvas.drawCentredString(0, 0, mark)
+    canvas.restoreState()
 
 
 def verifiable_until(expires_at: object) -> str:
@@ -211,6 +236,11 @@ def verifiable_until(expires_at: object) -> str:
 def _seal_image(png: bytes) -> ImageReader:
     # Decoded once per image and process; reportlab keeps the pixels it read in the reader.
     return ImageReader(io.BytesIO(png))
+
+
+def _probe_info(snapshot: Mapping[str, Any]) -> dict[str, str]:
+    """The info-dictionary key a probe document carries, for machines (none otherwise)."""
+    return {PROBE_PDF_KEY: PROBE_PDF_VALUE} if snapshot.get("probe_mark") else {}
 
 
 def render_pdf(
@@ -244,8 +274,9 @@ def render_pdf(
         verifiable_until=verifiable_until(snapshot["expires_at"]),
         seal=_seal_image(seal or office_seal(str(office["head_title"]))),
         qr=qr_symbol(qr_text),
-        info={"MinwonToken": token, "MinwonNumber": number},
+        info={"MinwonToken": token, "MinwonNumber": number, **_probe_info(snapshot)},
         created=issued_at or datetime.fromisoformat(str(snapshot["issued_at"])),
+        probe_mark=str(snapshot["probe_mark"]) if snapshot.get("probe_mark") else None,
     )
     out = io.BytesIO()
     doc = SimpleDocTemplate(

@@ -180,6 +180,7 @@ class IssuanceOut(BaseModel):
     pdf_url: str
     verify_url: str
     snapshot: dict[str, object] | None = None
+    probe: bool = False  # a test document of the release probe (issuance/probes.py)
 
 
 class VoidIn(Strict):
@@ -219,7 +220,8 @@ class DocumentViewOut(BaseModel):
 
 class VerificationOut(BaseModel):
     number: str
-    status: Literal["valid", "voided", "expired"]
+    # "probe": a test document of the release probe, without legal effect (never "valid").
+    status: Literal["valid", "voided", "expired", "probe"]
     status_label: str
     document_type: str
     title: str
@@ -229,6 +231,7 @@ class VerificationOut(BaseModel):
     office_name: str
     subject: str
     content_hash: str
+    probe: bool = False
     attestation: AttestationOut | None = None
     second_factor: SecondFactorOut | None = None
     # The whole document, only for a valid one (and with the second factor, if asked).

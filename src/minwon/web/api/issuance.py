@@ -115,6 +115,7 @@ def _out(
         pdf_url=f"{base}/api/v1/issuances/{record.number}/pdf",
         verify_url=f"{base}/api/v1/verify/{record.number}",
         snapshot=record.snapshot_data() if with_snapshot else None,
+        probe=record.probe,
     )
 
 
@@ -287,6 +288,7 @@ def _verification_out(v: VerificationResult) -> VerificationOut:
         office_name=v.office_name,
         subject=v.subject_masked,
         content_hash=v.content_hash,
+        probe=v.probe,
     )
 
 
