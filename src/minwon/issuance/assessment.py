@@ -61,10 +61,6 @@ def assess(
 ) -> Assessment:
     """Returns the issuing office, the parties, the subject's dossier and the decision."""
     today = now.astimezone(KST).date()
-    office_code = principal.office_code or ctx.online_office_code
-    office = uow.registry.office(office_code)
-    if office is None:
-        raise NotFound("office.not_found", "발급 기관 정보를 찾을 수 없습니다.")
     requester, identified = _requester(uow, principal, cmd)
     name_matches = _name_matches(cmd, requester, principal)
     if document.subject is Subject.BUILDING:
@@ -85,9 +81,12 @@ def assess(
         )
         subject_ref = f"resident:{subject.id}"
     probe = probes.is_probe(requester, dossier.subject)
-    if probe:
-        # Probe documents are issued at the probe office, whoever asks and wherever.
-        office = uow.registry.office(probes.PROBE_OFFICE.code) or probes.PROBE_OFFICE
+    # Probe documents are issued at the probe office, whoever asks and wherever (a
+    # production database may have no other office yet).
+    office_code = principal.office_code or ctx.online_office_code
+    office = uow.registry.office(probes.PROBE_OFFICE.code if probe else office_code)
+    if office is None:
+        raise NotFound("office.not_found", "발급 기관 정보를 찾을 수 없습니다.")
     applicant_rrn = _applicant_rrn(principal, cmd, requester)
     proxy = None
     if cmd.proxy is not None:
