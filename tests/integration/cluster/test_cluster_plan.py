@@ -69,6 +69,26 @@ def test_bootstrap_dcs_holds_the_tuned_failover_settings() -> None:
     assert set(PATRONI_DEFAULTS) == set(MINWON_TUNED)
 
 
+def test_every_haproxy_path_also_balances_every_app_checked_with_a_large_echo(
+    tmp_path: Path,
+) -> None:
+    haproxy = require("haproxy")
+    for spec in (_local(), hosts_spec(HOSTS)):
+        for proxy in spec.haproxies:
+            text = render.haproxy_cfg(spec, proxy).text
+            apps = text.split("listen minwon_apps", 1)[1]
+            assert f"bind {proxy.host}:{proxy.app_port}" in apps and proxy.app_port > 0
+            for app in spec.apps:
+                assert f"server app{app.name} {app.host}:{app.port} check" in apps
+            assert "uri /healthz/echo" in apps and f"expect string {PATH_CHECK_END}" in apps
+            assert f"stats socket {proxy.admin_socket} mode 600 level admin" in text
+    spec = _local()
+    config = tmp_path / "haproxy.cfg"
+    config.write_text(render.haproxy_cfg(spec, spec.haproxies[0]).text)
+    checked = subprocess.run([haproxy, "-c", "-f", str(config)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
 def test_haproxy_lists_the_three_nodes_checked_on_patroni_primary_endpoint() -> None:
     spec = _local()
     for proxy in spec.haproxies:

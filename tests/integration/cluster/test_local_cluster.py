@@ -12,10 +12,13 @@ import socket
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import text
 
 from minwon.adapters.database import make_engine
+from minwon.operations.clock import wait_until
+from minwon.operations.cluster.balancer import ServerState, app_servers, set_app_state
 from minwon.operations.cluster.errors import MissingBinaryError
 from minwon.operations.cluster.host import find_binaries
 from minwon.operations.cluster.local import LocalCluster
@@ -64,6 +67,7 @@ def test_cluster_comes_up_healthy_switches_over_and_goes_down_without_leftovers(
         assert all(h.reaches_primary for h in status.haproxy)
         assert all(a.ready for a in status.apps)
         assert cluster.postmaster_pid(cluster.leader()) > 1
+        _apps_answer_through_every_path_and_one_can_be_drained(cluster)
         assert cluster.patroni_pid(cluster.leader()) > 1
 
         # The run dir is under /var/tmp: pytest's folders are closed to minwon-db.
@@ -113,6 +117,46 @@ def test_cluster_comes_up_healthy_switches_over_and_goes_down_without_leftovers(
         )
     finally:
         cluster.down()
+
+
+def _apps_answer_through_every_path_and_one_can_be_drained(cluster: LocalCluster) -> None:
+    """HAProxy's app balancer: every app up on every path (4 KB echo checks), and an
+    instance drained over the runtime API gets no new request until it is readied."""
+    for url in cluster.balancer_urls():
+        assert httpx.get(f"{url}/readyz", timeout=5).status_code == 200
+    assert wait_until(
+        lambda: all(s.up for ss in app_servers(cluster.spec).values() for s in ss), timeout=10
+    )
+    set_app_state(cluster.spec, "1", ServerState.DRAIN)
+    before = _sessions(cluster)
+    with httpx.Client(timeout=5) as client:
+        for i in range(20):
+            url = cluster.balancer_urls()[i % 2]
+            assert client.get(f"{url}/healthz", headers={"Connection": "close"}).status_code == 200
+    after = _sessions(cluster)
+    assert {path: states["app1"] for path, states in app_servers_status(cluster).items()} == {
+        "1": "DRAIN",
+        "2": "DRAIN",
+    }
+    assert after["app1"] == before["app1"], (before, after)  # nothing new to the drained one
+    assert after["app2"] - before["app2"] == 20
+    set_app_state(cluster.spec, "1", ServerState.READY)
+    assert all(s.up for ss in app_servers(cluster.spec).values() for s in ss)
+
+
+def _sessions(cluster: LocalCluster) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for states in app_servers(cluster.spec).values():
+        for server in states:
+            totals[server.name] = totals.get(server.name, 0) + server.total_sessions
+    return totals
+
+
+def app_servers_status(cluster: LocalCluster) -> dict[str, dict[str, str]]:
+    return {
+        path: {s.name: s.status for s in states}
+        for path, states in app_servers(cluster.spec).items()
+    }
 
 
 def _is_zombie(pid: int) -> bool:

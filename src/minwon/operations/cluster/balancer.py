@@ -12,6 +12,8 @@ import socket
 from dataclasses import dataclass
 from enum import StrEnum
 
+from minwon.operations.cluster.spec import ClusterSpec
+
 
 class BalancerError(Exception):
     """The runtime API could not be reached or refused a command."""
@@ -35,6 +37,7 @@ class Server:
     status: str
     check: str
     current_sessions: int
+    total_sessions: int
 
     @property
     def up(self) -> bool:
@@ -71,6 +74,7 @@ def servers(admin_socket: str, backend: str) -> list[Server]:
                 status=row.get("status", ""),
                 check=row.get("check_status", ""),
                 current_sessions=int(row.get("scur") or 0),
+                total_sessions=int(row.get("stot") or 0),
             )
         )
     if not found:
@@ -83,3 +87,22 @@ def set_state(admin_socket: str, backend: str, server: str, state: ServerState) 
     answer = command(admin_socket, f"set server {backend}/{server} state {state.value}")
     if answer.strip():
         raise BalancerError(f"set server {backend}/{server} state {state.value}: {answer}")
+
+
+# -- the cluster's paths ------------------------------------------------------------------
+
+APPS_BACKEND = "minwon_apps"
+
+
+def app_servers(spec: ClusterSpec) -> dict[str, list[Server]]:
+    """Returns, per HAProxy path of the cluster, its app servers (``app1``...)."""
+    return {p.name: servers(p.admin_socket, APPS_BACKEND) for p in spec.haproxies if p.admin_socket}
+
+
+def set_app_state(spec: ClusterSpec, app: str, state: ServerState) -> None:
+    """Sets app instance `app` to `state` on every HAProxy path (drain before it is
+    replaced, ready after)."""
+    spec.app(app)  # KeyError for an unknown instance
+    for proxy in spec.haproxies:
+        if proxy.admin_socket:
+            set_state(proxy.admin_socket, APPS_BACKEND, f"app{app}", state)

@@ -254,6 +254,10 @@ class LocalCluster(ProcessControl):
         """Returns the base URL of every app instance."""
         return [app.url for app in self.spec.apps]
 
+    def balancer_urls(self) -> list[str]:
+        """Returns the app instances' base URL through every HAProxy path."""
+        return [proxy.app_url for proxy in self.spec.haproxies if proxy.app_port]
+
     def haproxy_ports(self) -> list[int]:
         """Returns the port of every HAProxy path."""
         return [proxy.port for proxy in self.spec.haproxies]
@@ -291,7 +295,7 @@ class LocalCluster(ProcessControl):
         return sorted(
             [p for m in spec.etcd for p in (m.client_port, m.peer_port)]
             + [p for n in spec.nodes for p in (n.pg_port, n.rest_port)]
-            + [p for h in spec.haproxies for p in (h.port, h.stats_port)]
+            + [p for h in spec.haproxies for p in (h.port, h.stats_port, h.app_port) if p]
             + [a.port for a in spec.apps]
         )
 

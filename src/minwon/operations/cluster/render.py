@@ -93,17 +93,14 @@ def etcd_env(spec: ClusterSpec, member: EtcdMember) -> RenderedFile:
     return RenderedFile(member.env_file, _render("etcd.env.j2", spec=spec, member=member))
 
 
-def haproxy_cfg(spec: ClusterSpec, proxy: HAProxyInstance) -> RenderedFile:
-    """Returns ``haproxy.cfg`` for one load-balancer path."""
-    text = _render(
-        "haproxy.cfg.j2",
-        spec=spec,
-        proxy=proxy,
-        default_server=HAPROXY_DEFAULT_SERVER,
-        idle_timeout=HAPROXY_IDLE_TIMEOUT,
-        connect_timeout=MINWON_TUNED["haproxy_timeout_connect"],
-    )
-    return RenderedFile(proxy.config_file, text)
+# The app balancer's check and timeouts (``tuning.py`` says why).
+_APPS = {
+    "check_bytes": PATH_CHECK_BYTES,
+    "check_body": path_check_body(),
+    "check_end": PATH_CHECK_END,
+    "default_server": APP_BALANCER_DEFAULT_SERVER,
+    "server_timeout": APP_BALANCER_SERVER_TIMEOUT,
+}
 
 
 @dataclass(frozen=True)
@@ -115,6 +112,24 @@ class BalancedServer:
     port: int
 
 
+def haproxy_cfg(spec: ClusterSpec, proxy: HAProxyInstance) -> RenderedFile:
+    """Returns ``haproxy.cfg`` for one load-balancer path: PostgreSQL and the apps."""
+    servers = [BalancedServer(f"app{a.name}", a.host, a.port) for a in spec.apps]
+    text = _render(
+        "haproxy.cfg.j2",
+        spec=spec,
+        proxy=proxy,
+        default_server=HAPROXY_DEFAULT_SERVER,
+        idle_timeout=HAPROXY_IDLE_TIMEOUT,
+        connect_timeout=MINWON_TUNED["haproxy_timeout_connect"],
+        bind_host=proxy.host,
+        port=proxy.app_port,
+        servers=servers,
+        apps=_APPS,
+    )
+    return RenderedFile(proxy.config_file, text)
+
+
 def app_balancer_cfg(
     path: str,
     *,
@@ -123,8 +138,8 @@ def app_balancer_cfg(
     admin_socket: str,
     servers: list[BalancedServer],
 ) -> RenderedFile:
-    """Returns the ``haproxy.cfg`` of an app balancer: HTTP to `servers`, each checked
-    with a large echo, listening on `bind`, runtime API on `admin_socket`."""
+    """Returns the ``haproxy.cfg`` of a balancer in front of the apps only (a kiosk
+    network's): HTTP to `servers` on `bind`, runtime API on `admin_socket`."""
     text = _render(
         "haproxy-apps.cfg.j2",
         name=name,
@@ -132,11 +147,7 @@ def app_balancer_cfg(
         port=bind[1],
         admin_socket=admin_socket,
         servers=servers,
-        check_bytes=PATH_CHECK_BYTES,
-        check_body=path_check_body(),
-        check_end=PATH_CHECK_END,
-        default_server=APP_BALANCER_DEFAULT_SERVER,
-        server_timeout=APP_BALANCER_SERVER_TIMEOUT,
+        apps=_APPS,
     )
     return RenderedFile(path, text)
 

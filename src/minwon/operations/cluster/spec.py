@@ -93,13 +93,22 @@ class PatroniNode:
 
 @dataclass(frozen=True)
 class HAProxyInstance:
-    """One load-balancer path: sends connections to whichever node is the primary."""
+    """One load-balancer path: database connections to whichever node is the primary
+    (`port`), and HTTP to every app instance (`app_port`), with a runtime API on
+    `admin_socket` (draining an instance for a release)."""
 
     name: str
     host: str
     port: int
     stats_port: int
     config_file: str
+    app_port: int = 0  # 0: a cluster saved before the app balancer existed
+    admin_socket: str = ""
+
+    @property
+    def app_url(self) -> str:
+        """Returns the base URL of the app instances through this path."""
+        return f"http://{self.host}:{self.app_port}"
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,8 @@ def local_spec(
             port=next_port(),
             stats_port=next_port(),
             config_file=f"{config_dir}/haproxy{i}/haproxy.cfg",
+            app_port=next_port(),
+            admin_socket=f"{run_dir}/haproxy{i}/admin.sock",
         )
         for i in (1, 2)
     )
@@ -117,7 +119,8 @@ def hosts_spec(
     """Returns a spec for real hosts: one etcd, node, HAProxy and app on each host.
 
     Standard ports (etcd 2379/2380, PostgreSQL 5432, Patroni 8008, HAProxy 5000 with
-    stats on 7000, app 8000) and Debian paths; each process listens on its host address.
+    stats on 7000 and the apps on 80, app 8000) and Debian paths; each process listens
+    on its host address.
     """
     if len(hosts) < 3:
         raise ValueError("a cluster needs at least 3 hosts (etcd quorum, sync standby)")
@@ -161,6 +164,8 @@ def hosts_spec(
                 port=5000,
                 stats_port=7000,
                 config_file="/etc/haproxy/haproxy.cfg",
+                app_port=80,
+                admin_socket="/run/haproxy/minwon-admin.sock",
             )
             for i, h in numbered
         ),

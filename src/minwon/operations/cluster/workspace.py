@@ -75,6 +75,9 @@ def prepare(
             own_dir(Path(member.data_dir).parent, user)
         for node in spec.nodes:
             own_dir(Path(node.node_dir), user)
+        for proxy in spec.haproxies:  # HAProxy runs as the database user: its socket's folder
+            if proxy.admin_socket:
+                own_dir(Path(proxy.admin_socket).parent, user)
         for rendered in config_files(spec, credentials):
             path = Path(rendered.path)
             path.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
