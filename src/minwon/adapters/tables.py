@@ -266,6 +266,25 @@ server_instances = Table(
     Column("alive_until", TS, nullable=False),
 )
 
+# One row per ``minwon release`` (operations/release/canary.py): which build, who, when,
+# promoted or rolled back and why, with every step it took.
+releases = Table(
+    "releases",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("build_id", String(80), nullable=False),
+    Column("version", String(40), nullable=False),
+    Column("who", String(80), nullable=False),
+    Column("started_at", TS, nullable=False, index=True),
+    Column("finished_at", TS, nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("code", String(80), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("canary", String(40), nullable=True),
+    Column("decision_seconds", Float, nullable=True),
+    Column("steps", JSON, nullable=False),
+)
+
 issuances = Table(
     "issuances",
     metadata,

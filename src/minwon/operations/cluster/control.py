@@ -60,7 +60,7 @@ def launch(
     command = KINDS[ref.kind].command
     if command is None:
         raise ClusterError(f"{ref} is not started by the launcher")
-    context = KindContext(state.spec, credentials, state.haproxy_bin, state.python)
+    context = kind_context(state, credentials)
     how = command(context, ref.name, rejoin)
     return spawn(
         str(ref),
@@ -70,6 +70,12 @@ def launch(
         env=how.env,
         user=ensure_os_user(state.os_user) if how.as_db_user else None,
     )
+
+
+def kind_context(state: ClusterState, credentials: Credentials) -> KindContext:
+    """Returns what starting or checking a process of this cluster needs."""
+    pythons = {name: state.app_python(name) for name in state.app_builds}
+    return KindContext(state.spec, credentials, state.haproxy_bin, state.python, pythons)
 
 
 def launched_by(ref: ProcessRef) -> ProcessRef:
@@ -141,8 +147,7 @@ class ProcessControl:
         return self._credentials
 
     def _context(self) -> KindContext:
-        state = self._require_state()
-        return KindContext(state.spec, self.credentials, state.haproxy_bin, state.python)
+        return kind_context(self._require_state(), self.credentials)
 
     # -- finding ------------------------------------------------------------------------
 
@@ -235,6 +240,22 @@ class ProcessControl:
                 state.record(target, launched)
                 self._popen[str(target)] = popen
             state.forget_killed(process, target, *runs_too)
+
+    def assign_build(self, app: str, build_id: str, python: str) -> None:
+        """Records that app instance `app` runs build `build_id` from now on: its next
+        start (by ``start`` or the supervisor) uses that build's `python`."""
+        self.spec.app(app)  # KeyError for an unknown instance
+        with self._update() as state:
+            state.app_builds[app] = {"id": build_id, "python": python}
+
+    def app_build(self, app: str) -> dict[str, str] | None:
+        """Returns the build a release assigned to `app` ({"id", "python"}), if any."""
+        return self._fresh().app_builds.get(app)
+
+    def launched_log(self, ref: ProcessRef) -> str | None:
+        """Returns the log file of the process last started for `ref`."""
+        launched = self._fresh().processes.get(ref)
+        return launched.log if launched is not None else None
 
     # -- the supervisor -----------------------------------------------------------------
 

@@ -13,7 +13,7 @@ import os
 import signal
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
@@ -41,6 +41,7 @@ class KindContext:
     credentials: Credentials
     haproxy_bin: str
     python: str
+    app_pythons: dict[str, str] = field(default_factory=dict)  # a release's builds
 
     def db_env(self, extra: dict[str, str]) -> dict[str, str]:
         """Returns a minimal environment for a database-side process, plus `extra`."""
@@ -122,7 +123,8 @@ def _haproxy_command(ctx: KindContext, name: str, rejoin: bool) -> Command:
 
 def _app_command(ctx: KindContext, name: str, rejoin: bool) -> Command:
     app = ctx.spec.app(name)
-    argv = ctx.minwon_argv("serve", "--host", app.host, "--port", str(app.port))
+    python = ctx.app_pythons.get(name, ctx.python)  # the build a release put there
+    argv = [python, "-m", "minwon.cli.main", "serve", "--host", app.host, "--port", str(app.port)]
     return Command(tuple(argv), Path(ctx.spec.app_data_dir), ctx.app_env(), False)
 
 

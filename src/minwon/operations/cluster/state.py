@@ -59,6 +59,14 @@ class ClusterState:
     supervisor: Launched | None = None
     held: list[ProcessRef] = field(default_factory=list)  # stopped on purpose: left down
     restarts: dict[ProcessRef, Restarts] = field(default_factory=dict)
+    # App instance name -> the build it runs ({"id", "python"}); absent: the code the
+    # cluster was started with (``python``). Written by releases (operations/release).
+    app_builds: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def app_python(self, name: str) -> str:
+        """Returns the Python that runs app instance `name` (its build's, or the cluster's)."""
+        build = self.app_builds.get(name)
+        return build["python"] if build else self.python
 
     def record(self, ref: ProcessRef, launched: Launched) -> None:
         """Remembers a process just started under `ref`; it is no longer 'killed'."""
@@ -113,6 +121,8 @@ class ClusterState:
             data["held"] = [str(ref) for ref in self.held]
         if self.restarts:
             data["restarts"] = {str(ref): r.to_dict() for ref, r in self.restarts.items()}
+        if self.app_builds:
+            data["app_builds"] = self.app_builds
         return data
 
     @classmethod
@@ -145,6 +155,10 @@ class ClusterState:
             supervisor=_parse_launched(supervisor) if supervisor is not None else None,
             held=[ProcessRef.parse(k) for k in data.get("held", [])],
             restarts=restarts,
+            app_builds={
+                str(name): {str(k): str(v) for k, v in build.items()}
+                for name, build in data.get("app_builds", {}).items()
+            },
         )
 
     def save(self, path: Path) -> None:

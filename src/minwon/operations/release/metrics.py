@@ -1,0 +1,59 @@
+"""What an instance has served, read from its Prometheus ``/metrics`` (web/app.py).
+
+Only the API counts (``/api/...`` routes): health checks, metrics scrapes and pages are
+not what citizens and kiosks send. A server error is a 5xx.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+from minwon.operations.release.ports import Traffic
+
+REQUESTS = "minwon_http_requests"  # the counter's family name (without _total)
+LATENCY = "minwon_http_request_seconds"
+
+
+def parse_traffic(text: str) -> Traffic:
+    """Returns the API traffic in a ``/metrics`` exposition."""
+    requests = errors = 0
+    seconds = 0.0
+    for family in text_string_to_metric_families(text):
+        if family.name not in (REQUESTS, LATENCY):
+            continue
+        for sample in family.samples:
+            if not sample.labels.get("route", "").startswith("/api/"):
+                continue
+            if sample.name == f"{REQUESTS}_total":
+                count = int(sample.value)
+                requests += count
+                if sample.labels.get("status", "").startswith("5"):
+                    errors += count
+            elif sample.name == f"{LATENCY}_sum":
+                seconds += sample.value
+    return Traffic(requests, errors, seconds)
+
+
+class MetricsObserver:
+    """Implements ``ports.Observer`` by scraping each instance's ``/metrics``."""
+
+    def __init__(self, url_of: Callable[[str], str], timeout: float = 1.0) -> None:
+        self._url_of = url_of
+        self._http = httpx.Client(timeout=timeout)
+
+    def traffic(self, instance: str) -> Traffic | None:
+        """Returns the instance's cumulative API traffic, None if it does not answer."""
+        try:
+            answer = self._http.get(f"{self._url_of(instance)}/metrics")
+        except httpx.HTTPError:
+            return None
+        if answer.status_code != 200:
+            return None
+        return parse_traffic(answer.text)
+
+    def close(self) -> None:
+        """Closes the connections."""
+        self._http.close()
