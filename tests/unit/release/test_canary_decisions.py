@@ -46,12 +46,12 @@ class Model:
         return self.behaviours.get(self.running[name].id, Behaviour())
 
     def advance(self, seconds: float) -> None:
-        for name, build in self.running.items():
+        for name in self.running:
             if not self.admitted.get(name):
                 continue
             b = self.behaviour(name)
             n = 10 * seconds
-            add = Traffic(int(n), int(round(n * b.error_rate)), n * b.latency)
+            add = Traffic(int(n), round(n * b.error_rate), n * b.latency)
             self.served[name] = self.served.get(name, Traffic()) + add
         self.now += seconds
 
