@@ -18,7 +18,7 @@ from minwon.adapters.database import is_schema_missing, is_transient
 from minwon.adapters.identity_store import IdentityStore
 from minwon.adapters.instance_store import InstanceStore
 from minwon.adapters.issuance_store import IdempotencyStore, IssuanceStore
-from minwon.adapters.migrate import head_revision
+from minwon.adapters.migrate import schema_usable
 from minwon.adapters.notice_store import NoticeStore
 from minwon.adapters.registry_repository import RegistryRepository
 from minwon.errors import NotReady, Unavailable
@@ -124,7 +124,9 @@ class UnitOfWork:
                         "데이터베이스 파일이 없어졌습니다. 운영자가 확인해야 합니다.",
                     )
         version = self._conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        if version != head_revision():
+        # Expand and contract: ready at this code's head, with only contract revisions of
+        # its own still to come, or on a newer release's schema (a rolling release).
+        if not schema_usable(version):
             raise NotReady(
                 "database.schema_behind",
                 "데이터베이스 스키마가 이 버전과 맞지 않습니다. 운영자가 `minwon init`을 "

@@ -17,6 +17,9 @@ revision: str = ${repr(up_revision)}
 down_revision: str | None = ${repr(down_revision)}
 branch_labels: str | Sequence[str] | None = ${repr(branch_labels)}
 depends_on: str | Sequence[str] | None = ${repr(depends_on)}
+# "expand" if the previous release still works on the schema this makes, else "contract"
+# (adapters/schema_phases.py checks it); a unit test fails until one is chosen.
+phase: str = "expand or contract?"
 
 
 def upgrade() -> None:

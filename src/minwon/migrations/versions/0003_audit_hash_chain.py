@@ -5,6 +5,10 @@ Revises: 0002
 Create Date: 2026-12-03 10:40:00
 
 Existing events are linked in the order they were recorded (time, then id).
+
+Contract: ``seq``, ``prev_hash`` and ``hash`` end NOT NULL without a default, so a release
+before it can no longer record an audit event (found by the phase check,
+adapters/schema_phases.py); it may run only once no such release serves.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+phase: str = "contract"
 
 _EVENT_FIELDS = (
     "id",
