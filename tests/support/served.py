@@ -68,14 +68,17 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=10)
 
 
-def start(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """Starts ``minwon serve`` on a free port; retries if the port was taken meanwhile."""
+def start(
+    env: dict[str, str], log: Path, *, minwon: tuple[str, ...] = (MINWON,)
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Starts ``minwon serve`` on a free port; retries if the port was taken meanwhile.
+    `minwon` is the command (another build's: ``(python, "-m", "minwon.cli.main")``)."""
     for _ in range(3):
         port = free_port(HOST)
         base = f"http://{HOST}:{port}"
         with log.open("ab") as sink:
             process = subprocess.Popen(
-                [MINWON, "serve", "--host", HOST, "--port", str(port)],
+                [*minwon, "serve", "--host", HOST, "--port", str(port)],
                 env={**env, "MINWON_PUBLIC_BASE_URL": base},
                 stdout=sink,
                 stderr=subprocess.STDOUT,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from minwon.cli import admin, audit, cluster, documents, kiosk, notify, probe, trust, verify
+from minwon.cli import admin, audit, cluster, db, documents, kiosk, notify, probe, trust, verify
 
 app = typer.Typer(
     name="minwon",
@@ -21,6 +21,7 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(notify.app, name="notify")
 app.add_typer(kiosk.app, name="kiosk")
 app.add_typer(probe.app, name="probe")
+app.add_typer(db.app, name="db")
 
 app.command("init")(admin.init)
 app.command("demo-data")(admin.demo_data)
