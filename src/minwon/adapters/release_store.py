@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, insert, select
 
 from minwon.adapters.tables import releases
-from minwon.operations.release.canary import ReleaseReport
+
+COLUMNS = (
+    "build_id",
+    "version",
+    "who",
+    "started_at",
+    "outcome",
+    "code",
+    "reason",
+    "canary",
+    "decision_seconds",
+    "steps",
+)
 
 
 class ReleaseStore:
@@ -18,23 +29,13 @@ class ReleaseStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def record(self, report: ReleaseReport, *, finished_at: datetime | None = None) -> int:
-        """Writes the finished release; returns its id."""
-        if report.outcome is None:
-            raise ValueError("a release is recorded once it has an outcome")
-        row = {
-            "build_id": report.build.id,
-            "version": report.build.version,
-            "who": report.who,
-            "started_at": datetime.fromtimestamp(report.started_at, UTC),
-            "finished_at": finished_at or datetime.now(UTC),
-            "outcome": report.outcome.value,
-            "code": report.code,
-            "reason": report.reason,
-            "canary": report.canary,
-            "decision_seconds": report.decision_seconds,
-            "steps": [asdict(step) for step in report.steps],
-        }
+    def record(self, release: dict[str, Any], *, finished_at: datetime | None = None) -> int:
+        """Writes one finished release (``ReleaseReport.to_row()``); returns its id."""
+        missing = [c for c in COLUMNS if c not in release]
+        if missing:
+            raise ValueError(f"a release record needs {missing}")
+        row = {c: release[c] for c in COLUMNS}
+        row["finished_at"] = finished_at or datetime.now(UTC)
         with self._engine.begin() as conn:
             key = conn.execute(insert(releases).values(**row)).inserted_primary_key
         assert key is not None

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from minwon.cli import admin, audit, cluster, db, documents, kiosk, notify, probe, trust, verify
+from minwon.cli import (
+    admin,
+    audit,
+    cluster,
+    db,
+    documents,
+    kiosk,
+    notify,
+    probe,
+    release,
+    trust,
+    verify,
+)
 
 app = typer.Typer(
     name="minwon",
@@ -22,6 +34,7 @@ app.add_typer(notify.app, name="notify")
 app.add_typer(kiosk.app, name="kiosk")
 app.add_typer(probe.app, name="probe")
 app.add_typer(db.app, name="db")
+app.add_typer(release.app, name="release")
 
 app.command("init")(admin.init)
 app.command("demo-data")(admin.demo_data)

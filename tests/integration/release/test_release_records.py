@@ -21,10 +21,10 @@ def test_a_rolled_back_release_is_kept_with_its_reason_and_steps(database_url: s
     report.steps.append(StepRecord("probe", "1", 2.5, 0.3, False, "probe.pdf_corrupt: 깨진 PDF"))
     report.outcome, report.code, report.reason = Outcome.ROLLED_BACK, "probe.pdf_corrupt", "깨짐"
     report.canary_started, report.decided = 10.0, 12.8
-    first = store.record(report, finished_at=datetime(2025, 12, 3, 16, 0, 5, tzinfo=UTC))
+    first = store.record(report.to_row(), finished_at=datetime(2025, 12, 3, 16, 0, 5, tzinfo=UTC))
     report.outcome, report.code, report.reason = Outcome.PROMOTED, "release.promoted", "모두"
     report.started_at += 60
-    second = store.record(report)
+    second = store.record(report.to_row())
     assert second > first
     newest, older = store.history()
     assert (newest["id"], older["id"]) == (second, first)

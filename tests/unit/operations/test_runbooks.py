@@ -25,10 +25,12 @@ from minwon.operations.cluster.faults import (
     postmaster,
 )
 from minwon.operations.network.fake import FakePaths
+from minwon.operations.release.fake import FakeReleaser
 from minwon.operations.scenarios import RUNBOOKS, Scenario, ScenarioRecord
 from minwon.operations.scenarios.context import ScenarioContext
 from minwon.operations.scenarios.network_steps import STEADY_LOAD_FROM_KIOSKS
 from minwon.operations.scenarios.record import Outcome
+from minwon.operations.scenarios.release_steps import STEADY_LOAD_THROUGH_BALANCERS
 from minwon.operations.scenarios.runner import RunbookMismatchError
 from minwon.operations.scenarios.steps import (
     CLUSTER_HEALTHY,
@@ -67,6 +69,7 @@ def scenario(fault: str, cluster: FakeCluster | None = None) -> Scenario:
         ledger=FakeLedger(fake),
         clock=fake.clock,
         network=FakePaths(fake.clock),
+        releaser=FakeReleaser(fake.clock),
     )
     return Scenario(RUNBOOKS[fault], context)
 
@@ -97,7 +100,8 @@ def test_every_runbook_starts_from_a_healthy_cluster_under_load_and_ends_with_th
     for runbook in RUNBOOKS.values():
         givens = [s for s in runbook.steps if s.keyword is Keyword.GIVEN]
         assert runbook.steps[0] == HEALTHY_CLUSTER
-        assert givens[-1] in (STEADY_LOAD, STEADY_LOAD_FROM_KIOSKS)
+        loads = (STEADY_LOAD, STEADY_LOAD_FROM_KIOSKS, STEADY_LOAD_THROUGH_BALANCERS)
+        assert givens[-1] in loads
         assert runbook.steps[len(givens)].keyword is Keyword.WHEN
         assert runbook.steps[-3:] == (CLUSTER_HEALTHY, LOAD_STOPPED, NOTHING_LOST_OR_DOUBLED)
         assert any(step.heals for step in runbook.steps)

@@ -70,7 +70,10 @@ class ModelFleet:
         self.m.admitted[instance] = False
         self.m.events.append(f"drain {instance}")
 
-    def replace(self, instance: str, build: Build, timeout: float) -> None:
+    def stop(self, instance: str) -> None:
+        self.m.events.append(f"stop {instance}")
+
+    def start(self, instance: str, build: Build, timeout: float) -> None:
         self.m.events.append(f"start {instance} {build.id}")
         self.m.running[instance] = build
         self.m.advance(2.0)  # a process takes ~2 s to answer /readyz
@@ -142,10 +145,18 @@ def test_a_good_build_is_promoted_instance_by_instance_canary_first() -> None:
     report = release(model).run(NEW, who="operator")
     assert report.outcome is Outcome.PROMOTED, report.reason
     assert set(model.running.values()) == {NEW} and all(model.admitted.values())
-    assert model.events[:3] == ["drain 1", f"start 1 {NEW.id}", "admit 1"]
+    assert model.events[:4] == ["drain 1", "stop 1", f"start 1 {NEW.id}", "admit 1"]
     assert report.canary == "1"
     names = [s.name for s in report.steps]
-    assert names[:6] == ["schema.check", "schema.expand", "drain", "start", "probe", "admit"]
+    assert names[:7] == [
+        "schema.check",
+        "schema.expand",
+        "drain",
+        "stop",
+        "start",
+        "probe",
+        "admit",
+    ]
     assert names.count("compare") == 1  # only the canary is compared
 
 

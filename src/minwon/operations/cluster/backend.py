@@ -58,6 +58,10 @@ class ClusterBackend(Protocol):
         """Returns the base URL of every app instance."""
         ...
 
+    def balancer_urls(self) -> list[str]:
+        """Returns the app instances' base URL through every HAProxy path."""
+        ...
+
     def member_url(self, member: str) -> str:
         """Returns a database URL straight to `member`'s PostgreSQL, as the app user."""
         ...

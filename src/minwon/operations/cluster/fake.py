@@ -366,6 +366,10 @@ class FakeCluster:
         """Returns one fake URL per app instance."""
         return [f"fake://app/{a}" for a in self.app_names]
 
+    def balancer_urls(self) -> list[str]:
+        """Returns one fake URL per HAProxy path's app balancer."""
+        return ["fake://balancer/1", "fake://balancer/2"]
+
     def member_url(self, member: str) -> str:
         """Returns ``fake://<member>``, which ``FakeLedger`` understands."""
         return f"fake://{self._members[member].name}"

@@ -63,10 +63,13 @@ class ClusterFleet:
         servers = balancer.app_servers(self.cluster.spec)
         return sum(s.current_sessions for ss in servers.values() for s in ss if s.name == name)
 
-    def replace(self, instance: str, build: Build, timeout: float) -> None:
-        """Stops the instance gracefully and starts `build` on its port; waits for it."""
+    def stop(self, instance: str) -> None:
+        """Stops the instance gracefully (held down: the supervisor leaves it)."""
+        self.cluster.stop(ProcessRef(ProcessKind.APP, instance), timeout=15)
+
+    def start(self, instance: str, build: Build, timeout: float) -> None:
+        """Starts `build` as the instance on its port; waits until it answers."""
         ref = ProcessRef(ProcessKind.APP, instance)
-        self.cluster.stop(ref, timeout=15)
         self.cluster.assign_build(instance, build.id, build.python)
         self._builds[instance] = build
         self.cluster.start(ref)

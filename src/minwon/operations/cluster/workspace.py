@@ -105,15 +105,21 @@ def config_files(spec: ClusterSpec, credentials: Credentials) -> list[RenderedFi
     return files
 
 
+PROBE_SECRET_FILE = "probe.secret"
+
+
 def prepare_app_data(context: KindContext, *, logs: Path, demo_residents: int, seed: int) -> None:
-    """Runs ``minwon init`` and ``minwon demo-data --if-empty`` against the cluster."""
+    """Runs ``minwon init``, ``minwon demo-data --if-empty`` and ``minwon probe setup``
+    (the release probe's account; its password in ``<root>/probe.secret``, 0600)."""
     env = context.app_env()
+    probe_secret = logs.parent / PROBE_SECRET_FILE
     for step, args in (
         ("minwon-init", ["init"]),
         (
             "minwon-demo-data",
             ["demo-data", "--residents", str(demo_residents), "--seed", str(seed), "--if-empty"],
         ),
+        ("minwon-probe-setup", ["probe", "setup", "--password-file", str(probe_secret)]),
     ):
         log = logs / f"{step}.log"
         with open(log, "ab") as out:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from functools import partial
+from typing import Any
 
 import structlog
 
@@ -44,6 +46,9 @@ class Timing:
 
     drain: float = 10.0  # for requests in flight to finish on a drained instance
     start: float = 60.0  # for a new process to answer /readyz
+    # Per probe request: a fresh process's first answers (sign-in, first PDF) are slow on
+    # a busy host; a hung build still fails the probe within this.
+    probe_deadline: float = 5.0
     window_min: float = 3.0  # the shortest comparison with live traffic
     window_max: float = 30.0  # the longest, if traffic is thin
     poll: float = 0.25
@@ -76,6 +81,23 @@ class ReleaseReport:
     canary_started: float | None = None  # monotonic, when the canary's process started
     decided: float | None = None  # monotonic, when promote/rollback was decided
     rolled_back_seconds: float | None = None  # from canary start to rollback complete
+
+    def to_row(self) -> dict[str, Any]:
+        """Returns the finished release as the ``releases`` table keeps it."""
+        if self.outcome is None:
+            raise ValueError("a release is recorded once it has an outcome")
+        return {
+            "build_id": self.build.id,
+            "version": self.build.version,
+            "who": self.who,
+            "started_at": datetime.fromtimestamp(self.started_at, UTC),
+            "outcome": self.outcome.value,
+            "code": self.code,
+            "reason": self.reason,
+            "canary": self.canary,
+            "decision_seconds": self.decision_seconds,
+            "steps": [asdict(step) for step in self.steps],
+        }
 
     @property
     def decision_seconds(self) -> float | None:
@@ -119,7 +141,10 @@ class Release:
         refusal = step.run("schema.check", None, lambda: self._schema_check(build, previous))
         if refusal:
             return self._end(report, Outcome.REFUSED, "release.schema_refused", refusal)
-        step.run("schema.expand", None, lambda: self._expand(build))
+        try:
+            step.run("schema.expand", None, lambda: self._expand(build))
+        except CanaryFailed as failed:  # nothing was replaced yet
+            return self._end(report, Outcome.REFUSED, failed.code, failed.reason)
         try:
             for number, name in enumerate(instances):
                 if previous[name].id == build.id:
@@ -127,10 +152,11 @@ class Release:
                     continue
                 step.run("drain", name, partial(self._drain, name))
                 replaced.append(name)
+                step.run("stop", name, partial(self._stop, name))
                 if number == 0:
                     report.canary = name
                     report.canary_started = self.clock()
-                step.run("start", name, partial(self._replace, name, build))
+                step.run("start", name, partial(self._start, name, build))
                 step.run("probe", name, partial(self._probe, name))
                 step.run("admit", name, partial(self._admit, name))
                 if number == 0:
@@ -150,7 +176,10 @@ class Release:
         return self.schema.refusal(build, serving) or ""
 
     def _expand(self, build: Build) -> str:
-        applied = self.schema.expand(build)
+        try:
+            applied = self.schema.expand(build)
+        except Exception as exc:  # the gate's own error, or its command failing
+            raise CanaryFailed("release.expand_failed", f"확장 마이그레이션 실패: {exc}") from exc
         return (
             f"확장 마이그레이션 {', '.join(applied)} 적용"
             if applied
@@ -164,9 +193,16 @@ class Release:
             raise CanaryFailed("release.drain_failed", str(exc)) from exc
         return "부하분산기에서 뺌, 처리 중인 요청이 끝남"
 
-    def _replace(self, name: str, build: Build) -> str:
+    def _stop(self, name: str) -> str:
         try:
-            self.fleet.replace(name, build, self.timing.start)
+            self.fleet.stop(name)
+        except FleetError as exc:
+            raise CanaryFailed("release.stop_failed", str(exc)) from exc
+        return "이전 프로세스를 정상 종료함"
+
+    def _start(self, name: str, build: Build) -> str:
+        try:
+            self.fleet.start(name, build, self.timing.start)
         except FleetError as exc:
             raise CanaryFailed("release.start_failed", str(exc)) from exc
         return f"{build.id} 시작, /readyz 응답"
@@ -226,7 +262,8 @@ class Release:
         try:
             for name in reversed(replaced):
                 step.run("rollback.drain", name, partial(self._drain, name))
-                step.run("rollback.start", name, partial(self._replace, name, previous[name]))
+                step.run("rollback.stop", name, partial(self._stop, name))
+                step.run("rollback.start", name, partial(self._start, name, previous[name]))
                 step.run("rollback.admit", name, partial(self._admit, name))
         except CanaryFailed as worse:
             reason = f"{failed.reason}; 되돌리기도 실패: {worse.reason}"

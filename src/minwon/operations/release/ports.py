@@ -30,9 +30,14 @@ class Fleet(Protocol):
         """Sends `instance` no new request and waits until it has none in flight."""
         ...
 
-    def replace(self, instance: str, build: Build, timeout: float) -> None:
-        """Stops `instance` gracefully and starts `build` in its place; returns once it
-        answers ``/readyz`` (FleetError with its log if it dies or never does)."""
+    def stop(self, instance: str) -> None:
+        """Stops `instance`'s process gracefully (it finishes what it has)."""
+        ...
+
+    def start(self, instance: str, build: Build, timeout: float) -> None:
+        """Starts `build` as `instance` (its port, its place behind the balancers);
+        returns once it answers ``/readyz`` (FleetError with its log if it dies or
+        never does). The supervisor restarts that build from now on."""
         ...
 
     def admit(self, instance: str) -> None:
@@ -97,4 +102,28 @@ class SchemaGate(Protocol):
 
     def expand(self, build: Build) -> list[str]:
         """Applies the build's pending expanding migrations; returns their revisions."""
+        ...
+
+
+@dataclass(frozen=True)
+class ReleaseSummary:
+    """What a release under load did, as the scenario steps check it."""
+
+    outcome: str  # promoted, rolled_back, refused, failed
+    code: str
+    reason: str
+    decision_seconds: float | None  # canary start -> decision
+    rolled_back_seconds: float | None  # canary start -> every instance back
+    builds_before: dict[str, str]
+    builds_after: dict[str, str]
+    failed_step: str | None
+    timeline: str = ""  # each step and its seconds, for the scenario's record
+
+
+class Releaser(Protocol):
+    """Rolls a build out over the app instances (``operations/release``)."""
+
+    def release_drill(self, kind: str) -> ReleaseSummary:
+        """Releases the deliberately broken build `kind` (drills.py) and returns what the
+        release decided."""
         ...

@@ -16,6 +16,7 @@ from minwon.operations.cluster.backend import ClusterBackend
 from minwon.operations.cluster.faults import PauseTarget, ProcessRef
 from minwon.operations.cluster.status import ClusterStatus
 from minwon.operations.load import Ack, LoadResult
+from minwon.operations.release.ports import Releaser, ReleaseSummary
 
 
 class StepFailedError(Exception):
@@ -115,6 +116,8 @@ class ScenarioContext:
     clock: WaitClock
     settings: Settings = field(default_factory=Settings)
     network: NetworkPaths | None = None
+    releaser: Releaser | None = None
+    release: ReleaseSummary | None = None
     began: float | None = None
     before: ClusterStatus | None = None
     load: Load | None = None
@@ -141,6 +144,12 @@ class ScenarioContext:
         if self.network is None:
             raise StepFailedError("this scenario runs without network paths")
         return self.network
+
+    def releases(self) -> Releaser:
+        """Returns the releaser; StepFailedError if the scenario has none."""
+        if self.releaser is None:
+            raise StepFailedError("this scenario runs without releases")
+        return self.releaser
 
     def running_load(self) -> Load:
         """Returns the load started by a given step; StepFailedError if there is none."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from minwon.operations.release.drills import DRILLS
 from minwon.operations.scenarios.gray_steps import (
     ACKED_ON_A_RUNNING_STANDBY,
     PAUSE_SYNC_POSTGRES,
@@ -32,6 +33,12 @@ from minwon.operations.scenarios.network_steps import (
     PATHS_HEALTHY,
     SMALL_CHECK_MISSES_IT,
     STEADY_LOAD_FROM_KIOSKS,
+)
+from minwon.operations.scenarios.release_steps import (
+    CAUGHT_BY_THE_COMPARISON,
+    CAUGHT_BY_THE_PROBE,
+    STEADY_LOAD_THROUGH_BALANCERS,
+    release_drill,
 )
 from minwon.operations.scenarios.repair_steps import (
     keep_down,
@@ -68,6 +75,7 @@ class Runbook:
     title_ko: str = ""
     must_hold_ko: str = ""
     needs_network: bool = False  # runs in a kiosk network of two real paths (F4)
+    through_balancers: bool = False  # the load goes through the HAProxy app balancers
 
 
 # A killed HAProxy path or app instance is started again by the supervisor (as systemd's
@@ -152,7 +160,36 @@ def _hung_primary(fault: str, pause: Step, stays: Step, title: str, title_ko: st
     )
 
 
+def _bad_release(fault: str, kind: str, caught: Step) -> Runbook:
+    """Returns F1's runbook for drill build `kind` (operations/release/drills.py)."""
+    drill = DRILLS[kind]
+    by = "the probe" if caught is CAUGHT_BY_THE_PROBE else "the live comparison"
+    return Runbook(
+        fault,
+        f"a release that errors: {kind}",
+        f"{by} catches it and the release rolls back by itself; clients see no failed "
+        "issuance (their retries land on stable instances); nothing lost or doubled",
+        (
+            HEALTHY_CLUSTER,
+            STEADY_LOAD_THROUGH_BALANCERS,
+            release_drill(kind),
+            caught,
+            CLUSTER_HEALTHY,
+            LOAD_STOPPED,
+            NOTHING_LOST_OR_DOUBLED,
+        ),
+        title_ko=f"오류가 있는 배포: {drill.title_ko}",
+        must_hold_ko="카나리아가 잡아내 스스로 되돌리고, 클라이언트는 실패한 발급을 보지 않으며 "
+        "(재시도가 안정 인스턴스로 감), 없어지거나 두 번 발급되는 것이 없다",
+        through_balancers=True,
+    )
+
+
 _RUNBOOKS = (
+    _bad_release("F1a", "fails-after-write", CAUGHT_BY_THE_PROBE),
+    _bad_release("F1b", "corrupt-pdf", CAUGHT_BY_THE_PROBE),
+    _bad_release("F1c", "wrong-entitlement", CAUGHT_BY_THE_PROBE),
+    _bad_release("F1d", "fails-on-live-traffic", CAUGHT_BY_THE_COMPARISON),
     Runbook(
         "F2a",
         "kill -9 of the primary's postmaster",

@@ -15,6 +15,7 @@ from types import TracebackType
 from minwon.operations.clock import SYSTEM_CLOCK
 from minwon.operations.cluster.backend import ClusterBackend
 from minwon.operations.load import IssuanceLoad, LoadResult, longest_gap
+from minwon.operations.release.ports import Releaser
 from minwon.operations.scenarios.context import (
     Load,
     NetworkPaths,
@@ -193,6 +194,7 @@ def scenario_on(
     workers: int = 4,
     settings: Settings | None = None,
     network: NetworkPaths | None = None,
+    releaser: Releaser | None = None,
 ) -> Scenario:
     """Returns a scenario against a real cluster: HTTP issuance load, SQL checks. With
     `network` the load runs in its kiosk network, 1 s per attempt (DESIGN.md: a short
@@ -204,7 +206,8 @@ def scenario_on(
             return IssuanceLoad(
                 endpoints, token, journal_dir, workers=workers, attempt_timeout=1.0, enter=enter
             )
-        return IssuanceLoad(cluster.app_urls(), token, journal_dir, workers=workers)
+        endpoints = cluster.balancer_urls() if runbook.through_balancers else cluster.app_urls()
+        return IssuanceLoad(endpoints, token, journal_dir, workers=workers)
 
     context = ScenarioContext(
         cluster=cluster,
@@ -213,6 +216,7 @@ def scenario_on(
         clock=SYSTEM_CLOCK,
         settings=settings or Settings(),
         network=network,
+        releaser=releaser,
     )
     return Scenario(runbook, context)
 
@@ -229,6 +233,7 @@ def run_scenario(
     resume_timeout: float = 60.0,
     heal_timeout: float = 120.0,
     network: NetworkPaths | None = None,
+    releaser: Releaser | None = None,
 ) -> ScenarioRecord:
     """Runs every step of one fault's runbook under load; returns its record (no assert).
     `network` is the kiosk network of faults that need one (F4); others ignore it."""
@@ -241,5 +246,6 @@ def run_scenario(
         workers=workers,
         settings=settings,
         network=network if fault.needs_network else None,
+        releaser=releaser,
     )
     return scenario.run_all()

@@ -1,0 +1,138 @@
+"""``minwon release``: roll a new build out over the local cluster's app instances with a
+canary that decides by itself; drill builds to watch it roll back; the record."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from minwon.cli.common import console, fail
+from minwon.operations.cluster.local import LocalCluster
+from minwon.operations.release.builds import BuildError
+from minwon.operations.release.canary import Outcome, ReleaseReport
+from minwon.operations.release.drills import DRILLS, make_drill
+
+app = typer.Typer(
+    help="새 빌드를 카나리아로 배포합니다: 한 인스턴스에서 시험 발급·실사용 비교 뒤 승격, "
+    "문제가 있으면 스스로 되돌립니다.",
+    no_args_is_help=True,
+)
+
+RootOption = Annotated[
+    Path, typer.Option("--root", help="클러스터 폴더 (minwon cluster up --root와 같게)")
+]
+DEFAULT_ROOT = Path("var/cluster")
+RELEASES = "releases"  # beside the cluster's state: <root>/releases/<build id>/
+
+
+def _attach(root: Path) -> LocalCluster:
+    cluster = LocalCluster(root)
+    if not cluster.exists:
+        fail(f"{root}에 실행 중인 클러스터가 없습니다 (`minwon cluster up`).", "cluster.none", 2)
+    return cluster
+
+
+def _steps(report: ReleaseReport) -> Table:
+    table = Table(title=f"배포 {report.build.id} ({report.who})")
+    for column in ("#", "단계", "인스턴스", "시작(초)", "걸린 시간", "결과", "내용"):
+        table.add_column(column)
+    for number, step in enumerate(report.steps, 1):
+        table.add_row(
+            str(number),
+            step.name,
+            step.instance or "-",
+            f"{step.offset_seconds:.1f}",
+            f"{step.seconds:.2f} s",
+            "[green]통과[/]" if step.ok else "[red]실패[/]",
+            step.note,
+        )
+    return table
+
+
+@app.command("run")
+def run(
+    source: Annotated[Path, typer.Option("--source", help="배포할 코드 (src/minwon이 있는 폴더)")],
+    root: RootOption = DEFAULT_ROOT,
+    who: Annotated[str | None, typer.Option("--who", help="배포한 사람 (기록용)")] = None,
+) -> None:
+    """빌드를 실행 중인 코드 옆에 설치하고 카나리아로 배포합니다. 승격되면 종료 코드 0,
+    되돌리거나 거절되면 1입니다. 모든 단계와 결과는 releases 표에 남습니다."""
+    from minwon.operations.cluster.releasing import ClusterReleaser
+
+    if not source.is_dir():
+        fail(f"배포할 코드 폴더가 없습니다: {source}", "release.source_missing", 2)
+    cluster = _attach(root)
+    releaser = ClusterReleaser(cluster, root, who=who or getpass.getuser())
+    try:
+        build = releaser.prepare(source)
+    except BuildError as exc:
+        fail(str(exc), "release.build_failed", 2)
+    console.print(f"빌드 {build.id}를 준비했습니다: {build.python}", highlight=False)
+    report = releaser.release(build)
+    console.print(_steps(report))
+    decided = report.decision_seconds
+    when = f" (카나리아 시작 {decided:.1f}초 뒤 결정)" if decided is not None else ""
+    if report.outcome is Outcome.PROMOTED:
+        console.print(f"[green]승격[/]: {report.reason}{when}", highlight=False)
+        raise typer.Exit(0)
+    console.print(
+        f"[red]{report.outcome.value if report.outcome else '?'}[/] ({report.code}): "
+        f"{report.reason}{when}",
+        highlight=False,
+    )
+    raise typer.Exit(1)
+
+
+@app.command("drill")
+def drill(
+    kind: Annotated[str, typer.Argument(help=f"훈련 빌드 종류: {', '.join(DRILLS)}")],
+    out: Annotated[Path, typer.Option("--out", help="훈련 빌드 코드를 둘 폴더")],
+    source: Annotated[
+        Path, typer.Option("--source", help="바탕 코드 (기본: 실행 중인 코드)")
+    ] = Path(__file__).resolve().parents[2],
+) -> None:
+    """일부러 고장 낸 빌드를 만듭니다 (배포 훈련: `minwon release run --source OUT`)."""
+    try:
+        made = make_drill(kind, source, out)
+    except BuildError as exc:
+        fail(str(exc), "release.drill_failed", 2)
+    console.print(f"{DRILLS[kind].title_ko}: {made}", highlight=False)
+
+
+@app.command("history")
+def history(
+    root: RootOption = DEFAULT_ROOT,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON으로 출력")] = False,
+) -> None:
+    """지난 배포: 빌드, 배포한 사람, 시각, 결과와 사유."""
+    from minwon.adapters.database import make_engine
+    from minwon.adapters.release_store import ReleaseStore
+
+    engine = make_engine(_attach(root).database_url())
+    try:
+        rows = ReleaseStore(engine).history(limit)
+    finally:
+        engine.dispose()
+    if as_json:
+        console.print_json(json.dumps(rows, default=str, ensure_ascii=False))
+        return
+    table = Table(title="배포 기록")
+    for column in ("#", "시작", "빌드", "배포한 사람", "결과", "사유", "결정(초)"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            str(row["id"]),
+            row["started_at"].isoformat(timespec="seconds"),
+            row["build_id"],
+            row["who"],
+            row["outcome"],
+            f"{row['code']}: {row['reason']}",
+            "-" if row["decision_seconds"] is None else f"{row['decision_seconds']:.1f}",
+        )
+    console.print(table)

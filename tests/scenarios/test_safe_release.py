@@ -1,0 +1,99 @@
+"""F1, the 2003 bad releases: a canary that decides by itself, under issuance load.
+
+Each runbook, step by step as ``minwon cluster runbook F1a`` prints it: given a healthy
+cluster (apps behind both HAProxy paths' app balancers) and kiosks issuing through
+those balancers, when a broken build is released (``minwon release`` with a drill build:
+operations/release/drills.py), then the canary catches it (the probe within 10 s of the
+canary starting, or the live comparison), every instance runs its old build again,
+clients saw no failed issuance, and nothing was lost or doubled. A good build is then
+promoted instance by instance and survives a crash (the supervisor restarts that build).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from minwon.operations.cluster.faults import ProcessKind, ProcessRef
+from minwon.operations.cluster.local import LocalCluster
+from minwon.operations.cluster.releasing import RUNNING_SOURCE, ClusterReleaser
+from minwon.operations.release.builds import package_dir
+from minwon.operations.release.canary import Outcome
+from minwon.operations.scenarios import RUNBOOKS, scenario_on
+from minwon.operations.scenarios.release_steps import (
+    CAUGHT_BY_THE_COMPARISON,
+    CAUGHT_BY_THE_PROBE,
+    STEADY_LOAD_THROUGH_BALANCERS,
+)
+from minwon.operations.scenarios.steps import (
+    CLUSTER_HEALTHY,
+    HEALTHY_CLUSTER,
+    LOAD_STOPPED,
+    NOTHING_LOST_OR_DOUBLED,
+)
+from support.scenario_records import held
+
+pytestmark = pytest.mark.cluster
+
+DEMO_RESIDENTS = 100
+
+
+@pytest.fixture(scope="module")
+def releaser(
+    cluster: LocalCluster, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ClusterReleaser]:
+    yield ClusterReleaser(cluster, tmp_path_factory.mktemp("releases"), who="F1 시나리오")
+
+
+@pytest.mark.parametrize(
+    ("fault", "caught"),
+    [
+        ("F1a", CAUGHT_BY_THE_PROBE),
+        ("F1b", CAUGHT_BY_THE_PROBE),
+        ("F1c", CAUGHT_BY_THE_PROBE),
+        ("F1d", CAUGHT_BY_THE_COMPARISON),
+    ],
+)
+def test_f1_a_broken_release_is_caught_and_rolled_back_while_kiosks_issue(
+    cluster: LocalCluster,
+    releaser: ClusterReleaser,
+    token: str,
+    tmp_path: Path,
+    fault: str,
+    caught: object,
+) -> None:
+    runbook = RUNBOOKS[fault]
+    s = scenario_on(cluster, runbook, token=token, journal_dir=tmp_path, releaser=releaser)
+    with s:
+        s.given(HEALTHY_CLUSTER)
+        s.given(STEADY_LOAD_THROUGH_BALANCERS)
+        s.when(runbook.steps[2])  # release the drill build
+        s.then(caught)  # type: ignore[arg-type]
+        s.then(CLUSTER_HEALTHY)
+        s.when(LOAD_STOPPED)
+        s.then(NOTHING_LOST_OR_DOUBLED)
+    record = held(s.record)  # every step held; no client saw a failed issuance
+    assert releaser.last is not None
+    assert releaser.last.canary == "1"
+    assert not any(step.instance == "2" for step in releaser.last.steps)  # never touched
+    assert record.details["decision_seconds"] is not None
+
+
+def test_a_good_build_is_promoted_and_its_instances_restart_as_that_build(
+    cluster: LocalCluster, releaser: ClusterReleaser, tmp_path: Path
+) -> None:
+    source = tmp_path / "next"
+    shutil.copytree(package_dir(RUNNING_SOURCE), source / "src" / "minwon")
+    init = source / "src" / "minwon" / "__init__.py"
+    init.write_text(init.read_text().replace('__version__ = "0.1.0"', '__version__ = "0.1.1"'))
+    build = releaser.prepare(source)
+    report = releaser.release(build)
+    assert report.outcome is Outcome.PROMOTED, report.reason
+    assert releaser.builds() == {"1": build.id, "2": build.id}
+    cluster.kill(ProcessRef(ProcessKind.APP, "2"))  # the supervisor starts it again...
+    cluster.wait_healthy(60)
+    assert releaser.fleet.build_of("2").id == build.id  # ...as the new build
+    assert cluster.app_build("2") == {"id": build.id, "python": build.python}
