@@ -6,7 +6,8 @@ those balancers, when a broken build is released (``minwon release`` with a dril
 operations/release/drills.py), then the canary catches it (the probe within 10 s of the
 canary starting, or the live comparison), every instance runs its old build again,
 clients saw no failed issuance, and nothing was lost or doubled. A good build is then
-promoted instance by instance and survives a crash (the supervisor restarts that build).
+promoted instance by instance under load and survives a crash (the supervisor restarts
+that build).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pytest
 from minwon.operations.cluster.faults import ProcessKind, ProcessRef
 from minwon.operations.cluster.local import LocalCluster
 from minwon.operations.cluster.releasing import RUNNING_SOURCE, ClusterReleaser
+from minwon.operations.load import IssuanceLoad
 from minwon.operations.release.builds import package_dir
 from minwon.operations.release.canary import Outcome
 from minwon.operations.scenarios import RUNBOOKS, scenario_on
@@ -66,7 +68,11 @@ def test_f1_a_broken_release_is_caught_and_rolled_back_while_kiosks_issue(
     caught: object,
 ) -> None:
     runbook = RUNBOOKS[fault]
-    s = scenario_on(cluster, runbook, token=token, journal_dir=tmp_path, releaser=releaser)
+    # Two kiosk workers: load enough to compare on, bounded so that a 2-core machine
+    # boots the canary in seconds.
+    s = scenario_on(
+        cluster, runbook, token=token, journal_dir=tmp_path, workers=2, releaser=releaser
+    )
     with s:
         s.given(HEALTHY_CLUSTER)
         s.given(STEADY_LOAD_THROUGH_BALANCERS)
@@ -82,18 +88,25 @@ def test_f1_a_broken_release_is_caught_and_rolled_back_while_kiosks_issue(
     assert record.details["decision_seconds"] is not None
 
 
-def test_a_good_build_is_promoted_and_its_instances_restart_as_that_build(
-    cluster: LocalCluster, releaser: ClusterReleaser, tmp_path: Path
+def test_a_good_build_is_promoted_under_load_and_its_instances_restart_as_that_build(
+    cluster: LocalCluster, releaser: ClusterReleaser, token: str, tmp_path: Path
 ) -> None:
     source = tmp_path / "next"
     shutil.copytree(package_dir(RUNNING_SOURCE), source / "src" / "minwon")
     init = source / "src" / "minwon" / "__init__.py"
     init.write_text(init.read_text().replace('__version__ = "0.1.0"', '__version__ = "0.1.1"'))
     build = releaser.prepare(source)
-    report = releaser.release(build)
+    load = IssuanceLoad(cluster.balancer_urls(), token, tmp_path / "journals", workers=2)
+    load.start()
+    try:
+        report = releaser.release(build)
+    finally:
+        result = load.stop()
     assert report.outcome is Outcome.PROMOTED, report.reason
-    assert releaser.builds() == {"1": build.id, "2": build.id}
+    compare = next(step for step in report.steps if step.name == "compare")
+    assert "카나리아 요청" in compare.note  # judged on live traffic, not waved through
+    assert releaser.builds() == {"1": build.id, "2": build.id}  # checked against /proc
+    assert result.failures == [] and len(result.acks) > 0  # nobody saw the rollout
     cluster.kill(ProcessRef(ProcessKind.APP, "2"))  # the supervisor starts it again...
     cluster.wait_healthy(60)
-    assert releaser.fleet.build_of("2").id == build.id  # ...as the new build
-    assert cluster.app_build("2") == {"id": build.id, "python": build.python}
+    assert releaser.builds()["2"] == build.id  # ...as the new build, not the old one

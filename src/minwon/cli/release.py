@@ -14,7 +14,7 @@ from rich.table import Table
 from minwon.cli.common import console, fail
 from minwon.operations.cluster.local import LocalCluster
 from minwon.operations.release.builds import BuildError
-from minwon.operations.release.canary import Outcome, ReleaseReport
+from minwon.operations.release.canary import Outcome, ReleaseReport, Timing
 from minwon.operations.release.drills import DRILLS, make_drill
 
 app = typer.Typer(
@@ -59,6 +59,13 @@ def run(
     source: Annotated[Path, typer.Option("--source", help="배포할 코드 (src/minwon이 있는 폴더)")],
     root: RootOption = DEFAULT_ROOT,
     who: Annotated[str | None, typer.Option("--who", help="배포한 사람 (기록용)")] = None,
+    allow_quiet: Annotated[
+        bool,
+        typer.Option(
+            "--allow-quiet",
+            help="실제 요청이 적어 비교할 수 없으면 시험 발급만으로 승격 (기본: 되돌림)",
+        ),
+    ] = False,
 ) -> None:
     """빌드를 실행 중인 코드 옆에 설치하고 카나리아로 배포합니다. 승격되면 종료 코드 0,
     되돌리거나 거절되면 1입니다. 모든 단계와 결과는 releases 표에 남습니다."""
@@ -67,7 +74,8 @@ def run(
     if not source.is_dir():
         fail(f"배포할 코드 폴더가 없습니다: {source}", "release.source_missing", 2)
     cluster = _attach(root)
-    releaser = ClusterReleaser(cluster, root, who=who or getpass.getuser())
+    timing = Timing(allow_quiet=allow_quiet)
+    releaser = ClusterReleaser(cluster, root, who=who or getpass.getuser(), timing=timing)
     try:
         build = releaser.prepare(source)
     except BuildError as exc:
@@ -86,6 +94,24 @@ def run(
         highlight=False,
     )
     raise typer.Exit(1)
+
+
+@app.command("contract")
+def contract(root: RootOption = DEFAULT_ROOT) -> None:
+    """배포 뒤에 남겨 둔 축소(contract) 마이그레이션을 적용합니다. 그것을 모르는 이전 빌드가
+    하나라도 실행 중이면 거절합니다 (그 빌드가 쓰는 열·표를 지울 수 있으므로)."""
+    from minwon.operations.cluster.releasing import ClusterReleaser
+    from minwon.operations.release.schema import SchemaGateError
+
+    releaser = ClusterReleaser(_attach(root), root)
+    try:
+        applied = releaser.contract()
+    except SchemaGateError as exc:
+        fail(exc.message, exc.code)
+    if applied:
+        console.print(f"축소 마이그레이션을 적용했습니다: {', '.join(applied)}", highlight=False)
+    else:
+        console.print("적용할 축소 마이그레이션이 없습니다.")
 
 
 @app.command("drill")

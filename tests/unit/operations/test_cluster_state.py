@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from minwon.operations.cluster.faults import ProcessRef, etcd, patroni, postmaster
-from minwon.operations.cluster.state import ClusterState
+from minwon.operations.cluster.state import ClusterState, StateStore
 from minwon.operations.cluster.supervise import Launched
 from support.cluster_specs import example_local_spec
 
@@ -80,3 +80,18 @@ def test_a_missing_or_broken_state_file_means_no_cluster(tmp_path: Path) -> None
     assert ClusterState.load(tmp_path / "state.json") is None
     (tmp_path / "state.json").write_text('{"version": 1}', encoding="utf-8")
     assert ClusterState.load(tmp_path / "state.json") is None
+
+
+def test_each_change_of_an_instances_build_is_saved_and_read_back(tmp_path: Path) -> None:
+    """A release assigns builds again and again (canary, rollback, next release): every
+    change must reach the file, or a rollback would restart the broken build."""
+    store = StateStore(tmp_path / "state.json")
+    _state().save(store.path)
+    for build in ("0.1.1+aaa", "0.1.0+old", "0.1.2+bbb"):
+        with store.update() as state:
+            assert state is not None
+            state.app_builds["1"] = {"id": build, "python": f"/releases/{build}/python"}
+        saved = store.read()
+        assert saved is not None and saved.app_builds["1"]["id"] == build
+        assert saved.app_python("1") == f"/releases/{build}/python"
+    assert saved.app_python("2") == "/opt/venv/bin/python"  # never assigned: the cluster's

@@ -41,6 +41,7 @@ class Model:
     admitted: dict[str, bool] = field(default_factory=dict)
     served: dict[str, Traffic] = field(default_factory=dict)
     events: list[str] = field(default_factory=list)
+    rate: float = 10.0  # requests per second each admitted instance serves
 
     def behaviour(self, name: str) -> Behaviour:
         return self.behaviours.get(self.running[name].id, Behaviour())
@@ -50,7 +51,7 @@ class Model:
             if not self.admitted.get(name):
                 continue
             b = self.behaviour(name)
-            n = 10 * seconds
+            n = self.rate * seconds
             add = Traffic(int(n), round(n * b.error_rate), n * b.latency)
             self.served[name] = self.served.get(name, Traffic()) + add
         self.now += seconds
@@ -100,8 +101,9 @@ class ModelObserver:
 
 
 class ModelSchema:
-    def __init__(self, refusal: str | None = None) -> None:
+    def __init__(self, refusal: str | None = None, *, contracts: bool = False) -> None:
         self.refused = refusal
+        self.contracts = contracts
         self.expanded: list[str] = []
 
     def refusal(self, build: Build, serving: list[Build]) -> str | None:
@@ -111,8 +113,16 @@ class ModelSchema:
         self.expanded.append(build.id)
         return []
 
+    def pending_contracts(self, build: Build) -> list[str]:
+        return ["0009"] if self.refused is None and self.contracts else []
 
-def release(model: Model, schema: ModelSchema | None = None) -> Release:
+    def contract(self, build: Build, serving: list[Build]) -> list[str]:
+        return []
+
+
+def release(
+    model: Model, schema: ModelSchema | None = None, *, allow_quiet: bool = False
+) -> Release:
     def probe(url: str) -> ProbeResult:
         instance = url.removeprefix("http://")
         failed = model.behaviour(instance).probe_fails
@@ -125,7 +135,7 @@ def release(model: Model, schema: ModelSchema | None = None) -> Release:
         ModelObserver(model),
         probe,
         schema or ModelSchema(),
-        timing=Timing(window_min=3.0, window_max=30.0, poll=0.5),
+        timing=Timing(window_min=3.0, window_max=30.0, poll=0.5, allow_quiet=allow_quiet),
         clock=lambda: model.now,
         sleep=model.advance,
         wall=lambda: 1_700_000_000.0,
@@ -187,12 +197,31 @@ def test_a_probe_visible_fault_is_decided_as_soon_as_the_canary_answers() -> Non
     assert report.decision_seconds == pytest.approx(2.0)  # start (2 s) then the probe
 
 
+def test_a_canary_that_gets_no_live_traffic_is_not_promoted_on_the_probe_alone() -> None:
+    model = fleet_of_three()
+    model.rate = 0.0  # night: nobody issues, or the canary's traffic is not counted
+    report = release(model).run(NEW, who="operator")
+    assert (report.outcome, report.code) == (Outcome.ROLLED_BACK, "canary.unjudged")
+    assert set(model.running.values()) == {OLD}
+    quiet = fleet_of_three()
+    quiet.rate = 0.0
+    report = release(quiet, allow_quiet=True).run(NEW, who="operator")  # said on purpose
+    compare = next(s for s in report.steps if s.name == "compare")
+    assert report.outcome is Outcome.PROMOTED and "--allow-quiet" in compare.note
+
+
 def test_a_refused_schema_changes_nothing() -> None:
     model = fleet_of_three()
-    schema = ModelSchema(refusal="축소 마이그레이션 0009: 이전 버전이 아직 서비스 중")
+    schema = ModelSchema(refusal="마이그레이션 0009에 단계(expand·contract)가 없습니다")
     report = release(model, schema).run(NEW, who="operator")
     assert (report.outcome, report.code) == (Outcome.REFUSED, "release.schema_refused")
     assert "0009" in report.reason and model.events == [] and schema.expanded == []
+
+
+def test_a_pending_contract_is_left_for_later_and_said_in_the_outcome() -> None:
+    report = release(fleet_of_three(), ModelSchema(contracts=True)).run(NEW, who="operator")
+    assert report.outcome is Outcome.PROMOTED
+    assert "0009" in report.reason and "minwon release contract" in report.reason
 
 
 def test_releasing_the_build_that_already_runs_replaces_nothing() -> None:

@@ -15,7 +15,7 @@ from minwon.operations.cluster.balancer import ServerState
 from minwon.operations.cluster.faults import ProcessKind, ProcessRef
 from minwon.operations.cluster.local import LocalCluster
 from minwon.operations.cluster.probes import app_ready
-from minwon.operations.cluster.supervise import log_tail
+from minwon.operations.cluster.supervise import cmdline, log_tail
 from minwon.operations.release.builds import Build, running
 from minwon.operations.release.ports import FleetError
 
@@ -27,16 +27,14 @@ class ClusterFleet:
 
     def __init__(self, cluster: LocalCluster) -> None:
         self.cluster = cluster
-        self._builds: dict[str, Build] = {}
 
     def instances(self) -> list[str]:
         """Returns the app instance names (``1``, ``2``...)."""
         return [app.name for app in self.cluster.spec.apps]
 
     def build_of(self, instance: str) -> Build:
-        """Returns the build `instance` runs (the cluster's own code if none was set)."""
-        if instance in self._builds:
-            return self._builds[instance]
+        """Returns the build ``state.json`` says `instance` runs (the cluster's own code
+        if no release set one)."""
         assigned = self.cluster.app_build(instance)
         python, _ = self.cluster.programs()
         if assigned is None:
@@ -71,7 +69,6 @@ class ClusterFleet:
         """Starts `build` as the instance on its port; waits until it answers."""
         ref = ProcessRef(ProcessKind.APP, instance)
         self.cluster.assign_build(instance, build.id, build.python)
-        self._builds[instance] = build
         self.cluster.start(ref)
         url = self.url(instance)
         deadline = time.monotonic() + timeout
@@ -97,6 +94,13 @@ class ClusterFleet:
     def url(self, instance: str) -> str:
         """Returns the instance's own URL."""
         return self.cluster.spec.app(instance).url
+
+    def process_python(self, instance: str) -> str | None:
+        """Returns the Python the instance's running process was started with (from
+        ``/proc``, not from what the state says), or None if it does not run."""
+        pid = self.cluster.pids().get(str(ProcessRef(ProcessKind.APP, instance)))
+        argv = cmdline(pid) if pid is not None else None
+        return argv[0] if argv else None
 
     def running(self, instance: str) -> bool:
         """Returns True while the instance's process runs."""

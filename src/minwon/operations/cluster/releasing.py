@@ -89,6 +89,17 @@ class ClusterReleaser:
             ),
         )
 
+    def contract(self) -> list[str]:
+        """Applies the contracting migrations of the build the instances run; the gate
+        refuses (SchemaGateError) while any instance runs a build that lacks them."""
+        serving = [self.fleet.build_of(name) for name in self.fleet.instances()]
+        return self.schema.contract(serving[0], serving)
+
     def builds(self) -> dict[str, str]:
-        """Returns the build id each instance runs now."""
-        return {name: self.fleet.build_of(name).id for name in self.fleet.instances()}
+        """Returns the build id each instance runs now, checked against its process: an
+        instance whose process runs another Python than its build's is reported so."""
+        found = {}
+        for name in self.fleet.instances():
+            build, python = self.fleet.build_of(name), self.fleet.process_python(name)
+            found[name] = build.id if python == build.python else f"{build.id}≠{python}"
+        return found

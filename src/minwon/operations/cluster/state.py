@@ -121,8 +121,8 @@ class ClusterState:
             data["held"] = [str(ref) for ref in self.held]
         if self.restarts:
             data["restarts"] = {str(ref): r.to_dict() for ref, r in self.restarts.items()}
-        if self.app_builds:
-            data["app_builds"] = self.app_builds
+        if self.app_builds:  # copies: ``StateStore.update`` compares against this
+            data["app_builds"] = {name: dict(b) for name, b in self.app_builds.items()}
         return data
 
     @classmethod

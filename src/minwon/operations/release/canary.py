@@ -52,6 +52,10 @@ class Timing:
     window_min: float = 3.0  # the shortest comparison with live traffic
     window_max: float = 30.0  # the longest, if traffic is thin
     poll: float = 0.25
+    # A canary that got too little live traffic to compare by `window_max` is rolled back
+    # (nothing shows it works on real requests) unless quiet traffic is allowed: then the
+    # probe alone decides (a release at night).
+    allow_quiet: bool = False
 
 
 @dataclass(frozen=True)
@@ -165,9 +169,14 @@ class Release:
         except CanaryFailed as failed:
             report.decided = report.decided or self.clock()
             return self._roll_back(report, step, replaced, previous, failed)
-        return self._end(
-            report, Outcome.PROMOTED, "release.promoted", f"모든 인스턴스가 {build.id}를 실행"
-        )
+        reason = f"모든 인스턴스가 {build.id}를 실행"
+        waiting = self.schema.pending_contracts(build)
+        if waiting:
+            reason += (
+                f"; 축소 마이그레이션 {', '.join(waiting)}은(는) 적용하지 않았습니다 "
+                "(되돌릴 수 있도록): 확인 뒤 `minwon release contract`로 적용하세요"
+            )
+        return self._end(report, Outcome.PROMOTED, "release.promoted", reason)
 
     # -- steps ----------------------------------------------------------------------------
 
@@ -238,9 +247,13 @@ class Release:
             if judgement.verdict is Verdict.PASS and elapsed >= self.timing.window_min:
                 return judgement.reason
             if elapsed >= self.timing.window_max:
-                if canary_now.errors:
-                    raise CanaryFailed("canary.errors", judgement.reason)
-                return f"트래픽이 적어 비교는 약하게 끝남: {judgement.reason}"
+                if canary_now.errors or not self.timing.allow_quiet:
+                    raise CanaryFailed(
+                        "canary.unjudged",
+                        f"{self.timing.window_max:.0f}초 동안 비교할 만큼 요청이 오지 않았습니다: "
+                        f"{judgement.reason}",
+                    )
+                return f"요청이 적어 시험 발급만으로 판단 (--allow-quiet): {judgement.reason}"
 
     def _traffic(self, names: list[str]) -> Traffic:
         total = Traffic()

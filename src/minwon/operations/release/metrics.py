@@ -1,7 +1,9 @@
 """What an instance has served, read from its Prometheus ``/metrics`` (web/app.py).
 
-Only the API counts (``/api/...`` routes): health checks, metrics scrapes and pages are
-not what citizens and kiosks send. A server error is a 5xx.
+Every route counts but the operational ones (health checks, the balancers' path echo,
+metrics scrapes): those are not what citizens, clerks and kiosks send. Routes are
+labelled by their template as the router sees it (``/issuances``, without the API
+prefix). A server error is a 5xx.
 """
 
 from __future__ import annotations
@@ -15,17 +17,18 @@ from minwon.operations.release.ports import Traffic
 
 REQUESTS = "minwon_http_requests"  # the counter's family name (without _total)
 LATENCY = "minwon_http_request_seconds"
+OPERATIONAL = frozenset({"/healthz", "/healthz/echo", "/readyz", "/metrics"})
 
 
 def parse_traffic(text: str) -> Traffic:
-    """Returns the API traffic in a ``/metrics`` exposition."""
+    """Returns the traffic of people in a ``/metrics`` exposition (not health checks)."""
     requests = errors = 0
     seconds = 0.0
     for family in text_string_to_metric_families(text):
         if family.name not in (REQUESTS, LATENCY):
             continue
         for sample in family.samples:
-            if not sample.labels.get("route", "").startswith("/api/"):
+            if sample.labels.get("route", "") in OPERATIONAL:
                 continue
             if sample.name == f"{REQUESTS}_total":
                 count = int(sample.value)

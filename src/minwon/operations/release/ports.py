@@ -97,11 +97,21 @@ class SchemaGate(Protocol):
 
     def refusal(self, build: Build, serving: list[Build]) -> str | None:
         """Returns why `build` may not roll out while `serving` builds still run (a
-        contracting migration), in Korean; None if it may."""
+        migration without a phase, ...), in Korean; None if it may."""
         ...
 
     def expand(self, build: Build) -> list[str]:
         """Applies the build's pending expanding migrations; returns their revisions."""
+        ...
+
+    def pending_contracts(self, build: Build) -> list[str]:
+        """Returns the contracting migrations `build` ships that are not applied yet:
+        a rollout never applies them."""
+        ...
+
+    def contract(self, build: Build, serving: list[Build]) -> list[str]:
+        """Applies `build`'s contracting migrations; refuses (an error) while a serving
+        build that does not ship them still runs."""
         ...
 
 

@@ -6,9 +6,10 @@ Each build speaks for its own migrations: the gate runs the build's Python
 migrations the code running the release has never seen. The database is the one the apps
 use: ``MINWON_DATABASE_URL`` (or ``MINWON_DATA_DIR``) of the environment given.
 
-A pending *contract* revision is refused while any serving build other than the new one
-does not ship it: that build's code was written before the revision and may still use
-what it removes (adapters/schema_phases.py says what each phase may change).
+A rollout applies only *expand* revisions; a pending *contract* revision waits, and is
+applied by ``contract`` only once no serving build lacks it: an older build's code was
+written before the revision and may still use what it removes (adapters/schema_phases.py
+says what each phase may change).
 """
 
 from __future__ import annotations
@@ -102,25 +103,17 @@ def blocked(contracts: list[Pending], knowledge: Mapping[str, set[str]]) -> dict
     return found
 
 
-def refusal_reason(
-    build_id: str, status: SchemaStatus, knowledge: Mapping[str, set[str]]
-) -> str | None:
-    """Why build `build_id` may not roll out on a database in `status` while the builds
-    of `knowledge` serve; None if it may. Pure: ``SchemaGate.refusal`` feeds it."""
+def refusal_reason(build_id: str, status: SchemaStatus) -> str | None:
+    """Why build `build_id` may not roll out on a database in `status`; None if it may.
+
+    A pending contract revision does not stop a rollout: it is never applied while the
+    rollout runs (``expand`` stops before it), and the new build runs without it. It is
+    applied afterwards by ``contract``, which ``contract_refusal`` guards. Pure."""
     unknown = [p.revision for p in status.pending if p.phase not in (EXPAND, CONTRACT)]
     if unknown:
         return (
             f"빌드 {build_id}의 마이그레이션 {', '.join(unknown)}에 단계(expand·contract)가 "
             "없습니다: 단계를 밝히기 전에는 배포하지 않습니다."
-        )
-    stopped = blocked(status.contracts(), {b: k for b, k in knowledge.items() if b != build_id})
-    if stopped:
-        who = sorted({b for builds in stopped.values() for b in builds})
-        return (
-            f"축소(contract) 마이그레이션 {', '.join(stopped)}이(가) 대기 중인데 그것을 모르는 "
-            f"이전 빌드 {', '.join(who)}이(가) 아직 실행 중입니다. 이전 빌드가 쓰는 열·표를 "
-            "지울 수 있어 배포하지 않습니다: 모든 인스턴스가 이 마이그레이션을 아는 빌드로 "
-            "바뀐 뒤 `minwon db contract`로 적용하세요."
         )
     behind = status.pending[len(status.expands_before_contract()) :]
     late = [p.revision for p in behind if p.phase == EXPAND]
@@ -131,6 +124,23 @@ def refusal_reason(
             f"먼저 `minwon db contract`로 {first}까지 적용한 뒤 배포하세요."
         )
     return None
+
+
+def contract_refusal(
+    build_id: str, status: SchemaStatus, knowledge: Mapping[str, set[str]]
+) -> str | None:
+    """Why `build_id`'s pending contract revisions may not be applied while the builds of
+    `knowledge` serve (one that does not ship a revision may still use what it removes);
+    None if they may. Pure."""
+    stopped = blocked(status.contracts(), {b: k for b, k in knowledge.items() if b != build_id})
+    if not stopped:
+        return None
+    who = sorted({b for builds in stopped.values() for b in builds})
+    return (
+        f"축소(contract) 마이그레이션 {', '.join(stopped)}을(를) 모르는 이전 빌드 "
+        f"{', '.join(who)}이(가) 아직 실행 중입니다. 이전 빌드가 쓰는 열·표를 지울 수 있어 "
+        "적용하지 않습니다: 모든 인스턴스가 이 마이그레이션을 아는 빌드로 바뀐 뒤 적용하세요."
+    )
 
 
 def _env(environ: Mapping[str, str] | None) -> dict[str, str]:
@@ -204,13 +214,16 @@ class BuildSchemaGate:
         return {s.id: self.known_revisions(s) for s in serving if s.id != build.id}
 
     def refusal(self, build: Build, serving: list[Build]) -> str | None:
+        """Why `build` may not roll out now (see ``refusal_reason``); None if it may."""
         try:
             status = self.status(build)
         except SchemaGateError as exc:
             return exc.message
-        if not status.pending:
-            return None
-        return refusal_reason(build.id, status, self.knowledge(build, serving))
+        return refusal_reason(build.id, status) if status.pending else None
+
+    def pending_contracts(self, build: Build) -> list[str]:
+        """The contract revisions `build` ships that the database does not have yet."""
+        return [p.revision for p in self.status(build).contracts()]
 
     def expand(self, build: Build) -> list[str]:
         """Applies the build's pending expand revisions up to the first contract one, with
@@ -224,9 +237,8 @@ class BuildSchemaGate:
         serving build is older than them (after a release has replaced every instance);
         SchemaGateError with the refusal otherwise."""
         status = self.status(build)
-        knowledge = self.knowledge(build, serving)
-        if blocked(status.contracts(), knowledge):
-            reason = refusal_reason(build.id, status, knowledge) or ""
+        reason = contract_refusal(build.id, status, self.knowledge(build, serving))
+        if reason:
             raise SchemaGateError("schema.contract_refused", reason)
         args = ["contract", "--json"]
         others = [s for s in serving if s.id != build.id]
