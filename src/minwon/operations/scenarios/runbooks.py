@@ -33,6 +33,16 @@ from minwon.operations.scenarios.network_steps import (
     SMALL_CHECK_MISSES_IT,
     STEADY_LOAD_FROM_KIOSKS,
 )
+from minwon.operations.scenarios.partition_steps import (
+    HEAL_PARTITION,
+    ISSUANCE_RESUMES_ON_NEW_LEADER,
+    NEVER_TWO_PRIMARIES,
+    NOTHING_ACKED_ON_ISOLATED_SIDE,
+    OLD_PRIMARY_DEMOTES,
+    PARTITION_PRIMARY_HOST,
+    WATCH_ROLES,
+    WRITE_ON_PRIMARY_HOST,
+)
 from minwon.operations.scenarios.repair_steps import (
     keep_down,
     restarted_by_supervisor,
@@ -68,6 +78,7 @@ class Runbook:
     title_ko: str = ""
     must_hold_ko: str = ""
     needs_network: bool = False  # runs in a kiosk network of two real paths (F4)
+    needs_hosts: bool = False  # runs on hosts in network namespaces of their own (P1)
 
 
 # A killed HAProxy path or app instance is started again by the supervisor (as systemd's
@@ -310,6 +321,35 @@ _RUNBOOKS = (
         title_ko="부하 중의 계획된 전환 (switchover)",
         must_hold_ko="계획된 전환은 장애보다 싸다: 발급은 Patroni의 강등 동안만 멈춘다 (약 2초, "
         "목표는 1초); 없어지거나 두 번 발급되는 것이 없다",
+    ),
+    Runbook(
+        "P1",
+        "the primary's host is partitioned from etcd, the other nodes and the apps",
+        "the isolated primary demotes itself before its lease could pass on; nothing sent "
+        "on its side is acknowledged; a new leader takes writes; never two primaries; the "
+        "old one rejoins; nothing lost or doubled",
+        (
+            HEALTHY_CLUSTER,
+            WATCH_ROLES,
+            WRITE_ON_PRIMARY_HOST,
+            STEADY_LOAD,
+            PARTITION_PRIMARY_HOST,
+            OLD_PRIMARY_DEMOTES,
+            ISSUANCE_RESUMES_ON_NEW_LEADER,
+            STANDBY_PROMOTED,
+            NOTHING_ACKED_ON_ISOLATED_SIDE,
+            HEAL_PARTITION,
+            OLD_PRIMARY_REJOINS,
+            NEVER_TWO_PRIMARIES,
+            CLUSTER_HEALTHY,
+            LOAD_STOPPED,
+            NOTHING_LOST_OR_DOUBLED,
+        ),
+        title_ko="주 서버의 호스트가 etcd, 다른 서버, 앱과 분단됨 (네트워크 분단)",
+        must_hold_ko="격리된 주 서버는 임대가 넘어가기 전에 스스로 강등되고, 그쪽에서 보낸 것은 "
+        "하나도 승인되지 않으며, 새 리더가 쓰기를 받고, 주 서버가 둘인 순간은 없으며, 옛 주 "
+        "서버는 다시 붙고, 없어지거나 두 번 발급되는 것이 없다",
+        needs_hosts=True,
     ),
     _hung_primary(
         "H1",

@@ -16,6 +16,7 @@ from minwon.operations.clock import SYSTEM_CLOCK
 from minwon.operations.cluster.backend import ClusterBackend
 from minwon.operations.load import IssuanceLoad, LoadResult, longest_gap
 from minwon.operations.scenarios.context import (
+    HostFaults,
     Load,
     NetworkPaths,
     ScenarioContext,
@@ -193,10 +194,13 @@ def scenario_on(
     workers: int = 4,
     settings: Settings | None = None,
     network: NetworkPaths | None = None,
+    hosts: HostFaults | None = None,
 ) -> Scenario:
     """Returns a scenario against a real cluster: HTTP issuance load, SQL checks. With
     `network` the load runs in its kiosk network, 1 s per attempt (DESIGN.md: a short
-    deadline and a retry on the other path recover in about that)."""
+    deadline and a retry on the other path recover in about that). `hosts` are the
+    cluster's hosts in networks of their own (a partition); the caller's thread is then
+    in the app tier, and so are the load's threads it starts."""
 
     def new_load() -> Load:
         if network is not None:
@@ -213,6 +217,7 @@ def scenario_on(
         clock=SYSTEM_CLOCK,
         settings=settings or Settings(),
         network=network,
+        hosts=hosts,
     )
     return Scenario(runbook, context)
 
@@ -229,9 +234,11 @@ def run_scenario(
     resume_timeout: float = 60.0,
     heal_timeout: float = 120.0,
     network: NetworkPaths | None = None,
+    hosts: HostFaults | None = None,
 ) -> ScenarioRecord:
     """Runs every step of one fault's runbook under load; returns its record (no assert).
-    `network` is the kiosk network of faults that need one (F4); others ignore it."""
+    `network` is the kiosk network of faults that need one (F4), `hosts` the
+    partitionable hosts of those that need them (P1); others ignore them."""
     settings = Settings(warmup, settle, resume_timeout, heal_timeout)
     scenario = scenario_on(
         cluster,
@@ -241,5 +248,6 @@ def run_scenario(
         workers=workers,
         settings=settings,
         network=network if fault.needs_network else None,
+        hosts=hosts if fault.needs_hosts else None,
     )
     return scenario.run_all()
