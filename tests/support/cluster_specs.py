@@ -5,11 +5,14 @@ from __future__ import annotations
 import itertools
 
 from minwon.operations.cluster.spec import ClusterSpec
-from minwon.operations.cluster.topology import local_spec
+from minwon.operations.cluster.topology import Placement, local_spec
 
 
-def example_local_spec(*, first_port: int, run_dir: str) -> ClusterSpec:
-    """Returns the spec `minwon cluster up` would write, with ports from ``first_port``."""
+def example_local_spec(
+    *, first_port: int, run_dir: str, placement: Placement | None = None
+) -> ClusterSpec:
+    """Returns the spec `minwon cluster up` would write, with ports from ``first_port``
+    (its hosts in network namespaces with a `placement`)."""
     ports = itertools.count(first_port)
     return local_spec(
         run_dir=run_dir,
@@ -22,4 +25,5 @@ def example_local_spec(*, first_port: int, run_dir: str) -> ClusterSpec:
         etcd_bin="/usr/bin/etcd",
         minwon_bin="/opt/venv/bin/minwon",
         db_os_user="minwon-db",
+        placement=placement,
     )

@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 from minwon.operations.cluster import render
 from minwon.operations.cluster.plan import write_plan
 from minwon.operations.cluster.spec import ClusterSpec, Credentials
-from minwon.operations.cluster.topology import hosts_spec
+from minwon.operations.cluster.topology import HostPlace, Placement, hosts_spec
 from minwon.operations.cluster.tuning import (
     MINWON_TUNED,
     PATH_CHECK_BYTES,
@@ -162,6 +162,39 @@ def test_plan_writes_each_host_from_the_same_templates_with_placeholder_secrets(
 def test_spec_survives_a_round_trip_through_state_json() -> None:
     spec = _local()
     assert ClusterSpec.from_dict(spec.to_dict()) == spec
+
+
+PLACED = Placement(
+    hosts=tuple(HostPlace(f"10.232.0.{10 + i}", f"mh1-h{i}") for i in (1, 2, 3)),
+    app_tier="mh1-lan",
+    subnet="10.232.0.0/24",
+)
+
+
+def test_a_placed_cluster_runs_each_host_in_its_namespace_on_its_address() -> None:
+    spec = example_local_spec(first_port=43000, run_dir="/var/tmp/x", placement=PLACED)
+    for i, (member, node) in enumerate(zip(spec.etcd, spec.nodes, strict=True), start=1):
+        assert (
+            (member.host, member.netns)
+            == (node.host, node.netns)
+            == (f"10.232.0.1{i}", f"mh1-h{i}")
+        )
+        config = yaml.safe_load(render.patroni_yml(spec, node).text)
+        assert config["postgresql"]["listen"] == f"10.232.0.1{i}:{node.pg_port}"
+        assert "host all all 10.232.0.0/24 scram-sha-256" in config["postgresql"]["pg_hba"]
+    assert {p.netns for p in spec.haproxies} | {a.netns for a in spec.apps} == {"mh1-lan"}
+    assert {p.host for p in spec.haproxies} | {a.host for a in spec.apps} == {"127.0.0.1"}
+    assert spec.hba_sources == ("10.232.0.0/24",)
+    assert ClusterSpec.from_dict(spec.to_dict()) == spec
+    assert {m.netns for m in _local().etcd} | {n.netns for n in _local().nodes} == {""}
+
+
+def test_a_spec_saved_before_namespaces_existed_runs_in_the_launchers_own() -> None:
+    data = _local().to_dict()
+    for part in ("etcd", "nodes", "haproxies", "apps"):
+        for item in data[part]:
+            del item["netns"]
+    assert ClusterSpec.from_dict(data) == _local()
 
 
 def test_the_app_balancer_checks_every_path_with_a_large_echo_and_haproxy_accepts_it(

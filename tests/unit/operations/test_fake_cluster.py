@@ -140,3 +140,22 @@ def test_the_fake_load_is_acknowledged_only_while_the_cluster_takes_writes() -> 
     assert ledger.audit(cluster.member_url("pg2"), numbers) == (1, 1)
     assert ledger.is_primary(cluster.member_url("pg2")) is True
     assert ledger.is_primary(cluster.member_url("pg3")) is False
+
+
+def test_a_partitioned_leader_demotes_itself_before_its_lease_passes_on_and_rejoins() -> None:
+    cluster = FakeCluster()
+    cluster.isolate("pg1")
+    assert not cluster.writable() and not cluster.commits_on_host("pg1")
+    assert cluster.roles() == {"pg1": True, "pg2": False, "pg3": False}  # not yet demoted
+    cluster.clock.sleep(cluster.timings.partition_demote)
+    assert cluster.roles() == {"pg1": False, "pg2": False, "pg3": False}
+    assert cluster.status().leader == "pg1"  # its lease still runs: nobody else may lead
+    cluster.clock.sleep(cluster.timings.lease - cluster.timings.partition_demote)
+    assert cluster.roles() == {"pg1": False, "pg2": True, "pg3": False}
+    assert cluster.writable() and cluster.commits_on_host("pg2")
+    assert "etcd e1 unhealthy" in cluster.status().problems  # the others cannot reach it
+    cluster.heal("pg1")
+    cluster.clock.sleep(cluster.timings.rejoin)
+    status = cluster.status()
+    assert status.healthy, status.problems
+    assert status.member("pg1").state == "streaming"  # type: ignore[union-attr]

@@ -7,6 +7,7 @@ answers instantly, so each fault's whole runbook takes milliseconds.
 from __future__ import annotations
 
 import json
+import re
 import signal
 from pathlib import Path
 
@@ -24,11 +25,16 @@ from minwon.operations.cluster.faults import (
     patroni,
     postmaster,
 )
-from minwon.operations.network.fake import FakePaths
+from minwon.operations.network.fake import FakeHosts, FakePaths
 from minwon.operations.release.fake import FakeReleaser
 from minwon.operations.scenarios import RUNBOOKS, Scenario, ScenarioRecord
 from minwon.operations.scenarios.context import ScenarioContext
 from minwon.operations.scenarios.network_steps import STEADY_LOAD_FROM_KIOSKS
+from minwon.operations.scenarios.partition_steps import (
+    NEVER_TWO_PRIMARIES,
+    NOTHING_ACKED_ON_ISOLATED_SIDE,
+    OLD_PRIMARY_DEMOTES,
+)
 from minwon.operations.scenarios.record import Outcome
 from minwon.operations.scenarios.release_steps import STEADY_LOAD_THROUGH_BALANCERS
 from minwon.operations.scenarios.runner import RunbookMismatchError
@@ -70,6 +76,7 @@ def scenario(fault: str, cluster: FakeCluster | None = None) -> Scenario:
         clock=fake.clock,
         network=FakePaths(fake.clock),
         releaser=FakeReleaser(fake.clock),
+        hosts=FakeHosts(fake),
     )
     return Scenario(RUNBOOKS[fault], context)
 
@@ -241,3 +248,56 @@ def test_the_json_record_keeps_the_fields_benchmarks_read_and_adds_the_steps(
 
 def names_of(s: Scenario) -> list[str]:
     return [step.name for step in s.steps]
+
+
+def test_p1_measures_the_demotion_before_the_lease_and_the_new_leader_after_it() -> None:
+    fake = FakeCluster()
+    record = scenario("P1", fake).run_all()
+    details = record.details
+    assert (record.old_primary, record.new_primary) == ("pg1", "pg2")
+    assert details["demote_seconds"] == pytest.approx(fake.timings.partition_demote, abs=0.2)
+    assert details["new_primary_seconds"] == pytest.approx(fake.timings.lease, abs=0.2)
+    assert details["isolated_acknowledged"] == 0 and details["isolated_commits"] > 0
+    assert details["two_primary_samples"] == 0 and details["role_samples"] > 100
+    assert record.gap_seconds == pytest.approx(fake.timings.lease, abs=0.3)
+
+
+class SplitBrainCluster(FakeCluster):
+    """A partitioned leader that goes on taking and acknowledging writes (as if it
+    reached a standby nobody else does) while the majority elects another."""
+
+    cut: str | None = None
+
+    def isolate(self, member: str) -> None:
+        self.cut = member
+        super().isolate(member)
+
+    def heal(self, member: str) -> None:
+        self.cut = None
+        super().heal(member)
+
+    def roles(self) -> dict[str, bool | None]:
+        return {**super().roles(), **({self.cut: True} if self.cut else {})}
+
+    def commits_on_host(self, member: str) -> bool:
+        return member == self.cut or super().commits_on_host(member)
+
+
+def test_p1_fails_a_primary_that_stays_primary_and_acknowledges_on_the_isolated_side() -> None:
+    record = scenario("P1", SplitBrainCluster()).run_all()
+    failed = {s.name: s.note for s in record.failed_steps}
+    assert set(failed) == {
+        OLD_PRIMARY_DEMOTES.name,
+        NOTHING_ACKED_ON_ISOLATED_SIDE.name,
+        NEVER_TWO_PRIMARIES.name,
+    }
+    assert "pg1 still takes writes 60 s after the partition" in failed[OLD_PRIMARY_DEMOTES.name]
+    # Every commit its own client sent after the cut came back: all of them are counted.
+    assert re.match(
+        r"(\d+) of \1 commits sent on pg1's host", failed[NOTHING_ACKED_ON_ISOLATED_SIDE.name]
+    )
+    assert (
+        "samples saw two members taking writes: +19.95 s ['pg1', 'pg2']"
+        in failed[NEVER_TWO_PRIMARIES.name]
+    )
+    assert record.details["two_primary_samples"] > 0

@@ -69,6 +69,7 @@ def launch(
         cwd=how.cwd,
         env=how.env,
         user=ensure_os_user(state.os_user) if how.as_db_user else None,
+        netns=how.netns,
     )
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from minwon.operations.clock import SimulatedClock, wait_until
 from minwon.operations.cluster.errors import ClusterError, UnknownProcessError
 from minwon.operations.cluster.fake_model import FakeTimings, Member, member_status
+from minwon.operations.cluster.fake_partition import PartitionModel
 from minwon.operations.cluster.faults import (
     Kill,
     Operation,
@@ -43,8 +44,9 @@ from minwon.operations.cluster.status import (
 
 
 @dataclass
-class FakeCluster:
-    """An in-memory cluster: 3 members, 3 etcd, 2 HAProxy paths, 2 apps by default."""
+class FakeCluster(PartitionModel):
+    """An in-memory cluster: 3 members, 3 etcd, 2 HAProxy paths, 2 apps by default; its
+    hosts can be partitioned (``fake_partition.py``)."""
 
     clock: SimulatedClock = field(default_factory=SimulatedClock)
     timings: FakeTimings = field(default_factory=FakeTimings)
@@ -56,6 +58,7 @@ class FakeCluster:
     supervised: bool = True  # False: nothing starts a killed process but ``start``
     operations: list[Operation] = field(default_factory=list)
     rows: list[str] = field(default_factory=list)  # issuance numbers committed
+    host_rows: list[int] = field(default_factory=list)  # rows a writer on a host committed
 
     def __post_init__(self) -> None:
         self._members = {name: Member(name) for name in self.member_names}
@@ -119,7 +122,7 @@ class FakeCluster:
         leader = self._leader()
         if not member.patroni or (not self.rejoins and leader is not member):
             return
-        member.postgres = True
+        member.postgres, member.demoted = True, False
         if leader is None:
             member.leader = True  # nobody took over: restarted in place
         elif leader is not member:
@@ -132,9 +135,10 @@ class FakeCluster:
         sync = self._members.get(self._sync or "")
         return bool(
             leader
-            and leader.postgres
+            and leader.primary
             and leader.patroni  # HAProxy asks Patroni's REST API who the primary is
             and not leader.hung
+            and not leader.isolated
             and sync is not None
             and sync.serving
             and self._haproxy

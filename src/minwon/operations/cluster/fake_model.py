@@ -20,6 +20,9 @@ class FakeTimings:
     restart: float = 0.5  # an HAProxy or app instance up again
     hung_standby: float = 1.0  # a hung sync standby noticed and the sync role moved
     fence: float = 4.0  # a leader's hung PostgreSQL fenced by its guard (hung_after)
+    # A partitioned leader demotes itself: retry_timeout 5 s of etcd errors, then 2 × 2 s
+    # of failsafe calls to members it cannot reach (measured 9.8 s to a stopped primary).
+    partition_demote: float = 10.0
 
 
 @dataclass
@@ -33,6 +36,8 @@ class Member:
     failsafe: bool = False
     paused: PauseScope | None = None
     paused_at: float = 0.0
+    isolated: bool = False  # its host is cut off from the network
+    demoted: bool = False  # a leader that stepped down on its own, its lease still held
 
     @property
     def hung(self) -> bool:
@@ -42,8 +47,13 @@ class Member:
     @property
     def serving(self) -> bool:
         """Returns True if the member runs, is not hung, and leads or streams."""
-        running = self.patroni and self.postgres and not self.hung
+        running = self.patroni and self.postgres and not self.hung and not self.isolated
         return running and (self.leader or self.streaming)
+
+    @property
+    def primary(self) -> bool:
+        """Returns True if its PostgreSQL takes writes (``pg_is_in_recovery()`` false)."""
+        return self.leader and self.postgres and not self.demoted
 
 
 def member_status(m: Member, *, sync: bool, now: float) -> MemberStatus:

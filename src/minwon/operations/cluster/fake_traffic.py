@@ -53,7 +53,8 @@ class FakeLoad:
                 n = next(self._numbers)
                 number = f"FAKE-{n:06d}"
                 self.cluster.commit(number)
-                self.result.acks.append(Ack(f"key-{n}", number, self._next_at, 1, False))
+                at = self._next_at  # answered at once: sent and acknowledged in one tick
+                self.result.acks.append(Ack(f"key-{n}", number, at, 1, False, began=at))
             self._next_at += self.interval
 
 

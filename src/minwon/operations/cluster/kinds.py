@@ -66,12 +66,14 @@ class KindContext:
 
 @dataclass(frozen=True)
 class Command:
-    """How to start one process: argv, folder, environment, and as which user."""
+    """How to start one process: argv, folder, environment, as which user, and in which
+    network namespace ("": the launcher's own)."""
 
     argv: tuple[str, ...]
     cwd: Path
     env: dict[str, str]
     as_db_user: bool
+    netns: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,26 +108,28 @@ def _etcd_command(ctx: KindContext, name: str, rejoin: bool) -> Command:
     env = _env_file(member.env_file)
     if rejoin:
         env["ETCD_INITIAL_CLUSTER_STATE"] = "existing"
-    return Command((ctx.spec.etcd_bin,), Path(member.data_dir).parent, ctx.db_env(env), True)
+    cwd = Path(member.data_dir).parent
+    return Command((ctx.spec.etcd_bin,), cwd, ctx.db_env(env), True, member.netns)
 
 
 def _patroni_command(ctx: KindContext, name: str, rejoin: bool) -> Command:
     node = ctx.spec.node(name)
     env = ctx.db_env({"HOME": node.node_dir, **_env_file(node.env_file)})
-    return Command((ctx.spec.patroni_bin, node.config_file), Path(node.node_dir), env, True)
+    argv = (ctx.spec.patroni_bin, node.config_file)
+    return Command(argv, Path(node.node_dir), env, True, node.netns)
 
 
 def _haproxy_command(ctx: KindContext, name: str, rejoin: bool) -> Command:
     proxy = ctx.spec.haproxy(name)
     argv = (ctx.haproxy_bin, "-db", "-f", proxy.config_file)
-    return Command(argv, Path(proxy.config_file).parent, ctx.db_env({}), True)
+    return Command(argv, Path(proxy.config_file).parent, ctx.db_env({}), True, proxy.netns)
 
 
 def _app_command(ctx: KindContext, name: str, rejoin: bool) -> Command:
     app = ctx.spec.app(name)
     python = ctx.app_pythons.get(name, ctx.python)  # the build a release put there
     argv = [python, "-m", "minwon.cli.main", "serve", "--host", app.host, "--port", str(app.port)]
-    return Command(tuple(argv), Path(ctx.spec.app_data_dir), ctx.app_env(), False)
+    return Command(tuple(argv), Path(ctx.spec.app_data_dir), ctx.app_env(), False, app.netns)
 
 
 def _guard_command(ctx: KindContext, name: str, rejoin: bool) -> Command:
@@ -146,7 +150,7 @@ def _guard_command(ctx: KindContext, name: str, rejoin: bool) -> Command:
     )
     # The superuser's password comes from the node's Patroni env file, as Patroni's does.
     env = {**ctx.app_env(), **_env_file(node.env_file)}
-    return Command(tuple(argv), Path(node.node_dir), env, False)
+    return Command(tuple(argv), Path(node.node_dir), env, False, node.netns)
 
 
 def _guards_ready(ctx: KindContext) -> bool:

@@ -44,12 +44,14 @@ from minwon.operations.cluster.probes import collect_status, fetch_cluster
 from minwon.operations.cluster.status import ClusterStatus, parse_members
 from minwon.operations.cluster.supervise import is_ours, log_tail
 from minwon.operations.cluster.switchover import request_switchover, settled_leader
+from minwon.operations.cluster.topology import Placement
 from minwon.operations.cluster.workspace import (
     SECRETS_FILE,
     prepare,
     prepare_app_data,
     remove_data,
 )
+from minwon.operations.network.netns import Namespace
 from minwon.operations.processes import OsUser, ensure_os_user
 
 __all__ = [
@@ -62,12 +64,26 @@ __all__ = [
 
 
 class LocalCluster(ProcessControl):
-    """The local cluster whose state lives in `root`; any process can attach to it."""
+    """The local cluster whose state lives in `root`; any process can attach to it.
 
-    def __init__(self, root: Path, *, apps: int = 2, os_user: str = "minwon-db") -> None:
+    With a `placement` each database host's processes run in that host's network
+    namespace, and HAProxy and the apps in the app tier's (``network/hosts.py``); the
+    caller then starts, watches and stops it from a thread inside the app tier
+    (``HostNetwork.entered``), where every part's address can be reached.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        apps: int = 2,
+        os_user: str = "minwon-db",
+        placement: Placement | None = None,
+    ) -> None:
         super().__init__(root)
         self.apps = apps
         self.os_user = os_user
+        self.placement = placement
         self.keep = False
         self.timings: dict[str, float] = {}
 
@@ -87,6 +103,11 @@ class LocalCluster(ProcessControl):
         """
         if self._state is not None and self.pids():
             raise ClusterError(f"a cluster is already running from {self.root} (`down` first)")
+        if self.placement and not Namespace(self.placement.app_tier).is_current():
+            raise ClusterError(
+                f"start a cluster placed in namespaces from the app tier's network "
+                f"({self.placement.app_tier}): only there does every address answer"
+            )
         binaries = find_binaries()
         user = ensure_os_user(self.os_user)
         self.timings = {}
@@ -112,7 +133,9 @@ class LocalCluster(ProcessControl):
     def _prepare(self, binaries: dict[str, str], user: OsUser) -> None:
         if self._state is not None:
             remove_data(self.root, self._state)
-        state, self._credentials = prepare(self.root, binaries=binaries, user=user, apps=self.apps)
+        state, self._credentials = prepare(
+            self.root, binaries=binaries, user=user, apps=self.apps, placement=self.placement
+        )
         self._save_new(state)
 
     def _start_all(self, kind: ProcessKind) -> None:

@@ -1,8 +1,10 @@
 """The cluster's topology as plain values: members, ports, paths, users, passwords.
 
 One ``ClusterSpec`` describes either the local development cluster or real hosts
-(``topology.py`` builds both); the templates in ``templates/`` render either one the same
-way. The settings Patroni runs with are in ``tuning.py``.
+(``topology.py`` builds both); a local cluster may place each host's processes in a
+network namespace of its own (``netns``, ``network/hosts.py``), which real hosts never
+need. The templates in ``templates/`` render either one the same way. The settings
+Patroni runs with are in ``tuning.py``.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class EtcdMember:
     peer_port: int
     data_dir: str
     env_file: str
+    netns: str = ""  # the network namespace it runs in ("": the launcher's own)
 
     @property
     def client_url(self) -> str:
@@ -84,6 +87,7 @@ class PatroniNode:
     env_file: str
     post_bootstrap: str
     pgpass: str
+    netns: str = ""  # its host's network namespace, shared with its guard ("": none)
 
     @property
     def rest_url(self) -> str:
@@ -104,6 +108,7 @@ class HAProxyInstance:
     config_file: str
     app_port: int = 0  # 0: a cluster saved before the app balancer existed
     admin_socket: str = ""
+    netns: str = ""
 
     @property
     def app_url(self) -> str:
@@ -119,6 +124,7 @@ class AppInstance:
     host: str
     port: int
     env_file: str
+    netns: str = ""
 
     @property
     def url(self) -> str:

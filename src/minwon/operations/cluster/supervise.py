@@ -13,6 +13,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from minwon.operations.network.netns import in_namespace
 from minwon.operations.processes import OsUser, pid_alive, run_as, stop_pid, wait_for_exit
 
 
@@ -48,14 +49,24 @@ def spawn(
     cwd: Path,
     env: dict[str, str],
     user: OsUser | None,
+    netns: str = "",
 ) -> tuple[Launched, subprocess.Popen[bytes]]:
-    """Starts `argv` in its own session, output appended to `log`, as `user` if given."""
+    """Starts `argv` in its own session, output appended to `log`, as `user` if given,
+    inside network namespace `netns` if given.
+
+    The namespace is entered by the thread that forks (``in_namespace``), not by a
+    wrapper such as ``ip netns exec``: the PID is the program's own from the start, with
+    no exec chain that would change its command line after it was recorded.
+    """
     log.parent.mkdir(parents=True, exist_ok=True)
+    drop = run_as(user) if user is not None and os.geteuid() != user.uid else None
     with open(log, "ab") as out:
-        out.write(f"\n=== minwon cluster: starting {name}: {' '.join(argv)}\n".encode())
+        where = f" in network namespace {netns}" if netns else ""
+        out.write(f"\n=== minwon cluster: starting {name}{where}: {' '.join(argv)}\n".encode())
         out.flush()
-        if user is not None and os.geteuid() != user.uid:
-            process = subprocess.Popen(
+
+        def start() -> subprocess.Popen[bytes]:
+            return subprocess.Popen(
                 argv,
                 stdin=subprocess.DEVNULL,
                 stdout=out,
@@ -63,18 +74,12 @@ def spawn(
                 cwd=cwd,
                 env=env,
                 start_new_session=True,  # a terminal's Ctrl-C must not reach the cluster
-                **run_as(user),
+                user=drop["user"] if drop else None,
+                group=drop["group"] if drop else None,
+                extra_groups=drop["extra_groups"] if drop else None,
             )
-        else:
-            process = subprocess.Popen(
-                argv,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                cwd=cwd,
-                env=env,
-                start_new_session=True,
-            )
+
+        process = in_namespace(netns, start)
     # After exec the kernel shows the real command line (a script's interpreter first):
     # record that, since it is what ``is_ours`` compares with later.
     actual = cmdline(process.pid) or tuple(argv)

@@ -1,11 +1,13 @@
 """The two topologies: the local development cluster and a cluster on real hosts.
 
-Both return a ``ClusterSpec``; only ports, paths and addresses differ.
+Both return a ``ClusterSpec``; only ports, paths and addresses differ. A ``Placement``
+puts the local cluster's three database hosts in network namespaces of their own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from minwon.operations.cluster.spec import (
     AppInstance,
@@ -17,6 +19,33 @@ from minwon.operations.cluster.spec import (
 
 SCOPE = "minwon"
 LOCALHOST = "127.0.0.1"
+HOSTS = 3
+
+
+@dataclass(frozen=True)
+class HostPlace:
+    """One database host of a placed local cluster: its address and network namespace."""
+
+    address: str
+    netns: str
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a local cluster's parts run when each host has a network of its own
+    (``network/hosts.py``): host `i` (etcd member ``e<i>``, node ``pg<i>`` and its
+    guard) at ``hosts[i - 1]``; the HAProxy paths and app instances on the loopback of
+    `app_tier`, a namespace that reaches every host over `subnet` (CIDR)."""
+
+    hosts: tuple[HostPlace, ...]
+    app_tier: str
+    subnet: str
+
+
+def _place(placement: Placement | None, number: int) -> HostPlace:
+    if placement is None:
+        return HostPlace(LOCALHOST, "")
+    return placement.hosts[number - 1]
 
 
 def local_spec(
@@ -31,29 +60,36 @@ def local_spec(
     etcd_bin: str,
     minwon_bin: str,
     db_os_user: str,
+    placement: Placement | None = None,
 ) -> ClusterSpec:
     """Returns the local development cluster: 3 etcd, 3 nodes, 2 HAProxy, `apps` apps.
 
-    Every process listens on 127.0.0.1 at a port from `next_port`. Data lives in
-    `run_dir` (owned by the database user), configuration in `config_dir`.
+    Every process listens on 127.0.0.1 at a port from `next_port`, or with a
+    `placement` on its host's address in its host's namespace (the HAProxy paths and
+    apps on the app tier's loopback). Data lives in `run_dir` (owned by the database
+    user), configuration in `config_dir`.
     """
     if apps < 1:
         raise ValueError("at least one app instance is needed")
+    if placement is not None and len(placement.hosts) != HOSTS:
+        raise ValueError(f"a placement needs {HOSTS} hosts, not {len(placement.hosts)}")
+    app_tier = placement.app_tier if placement else ""
     etcd = tuple(
         EtcdMember(
             name=f"e{i}",
-            host=LOCALHOST,
+            host=_place(placement, i).address,
             client_port=next_port(),
             peer_port=next_port(),
             data_dir=f"{run_dir}/etcd/e{i}",
             env_file=f"{config_dir}/e{i}/etcd.env",
+            netns=_place(placement, i).netns,
         )
         for i in (1, 2, 3)
     )
     nodes = tuple(
         PatroniNode(
             name=f"pg{i}",
-            host=LOCALHOST,
+            host=_place(placement, i).address,
             pg_port=next_port(),
             rest_port=next_port(),
             node_dir=f"{run_dir}/pg{i}",
@@ -65,6 +101,7 @@ def local_spec(
             env_file=f"{config_dir}/pg{i}/patroni.env",
             post_bootstrap=f"{config_dir}/pg{i}/post_bootstrap.sh",
             pgpass=f"{run_dir}/pg{i}/pgpass",
+            netns=_place(placement, i).netns,
         )
         for i in (1, 2, 3)
     )
@@ -77,6 +114,7 @@ def local_spec(
             config_file=f"{config_dir}/haproxy{i}/haproxy.cfg",
             app_port=next_port(),
             admin_socket=f"{run_dir}/haproxy{i}/admin.sock",
+            netns=app_tier,
         )
         for i in (1, 2)
     )
@@ -86,6 +124,7 @@ def local_spec(
             host=LOCALHOST,
             port=next_port(),
             env_file=f"{config_dir}/app{i}/app.env",
+            netns=app_tier,
         )
         for i in range(1, apps + 1)
     )
@@ -101,7 +140,7 @@ def local_spec(
         etcd_bin=etcd_bin,
         minwon_bin=minwon_bin,
         app_data_dir=app_data_dir,
-        hba_sources=(f"{LOCALHOST}/32",),
+        hba_sources=(placement.subnet,) if placement else (f"{LOCALHOST}/32",),
         watchdog_mode="off",
         db_os_user=db_os_user,
         etcd_os_user=db_os_user,

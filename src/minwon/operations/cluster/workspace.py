@@ -30,16 +30,22 @@ from minwon.operations.cluster.render import RenderedFile
 from minwon.operations.cluster.spec import ClusterSpec, Credentials
 from minwon.operations.cluster.state import ClusterState
 from minwon.operations.cluster.supervise import log_tail
-from minwon.operations.cluster.topology import local_spec
+from minwon.operations.cluster.topology import Placement, local_spec
 from minwon.operations.processes import OsUser
 
 SECRETS_FILE = "secrets.json"
 
 
 def prepare(
-    root: Path, *, binaries: dict[str, str], user: OsUser, apps: int
+    root: Path,
+    *,
+    binaries: dict[str, str],
+    user: OsUser,
+    apps: int,
+    placement: Placement | None = None,
 ) -> tuple[ClusterState, Credentials]:
-    """Makes the run folder, spec, passwords and every configuration file of a new cluster."""
+    """Makes the run folder, spec, passwords and every configuration file of a new cluster
+    (its hosts in network namespaces with a `placement`)."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "logs").mkdir(exist_ok=True)
     run_dir = root / "run"
@@ -59,6 +65,7 @@ def prepare(
             etcd_bin=binaries["etcd"],
             minwon_bin=str(Path(sys.executable).parent / "minwon"),
             db_os_user=user.name,
+            placement=placement,
         )
         credentials = Credentials.generate()
         write_private(root / SECRETS_FILE, json.dumps(credentials.to_dict(), indent=2))

@@ -2,13 +2,15 @@
 
 ``drop_large_packets`` is the 2023 router (DESIGN.md F4): packets of 1,400 bytes and more
 vanish in both directions while small ones pass, so a small health check stays green
-while real requests hang. ``cut`` takes the link down (a cable pulled, a partition).
-Each fault is one nftables table per end, in that end's namespace, removed by ``lift``.
+while real requests hang. ``cut`` takes the link down (a cable pulled). ``isolate`` cuts
+off the host behind one end without a sign on the link (a partition upstream): every
+packet in or out over it vanishes. Each packet fault is one nftables table per end, in
+that end's namespace, removed by ``lift`` (``lift_end`` for one end).
 """
 
 from __future__ import annotations
 
-from minwon.operations.network.netns import Link, NetworkError
+from minwon.operations.network.netns import End, Link, NetworkError
 
 LARGE_PACKET_BYTES = 1400  # the 2023 router dropped packets of 1,500 bytes; 1,400 is safe
 TABLE = "minwon_fault"
@@ -61,11 +63,40 @@ def restore(link: Link) -> None:
         end.namespace.run("ip", "link", "set", end.interface, "up")
 
 
+def isolate(end: End) -> None:
+    """Drops every IP packet that arrives or leaves over `end`'s interface, in its
+    namespace: the host there is partitioned from everything beyond that interface,
+    while its own processes still talk to each other (its loopback and own address).
+
+    The link stays up and nothing answers with an error: a sender's packets vanish,
+    as behind a dead switch upstream, so peers learn of the partition only by their
+    timeouts (the harder case for Patroni and etcd than a link that goes down).
+    """
+    rules = (
+        f"table inet {TABLE} {{\n"
+        "  chain input {\n"
+        "    type filter hook input priority 0; policy accept;\n"
+        f'    iifname "{end.interface}" counter drop\n'
+        "  }\n"
+        "  chain output {\n"
+        "    type filter hook output priority 0; policy accept;\n"
+        f'    oifname "{end.interface}" counter drop\n'
+        "  }\n"
+        "}\n"
+    )
+    end.namespace.run("nft", "-f", "-", stdin=rules)
+
+
 def lift(link: Link) -> None:
     """Removes the packet rules from both ends (nothing if there are none)."""
     for end in link.ends:
-        try:
-            end.namespace.run("nft", "delete", "table", "inet", TABLE)
-        except NetworkError as exc:
-            if "No such file" not in str(exc):
-                raise
+        lift_end(end)
+
+
+def lift_end(end: End) -> None:
+    """Removes the packet rules from one end's namespace (nothing if there are none)."""
+    try:
+        end.namespace.run("nft", "delete", "table", "inet", TABLE)
+    except NetworkError as exc:
+        if "No such file" not in str(exc):
+            raise

@@ -10,11 +10,12 @@ Needs root (CAP_NET_ADMIN).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import subprocess
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -23,6 +24,7 @@ T = TypeVar("T")
 
 CLONE_NEWNET = 0x40000000
 NETNS_DIR = Path("/run/netns")
+THIS_THREAD = Path("/proc/thread-self/ns/net")
 OFFLOADS = ("tso", "gso", "gro")
 
 
@@ -59,19 +61,62 @@ class Namespace:
 
     def enter_this_thread(self) -> None:
         """Moves the calling thread (only it) into this namespace: sockets it opens
-        afterwards live here. For worker threads that exist for that purpose."""
-        libc = ctypes.CDLL(None, use_errno=True)
+        afterwards live here, and threads and processes it starts are born here. For
+        worker threads that exist for that purpose (else ``entered``)."""
         fd = os.open(NETNS_DIR / self.name, os.O_RDONLY | os.O_CLOEXEC)
         try:
-            if libc.setns(fd, CLONE_NEWNET) != 0:
-                err = ctypes.get_errno()
-                raise NetworkError(f"setns({self.name}): {os.strerror(err)}")
+            _setns(fd, self.name)
         finally:
             os.close(fd)
+
+    def is_current(self) -> bool:
+        """Returns True if the calling thread is inside this namespace."""
+        try:
+            here, there = THIS_THREAD.stat(), (NETNS_DIR / self.name).stat()
+        except OSError:
+            return False
+        return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
+
+    def holds(self, pid: int) -> bool:
+        """Returns True if process `pid` runs inside this namespace."""
+        try:
+            theirs, this = Path(f"/proc/{pid}/ns/net").stat(), (NETNS_DIR / self.name).stat()
+        except OSError:
+            return False
+        return (theirs.st_dev, theirs.st_ino) == (this.st_dev, this.st_ino)
 
     def exists(self) -> bool:
         """Returns True while the namespace exists."""
         return (NETNS_DIR / self.name).exists()
+
+
+def _setns(fd: int, name: str) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.setns(fd, CLONE_NEWNET) != 0:
+        err = ctypes.get_errno()
+        raise NetworkError(f"setns({name}): {os.strerror(err)}")
+
+
+@contextlib.contextmanager
+def entered(namespace: Namespace) -> Iterator[None]:
+    """Keeps the calling thread inside `namespace` for the block, then moves it back to
+    the namespace it was in (also on an error). Threads and processes it starts
+    meanwhile are born inside and stay there."""
+    home = os.open(THIS_THREAD, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        namespace.enter_this_thread()
+        try:
+            yield
+        finally:
+            _setns(home, "the namespace the thread came from")
+    finally:
+        os.close(home)
+
+
+def in_namespace(name: str, function: Callable[[], T]) -> T:
+    """Returns `function()` run inside namespace `name` (on a thread of its own, see
+    ``call_in``), or right here when `name` is empty."""
+    return call_in(Namespace(name), function) if name else function()
 
 
 def call_in(namespace: Namespace, function: Callable[[], T]) -> T:

@@ -9,7 +9,8 @@ fault, ``runner`` runs them and writes the same JSON record for tests and benchm
 from __future__ import annotations
 
 from minwon.operations.scenarios.record import ScenarioRecord, StepRecord
-from minwon.operations.scenarios.runbooks import RUNBOOKS, Runbook, find_runbook
+from minwon.operations.scenarios.runbook import Runbook
+from minwon.operations.scenarios.runbooks import RUNBOOKS, find_runbook
 from minwon.operations.scenarios.runner import Scenario, run_scenario, scenario_on
 
 __all__ = [

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from minwon.operations.clock import WaitClock
 from minwon.operations.cluster.backend import ClusterBackend
@@ -17,6 +17,9 @@ from minwon.operations.cluster.faults import PauseTarget, ProcessRef
 from minwon.operations.cluster.status import ClusterStatus
 from minwon.operations.load import Ack, LoadResult
 from minwon.operations.release.ports import Releaser, ReleaseSummary
+from minwon.operations.scenarios.split_brain import Commit, RoleSample
+
+T = TypeVar("T")
 
 
 class StepFailedError(Exception):
@@ -96,6 +99,46 @@ class NetworkPaths(Protocol):
         ...
 
 
+class Watcher(Protocol[T]):
+    """Something that looks at the cluster on its own until stopped: what it saw so far."""
+
+    def seen(self) -> list[T]:
+        """Returns what it has seen so far, while it goes on."""
+        ...
+
+    def stop(self) -> list[T]:
+        """Stops it (idempotent); returns everything it saw."""
+        ...
+
+
+class HostFaults(Protocol):
+    """The cluster's database hosts on a network that can be partitioned, and what a
+    partition scenario watches them with (``scenarios/partition_hosts.py``: namespaces;
+    the fake in ``network/fake.py``)."""
+
+    def isolate(self, member: str) -> None:
+        """Cuts `member`'s host off from every other host and the app tier."""
+        ...
+
+    def heal(self, member: str) -> None:
+        """Ends the partition of `member`'s host (nothing if it is not cut off)."""
+        ...
+
+    def watch_roles(self) -> Watcher[RoleSample]:
+        """Starts sampling every member's role, a few times a second, from a vantage
+        point no partition cuts (the nodes' Unix sockets)."""
+        ...
+
+    def write_on_host(self, member: str) -> Watcher[Commit]:
+        """Starts a client on `member`'s own host that commits row after row to its
+        PostgreSQL and records each attempt (a client a partition leaves with it)."""
+        ...
+
+    def rows_missing(self, member: str, rows: Sequence[int]) -> int:
+        """Returns how many of the writer's `rows` `member`'s PostgreSQL lacks."""
+        ...
+
+
 @dataclass(frozen=True)
 class Settings:
     """How long a scenario warms up, settles and waits (generous: bounds are asserted)."""
@@ -118,6 +161,9 @@ class ScenarioContext:
     network: NetworkPaths | None = None
     releaser: Releaser | None = None
     release: ReleaseSummary | None = None
+    hosts: HostFaults | None = None
+    roles: Watcher[RoleSample] | None = None  # started by a given step of a partition
+    writer: Watcher[Commit] | None = None
     began: float | None = None
     before: ClusterStatus | None = None
     load: Load | None = None
@@ -150,6 +196,12 @@ class ScenarioContext:
         if self.releaser is None:
             raise StepFailedError("this scenario runs without releases")
         return self.releaser
+
+    def host_faults(self) -> HostFaults:
+        """Returns the partitionable hosts; StepFailedError if the scenario has none."""
+        if self.hosts is None:
+            raise StepFailedError("this scenario runs without hosts in networks of their own")
+        return self.hosts
 
     def running_load(self) -> Load:
         """Returns the load started by a given step; StepFailedError if there is none."""

@@ -7,9 +7,6 @@ step objects listed here, so the printed runbook is the one that was tested.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from minwon.operations.release.drills import DRILLS
 from minwon.operations.scenarios.gray_steps import (
     ACKED_ON_A_RUNNING_STANDBY,
     PAUSE_SYNC_POSTGRES,
@@ -25,26 +22,14 @@ from minwon.operations.scenarios.hung_steps import (
     PAUSE_PRIMARY_POSTGRES,
     PAUSE_PRIMARY_POSTMASTER,
 )
-from minwon.operations.scenarios.network_steps import (
-    DROP_LARGE_PACKETS,
-    LIFT_LARGE_PACKET_DROP,
-    PATH_BACK,
-    PATH_MARKED_DOWN,
-    PATHS_HEALTHY,
-    SMALL_CHECK_MISSES_IT,
-    STEADY_LOAD_FROM_KIOSKS,
-)
-from minwon.operations.scenarios.release_steps import (
-    CAUGHT_BY_THE_COMPARISON,
-    CAUGHT_BY_THE_PROBE,
-    STEADY_LOAD_THROUGH_BALANCERS,
-    release_drill,
-)
+from minwon.operations.scenarios.network_runbooks import LARGE_PACKETS, PARTITION
+from minwon.operations.scenarios.release_runbooks import BAD_RELEASES
 from minwon.operations.scenarios.repair_steps import (
     keep_down,
     restarted_by_supervisor,
     start_again,
 )
+from minwon.operations.scenarios.runbook import Runbook
 from minwon.operations.scenarios.steps import (
     CLUSTER_HEALTHY,
     HEALTHY_CLUSTER,
@@ -62,21 +47,6 @@ from minwon.operations.scenarios.steps import (
     STEADY_LOAD,
     Step,
 )
-
-
-@dataclass(frozen=True)
-class Runbook:
-    """One fault: what it is, what must hold, and its steps in order."""
-
-    fault: str
-    title: str
-    must_hold: str
-    steps: tuple[Step, ...]
-    title_ko: str = ""
-    must_hold_ko: str = ""
-    needs_network: bool = False  # runs in a kiosk network of two real paths (F4)
-    through_balancers: bool = False  # the load goes through the HAProxy app balancers
-
 
 # A killed HAProxy path or app instance is started again by the supervisor (as systemd's
 # Restart= does on real hosts): after its restart delay (0.5 s, 1 s), a round of 0.5 s
@@ -160,36 +130,8 @@ def _hung_primary(fault: str, pause: Step, stays: Step, title: str, title_ko: st
     )
 
 
-def _bad_release(fault: str, kind: str, caught: Step) -> Runbook:
-    """Returns F1's runbook for drill build `kind` (operations/release/drills.py)."""
-    drill = DRILLS[kind]
-    by = "the probe" if caught is CAUGHT_BY_THE_PROBE else "the live comparison"
-    return Runbook(
-        fault,
-        f"a release that errors: {kind}",
-        f"{by} catches it and the release rolls back by itself; clients see no failed "
-        "issuance (their retries land on stable instances); nothing lost or doubled",
-        (
-            HEALTHY_CLUSTER,
-            STEADY_LOAD_THROUGH_BALANCERS,
-            release_drill(kind),
-            caught,
-            CLUSTER_HEALTHY,
-            LOAD_STOPPED,
-            NOTHING_LOST_OR_DOUBLED,
-        ),
-        title_ko=f"오류가 있는 배포: {drill.title_ko}",
-        must_hold_ko="카나리아가 잡아내 스스로 되돌리고, 클라이언트는 실패한 발급을 보지 않으며 "
-        "(재시도가 안정 인스턴스로 감), 없어지거나 두 번 발급되는 것이 없다",
-        through_balancers=True,
-    )
-
-
 _RUNBOOKS = (
-    _bad_release("F1a", "fails-after-write", CAUGHT_BY_THE_PROBE),
-    _bad_release("F1b", "corrupt-pdf", CAUGHT_BY_THE_PROBE),
-    _bad_release("F1c", "wrong-entitlement", CAUGHT_BY_THE_PROBE),
-    _bad_release("F1d", "fails-on-live-traffic", CAUGHT_BY_THE_COMPARISON),
+    *BAD_RELEASES,
     Runbook(
         "F2a",
         "kill -9 of the primary's postmaster",
@@ -247,30 +189,7 @@ _RUNBOOKS = (
         title_ko="HAProxy 하나가 죽음",
         must_hold_ko="다른 경로로 요청이 계속 흐르고, 감독자가 죽은 경로를 다시 띄운다",
     ),
-    Runbook(
-        "F4",
-        "one network path drops packets of 1,400 bytes and more (the 2023 router)",
-        "a large echo check marks the path down and issuance goes on over the other one "
-        "within 3 s; nothing lost or doubled; the path comes back once repaired",
-        (
-            HEALTHY_CLUSTER,
-            PATHS_HEALTHY,
-            STEADY_LOAD_FROM_KIOSKS,
-            DROP_LARGE_PACKETS,
-            SMALL_CHECK_MISSES_IT,
-            PATH_MARKED_DOWN,
-            ISSUANCE_RESUMES,
-            LIFT_LARGE_PACKET_DROP,
-            PATH_BACK,
-            CLUSTER_HEALTHY,
-            LOAD_STOPPED,
-            NOTHING_LOST_OR_DOUBLED,
-        ),
-        title_ko="네트워크 경로 하나가 1,400바이트 이상의 패킷을 버림 (2023년의 라우터)",
-        must_hold_ko="큰 에코 점검이 그 경로를 DOWN으로 표시하고 발급은 3초 안에 다른 경로로 "
-        "이어지며, 없어지거나 두 번 발급되는 것이 없고, 고친 경로는 돌아온다",
-        needs_network=True,
-    ),
+    LARGE_PACKETS,
     Runbook(
         "F6",
         "one app instance killed mid-load",
@@ -348,6 +267,7 @@ _RUNBOOKS = (
         must_hold_ko="계획된 전환은 장애보다 싸다: 발급은 Patroni의 강등 동안만 멈춘다 (약 2초, "
         "목표는 1초); 없어지거나 두 번 발급되는 것이 없다",
     ),
+    PARTITION,
     _hung_primary(
         "H1",
         PAUSE_PRIMARY_POSTMASTER,

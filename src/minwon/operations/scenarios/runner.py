@@ -17,6 +17,7 @@ from minwon.operations.cluster.backend import ClusterBackend
 from minwon.operations.load import IssuanceLoad, LoadResult, longest_gap
 from minwon.operations.release.ports import Releaser
 from minwon.operations.scenarios.context import (
+    HostFaults,
     Load,
     NetworkPaths,
     ScenarioContext,
@@ -25,7 +26,7 @@ from minwon.operations.scenarios.context import (
 )
 from minwon.operations.scenarios.ledger import SqlLedger
 from minwon.operations.scenarios.record import Outcome, ScenarioRecord, StepRecord
-from minwon.operations.scenarios.runbooks import Runbook
+from minwon.operations.scenarios.runbook import Runbook
 from minwon.operations.scenarios.steps import Keyword, Step
 
 
@@ -195,10 +196,13 @@ def scenario_on(
     settings: Settings | None = None,
     network: NetworkPaths | None = None,
     releaser: Releaser | None = None,
+    hosts: HostFaults | None = None,
 ) -> Scenario:
     """Returns a scenario against a real cluster: HTTP issuance load, SQL checks. With
     `network` the load runs in its kiosk network, 1 s per attempt (DESIGN.md: a short
-    deadline and a retry on the other path recover in about that)."""
+    deadline and a retry on the other path recover in about that). `hosts` are the
+    cluster's hosts in networks of their own (a partition); the caller's thread is then
+    in the app tier, and so are the load's threads it starts."""
 
     def new_load() -> Load:
         if network is not None:
@@ -217,6 +221,7 @@ def scenario_on(
         settings=settings or Settings(),
         network=network,
         releaser=releaser,
+        hosts=hosts,
     )
     return Scenario(runbook, context)
 
@@ -234,9 +239,11 @@ def run_scenario(
     heal_timeout: float = 120.0,
     network: NetworkPaths | None = None,
     releaser: Releaser | None = None,
+    hosts: HostFaults | None = None,
 ) -> ScenarioRecord:
     """Runs every step of one fault's runbook under load; returns its record (no assert).
-    `network` is the kiosk network of faults that need one (F4); others ignore it."""
+    `network` is the kiosk network of faults that need one (F4), `hosts` the
+    partitionable hosts of those that need them (P1); others ignore them."""
     settings = Settings(warmup, settle, resume_timeout, heal_timeout)
     scenario = scenario_on(
         cluster,
@@ -247,5 +254,6 @@ def run_scenario(
         settings=settings,
         network=network if fault.needs_network else None,
         releaser=releaser,
+        hosts=hosts if fault.needs_hosts else None,
     )
     return scenario.run_all()
