@@ -27,6 +27,7 @@ from minwon.client.journal import KeyJournal
 from minwon.client.retrying import RetryingClient
 from minwon.demo import DEMO_PASSWORD
 from minwon.operations.cluster.local import LocalCluster
+from minwon.operations.cluster.releasing import ClusterReleaser
 from minwon.operations.cluster.tuning import MINWON_TUNED, PATRONI_DEFAULTS
 from minwon.operations.network.site import SitePrograms, TwoPathSite
 from minwon.operations.scenarios import RUNBOOKS as FAULTS
@@ -34,6 +35,10 @@ from minwon.operations.scenarios import ScenarioRecord, run_scenario
 
 TTL = int(MINWON_TUNED.get("ttl", 20))
 TARGETS = {
+    "F1a": "decided ≤ 10 s",
+    "F1b": "decided ≤ 10 s",
+    "F1c": "decided ≤ 10 s",
+    "F1d": "rolled back",
     "F2a": "≤ 3 s",
     "F2b": "≤ ttl + 2 s",
     "F3": "≤ 2 s",
@@ -54,6 +59,11 @@ TARGETS = {
 # primary postmaster (apps restarting) 57.1 s with no failover at all; postmaster and
 # backends 23.8 s; a hung whole node was not measured (a dead host: 20.9 s).
 BEFORE = {
+    # 2003: two releases of the registry program stopped issuance nationwide (DESIGN.md).
+    "F1a": "30 min / 1 h (2003)",
+    "F1b": "30 min / 1 h (2003)",
+    "F1c": "30 min / 1 h (2003)",
+    "F1d": "30 min / 1 h (2003)",
     "F2a": "4.3",
     "F2b": "20.9",
     "F3": "0.55",
@@ -70,6 +80,11 @@ BEFORE = {
 # The same targets as numbers (seconds of gap); "no gap" is read as under half a second,
 # the load's own spacing between acknowledgements.
 TARGET_SECONDS = {
+    # A bad release must not stop issuance at all: retries land on stable instances.
+    "F1a": 2.0,
+    "F1b": 2.0,
+    "F1c": 2.0,
+    "F1d": 2.0,
     "F2a": 3.0,
     "F2b": TTL + 2.0,
     "F3": 2.0,
@@ -106,6 +121,8 @@ def summary(records: dict[str, list[ScenarioRecord]]) -> tuple[Table, list[dict[
         "target",
         "tester's figure before",
         "longest request",
+        "detection",
+        "failed",
         "acked",
         "lost",
         "dup",
@@ -126,6 +143,10 @@ def summary(records: dict[str, list[ScenarioRecord]]) -> tuple[Table, list[dict[
             "before": BEFORE.get(fault, "-"),
             # The longest a client waited for one issuance, retries included.
             "longest_request": max(r.details.get("longest_request_seconds", 0.0) for r in runs),
+            # A release's decision and rollback (F1), a path marked down (F4); last run.
+            "detection": detection(runs[-1]),
+            # Requests a client finally failed (gave up or was refused): 0 is the bound.
+            "failed_requests": sum(r.failed_requests for r in runs),
             "acknowledged": sum(r.acknowledged for r in runs),
             "lost": sum(r.lost for r in runs),
             "duplicated": sum(r.duplicated for r in runs),
@@ -141,6 +162,8 @@ def summary(records: dict[str, list[ScenarioRecord]]) -> tuple[Table, list[dict[
             TARGETS[fault],
             str(row["before"]),
             f"{row['longest_request']:.2f}",
+            str(row["detection"]),
+            str(row["failed_requests"]),
             str(row["acknowledged"]),
             str(row["lost"]),
             str(row["duplicated"]),
@@ -167,6 +190,7 @@ def measure(
         client.close()
         journal.close()
     records: dict[str, list[ScenarioRecord]] = {}
+    releaser = ClusterReleaser(cluster, work_dir / "releases", who="bench")
     with kiosk_network(cluster, work_dir, wanted="F4" in faults) as network:
         for run in range(runs):
             for fault in faults:
@@ -175,19 +199,36 @@ def measure(
                     FAULTS[fault],
                     token=token,
                     journal_dir=work_dir / f"journals-{fault}-{run}",
-                    workers=workers,
+                    # Releases run with the scenario tests' bounded load (2 kiosks).
+                    workers=2 if FAULTS[fault].through_balancers else workers,
                     network=network,
+                    releaser=releaser,
                 )
                 if console is not None:
-                    extra = record.details.get("path_down_seconds")
                     console.print(
                         f"run {run + 1} {fault}: gap {record.gap_seconds:.2f} s, "
                         f"acked {record.acknowledged}, lost {record.lost}, "
-                        f"dup {record.duplicated}"
-                        + (f", path marked down after {extra:.2f} s" if extra else "")
+                        f"dup {record.duplicated}, failed {record.failed_requests}"
+                        + (f"; {detection(record)}" if detection(record) != "-" else "")
                     )
                 records.setdefault(fault, []).append(record)
     return records
+
+
+def detection(record: ScenarioRecord) -> str:
+    """Returns the fault's own figure: when a release decided and was rolled back (F1),
+    when the balancer marked a path down (F4); "-" for the others."""
+    d = record.details
+    if d.get("decision_seconds") is not None:
+        back = d.get("rolled_back_seconds")
+        return (
+            f"decided {d['decision_seconds']:.1f} s, back {back:.1f} s"
+            if back
+            else (f"decided {d['decision_seconds']:.1f} s")
+        )
+    if d.get("path_down_seconds") is not None:
+        return f"path down {d['path_down_seconds']:.2f} s"
+    return "-"
 
 
 @contextlib.contextmanager
@@ -262,7 +303,7 @@ def write(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--faults", default="F3,F4,F6,F7,F2a,F2b,G1,G2,SW,H1,H2,H3")
+    parser.add_argument("--faults", default="F1a,F1b,F1c,F1d,F3,F4,F6,F7,F2a,F2b,G1,G2,SW,H1,H2,H3")
     parser.add_argument("--workers", type=int, default=4)
     args = parser.parse_args()
     console = Console()
@@ -280,7 +321,9 @@ def main() -> int:
     table, rows = summary(records)
     console.print(table)
     console.print(f"written: {write(records, rows)}")
-    bad = [r for r in rows if r["lost"] or r["duplicated"] or not r["healed"]]
+    bad = [
+        r for r in rows if r["lost"] or r["duplicated"] or not r["healed"] or r["failed_requests"]
+    ]
     return 1 if bad else 0
 
 

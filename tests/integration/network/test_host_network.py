@@ -19,6 +19,7 @@ import pytest
 from minwon.operations.network.hosts import SUBNET, HostNetwork
 from minwon.operations.network.netns import Namespace, call_in
 from support.binaries import require_binaries
+from support.namespace_servers import serve_in
 
 PORT = 9100
 
@@ -44,18 +45,7 @@ def network() -> Iterator[HostNetwork]:
 
 
 def _greet(namespace: Namespace, address: str) -> None:
-    listener = call_in(namespace, lambda: socket.create_server((address, PORT)))
-
-    def serve() -> None:
-        while True:
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            with conn:
-                conn.sendall(address.encode())
-
-    threading.Thread(target=serve, daemon=True).start()
+    serve_in(namespace, address, PORT, lambda conn: conn.sendall(address.encode()))
 
 
 def _hello(address: str, timeout: float = 1.0) -> str | None:

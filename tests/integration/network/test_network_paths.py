@@ -7,9 +7,9 @@ namespaces are used.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -25,6 +25,7 @@ from minwon.operations.network.netns import (
     delete_namespace,
 )
 from support.binaries import require_binaries
+from support.namespace_servers import serve_in
 
 PORT = 9000
 
@@ -60,23 +61,13 @@ def link() -> Iterator[Link]:
 
 def _serve_echo(namespace: Namespace, address: str) -> None:
     """Answers `n` (ten ASCII digits) with n bytes, on a thread inside `namespace`."""
-    listener = call_in(namespace, lambda: socket.create_server((address, PORT)))
 
-    def serve() -> None:
-        while True:
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            with conn:
-                conn.settimeout(2)
-                try:
-                    size = int(conn.recv(10))
-                    conn.sendall(b"x" * size)
-                except (OSError, ValueError):
-                    pass
+    def echo(conn: socket.socket) -> None:
+        conn.settimeout(2)
+        with contextlib.suppress(ValueError):
+            conn.sendall(b"x" * int(conn.recv(10)))
 
-    threading.Thread(target=serve, daemon=True).start()
+    serve_in(namespace, address, PORT, echo)
 
 
 def _fetch(link: Link, size: int) -> int:

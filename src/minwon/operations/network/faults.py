@@ -25,15 +25,7 @@ def drop_large_packets(link: Link, min_bytes: int = LARGE_PACKET_BYTES) -> None:
     if min_bytes < 100:
         raise NetworkError("a large-packet drop below 100 bytes would cut TCP handshakes too")
     for end in link.ends:
-        rules = (
-            f"table inet {TABLE} {{\n"
-            "  chain input {\n"
-            "    type filter hook input priority 0; policy accept;\n"
-            f'    iifname "{end.interface}" meta length >= {min_bytes} counter drop\n'
-            "  }\n"
-            "}\n"
-        )
-        end.namespace.run("nft", "-f", "-", stdin=rules)
+        _install(end, input_rule=f"meta length >= {min_bytes} counter drop")
 
 
 def dropped_packets(link: Link) -> int:
@@ -72,19 +64,23 @@ def isolate(end: End) -> None:
     as behind a dead switch upstream, so peers learn of the partition only by their
     timeouts (the harder case for Patroni and etcd than a link that goes down).
     """
-    rules = (
-        f"table inet {TABLE} {{\n"
-        "  chain input {\n"
-        "    type filter hook input priority 0; policy accept;\n"
-        f'    iifname "{end.interface}" counter drop\n'
+    _install(end, input_rule="counter drop", output_rule="counter drop")
+
+
+def _install(end: End, *, input_rule: str, output_rule: str | None = None) -> None:
+    """Loads the fault's table into `end`'s namespace: `input_rule` for packets arriving
+    over its interface, `output_rule` (if any) for packets leaving over it."""
+    chains = [("input", "iifname", input_rule)]
+    if output_rule is not None:
+        chains.append(("output", "oifname", output_rule))
+    body = "".join(
+        f"  chain {hook} {{\n"
+        f"    type filter hook {hook} priority 0; policy accept;\n"
+        f'    {match} "{end.interface}" {rule}\n'
         "  }\n"
-        "  chain output {\n"
-        "    type filter hook output priority 0; policy accept;\n"
-        f'    oifname "{end.interface}" counter drop\n'
-        "  }\n"
-        "}\n"
+        for hook, match, rule in chains
     )
-    end.namespace.run("nft", "-f", "-", stdin=rules)
+    end.namespace.run("nft", "-f", "-", stdin=f"table inet {TABLE} {{\n{body}}}\n")
 
 
 def lift(link: Link) -> None:
