@@ -25,6 +25,7 @@ from minwon.operations.load import IssuanceLoad
 from minwon.operations.release.builds import package_dir
 from minwon.operations.release.canary import Outcome
 from minwon.operations.scenarios import RUNBOOKS, scenario_on
+from minwon.operations.scenarios.context import Settings
 from minwon.operations.scenarios.release_steps import (
     CAUGHT_BY_THE_COMPARISON,
     CAUGHT_BY_THE_PROBE,
@@ -70,8 +71,16 @@ def test_f1_a_broken_release_is_caught_and_rolled_back_while_kiosks_issue(
     runbook = RUNBOOKS[fault]
     # Two kiosk workers: load enough to compare on, bounded so that a 2-core machine
     # boots the canary in seconds.
+    # A short warm-up and settle: the release itself takes ten seconds or more of load.
+    settings = Settings(warmup=2.0, settle=2.0)
     s = scenario_on(
-        cluster, runbook, token=token, journal_dir=tmp_path, workers=2, releaser=releaser
+        cluster,
+        runbook,
+        token=token,
+        journal_dir=tmp_path,
+        workers=2,
+        settings=settings,
+        releaser=releaser,
     )
     with s:
         s.given(HEALTHY_CLUSTER)

@@ -121,7 +121,20 @@ def create_app(container: Container, *, lifespan: Lifespan[FastAPI] | None = Non
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.post("/healthz/echo", tags=["operations"], summary="경로 점검: 받은 본문을 되돌려 줌")
+    @app.post(
+        "/healthz/echo",
+        tags=["operations"],
+        summary="경로 점검: 받은 본문을 되돌려 줌",
+        response_class=Response,
+        openapi_extra={"requestBody": {"content": {"application/octet-stream": {"schema": {}}}}},
+        responses={
+            200: {
+                "description": "보낸 본문 그대로 (부하분산기의 4 KB 경로 점검)",
+                "content": {"application/octet-stream": {"schema": {}}},
+            },
+            413: {"description": "MINWON_MAX_BODY_BYTES를 넘는 본문"},
+        },
+    )
     async def echo(request: Request) -> Response:
         # Load balancers check each network path with a body of several KB: a router that
         # drops large packets lets a small GET through (the 2023 outage, DESIGN.md F4).

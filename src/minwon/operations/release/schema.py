@@ -18,7 +18,7 @@ import json
 import os
 import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from minwon.operations.release.builds import Build
 
@@ -156,6 +156,9 @@ class BuildSchemaGate:
 
     environ: Mapping[str, str] | None = None
     timeout: float = 300.0
+    # What ``refusal`` just read, for the ``expand`` that follows it (one Python start
+    # fewer per release); taken once.
+    _seen: dict[str, SchemaStatus] = field(default_factory=dict)
 
     def _run(self, build: Build, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -219,6 +222,7 @@ class BuildSchemaGate:
             status = self.status(build)
         except SchemaGateError as exc:
             return exc.message
+        self._seen[build.id] = status
         return refusal_reason(build.id, status) if status.pending else None
 
     def pending_contracts(self, build: Build) -> list[str]:
@@ -227,7 +231,11 @@ class BuildSchemaGate:
 
     def expand(self, build: Build) -> list[str]:
         """Applies the build's pending expand revisions up to the first contract one, with
-        the build's own code; SchemaGateError if it cannot."""
+        the build's own code; SchemaGateError if it cannot. Asks the build first, and
+        starts nothing more when none is pending (most releases)."""
+        seen = self._seen.pop(build.id, None) or self.status(build)
+        if not seen.expands_before_contract():
+            return []
         data = self._json(build, "schema.expand_failed", "expand", "--json")
         applied = data.get("applied") if isinstance(data, dict) else None
         return [str(r) for r in applied] if isinstance(applied, list) else []
