@@ -17,7 +17,6 @@ Only addresses inside the namespaces this module created are used.
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -52,7 +51,7 @@ from minwon.operations.scenarios.steps import (
     STANDBY_PROMOTED,
     STEADY_LOAD,
 )
-from support.binaries import require_binaries
+from support.binaries import require_binaries, require_root
 from support.scenario_records import ARTIFACTS, held
 
 pytestmark = pytest.mark.cluster
@@ -63,11 +62,7 @@ DEAD_HOST_BOUND = 45.0  # a partitioned primary's host is a dead host to the oth
 
 @pytest.fixture(scope="module")
 def hosts_network() -> Iterator[HostNetwork]:
-    if os.geteuid() != 0:
-        message = "network namespaces and the database user need root"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"in CI this must run: {message}", pytrace=False)
-        pytest.skip(message)
+    require_root("network namespaces and the database user")
     require_binaries("ip", "nft", "ethtool", "etcd", "haproxy", "patroni", "postgres")
     network = HostNetwork()
     network.up()  # deletes what it made if it fails

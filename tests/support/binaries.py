@@ -25,12 +25,21 @@ def find(name: str) -> str | None:
 
 def require_binaries(*names: str) -> None:
     missing = [n for n in names if find(n) is None]
-    if not missing:
-        return
-    message = f"missing programs: {', '.join(missing)} (install with `make setup` as root)"
+    if missing:
+        unavailable(f"missing programs: {', '.join(missing)} (install with `make setup` as root)")
+
+
+def unavailable(message: str) -> None:
+    """Skips locally; in CI (CI=true) a missing dependency fails the run instead."""
     if os.environ.get("CI") == "true":
         pytest.fail(f"in CI a missing dependency is a failure: {message}", pytrace=False)
     pytest.skip(f"{message}; in CI (CI=true) this fails instead")
+
+
+def require_root(why: str) -> None:
+    """Fails in CI, skips locally, unless this runs as root (namespaces, database user)."""
+    if os.geteuid() != 0:
+        unavailable(f"{why} need root")
 
 
 def require(name: str) -> str:

@@ -8,7 +8,6 @@ about the probe's people gets a probe document; nobody else ever does.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
 import pytest
@@ -32,6 +31,7 @@ from minwon.issuance.probes import (
 from minwon.issuance.reading import issuances_of, office_register
 from minwon.issuance.services import issue_document
 from minwon.issuance.verification import VerificationStatus, verify_number
+from support.binaries import require
 from support.world import World
 
 
@@ -140,10 +140,10 @@ def test_a_real_citizens_document_is_never_a_probe(world: World, probe: Principa
     assert answer.status is VerificationStatus.VALID and not answer.probe
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils missing")
 def test_the_probe_pdf_says_on_its_face_that_it_has_no_legal_effect(
     world: World, probe: Principal, tmp_path: object
 ) -> None:
+    pdftotext = require("pdftotext")  # poppler-utils: fails in CI if missing
     from minwon.issuance.documents import document_pdf
 
     ctx = world.container.issuance
@@ -152,7 +152,7 @@ def test_the_probe_pdf_says_on_its_face_that_it_has_no_legal_effect(
 
     def text(pdf: bytes) -> str:
         done = subprocess.run(
-            ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True, timeout=30
+            [pdftotext, "-", "-"], input=pdf, capture_output=True, check=True, timeout=30
         )
         return done.stdout.decode("utf-8")
 

@@ -9,7 +9,6 @@ inside those namespaces are used.
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ import pytest
 
 from minwon.operations.network.hosts import SUBNET, HostNetwork
 from minwon.operations.network.netns import Namespace, call_in
-from support.binaries import require_binaries
+from support.binaries import require_binaries, require_root
 from support.namespace_servers import serve_in
 
 PORT = 9100
@@ -26,11 +25,7 @@ PORT = 9100
 
 @pytest.fixture(scope="module")
 def network() -> Iterator[HostNetwork]:
-    if os.geteuid() != 0:
-        message = "network namespaces need root"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"in CI this must run: {message}", pytrace=False)
-        pytest.skip(message)
+    require_root("network namespaces")
     require_binaries("ip", "nft", "ethtool")
     hosts = HostNetwork()
     hosts.up()

@@ -24,23 +24,15 @@ from minwon.operations.network.netns import (
     create_namespace,
     delete_namespace,
 )
-from support.binaries import require_binaries
+from support.binaries import require_binaries, require_root
 from support.namespace_servers import serve_in
 
 PORT = 9000
 
 
-def _need_root() -> None:
-    if os.geteuid() != 0:
-        message = "network namespaces need root"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"in CI this must run: {message}", pytrace=False)
-        pytest.skip(message)
-
-
 @pytest.fixture
 def link() -> Iterator[Link]:
-    _need_root()
+    require_root("network namespaces")
     require_binaries("ip", "nft", "ethtool")
     tag = f"mwt{os.getpid() % 100000}"
     left = create_namespace(f"{tag}-l")
