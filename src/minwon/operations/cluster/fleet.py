@@ -16,7 +16,7 @@ from minwon.operations.cluster.faults import ProcessKind, ProcessRef
 from minwon.operations.cluster.local import LocalCluster
 from minwon.operations.cluster.probes import app_ready
 from minwon.operations.cluster.supervise import cmdline, log_tail
-from minwon.operations.release.builds import Build, running
+from minwon.operations.release.builds import BUILD_FILE, Build, folder_of, load, running
 from minwon.operations.release.ports import FleetError
 
 POLL = 0.1
@@ -36,11 +36,10 @@ class ClusterFleet:
         """Returns the build ``state.json`` says `instance` runs (the cluster's own code
         if no release set one)."""
         assigned = self.cluster.app_build(instance)
-        python, _ = self.cluster.programs()
-        if assigned is None:
-            return running(python)
-        version, _, digest = assigned["id"].partition("+")
-        return Build(assigned["id"], version, digest, assigned["python"])
+        if assigned is not None and (folder_of(assigned["python"]) / BUILD_FILE).is_file():
+            return load(folder_of(assigned["python"]))  # a prepared build, as prepared
+        python = assigned["python"] if assigned is not None else self.cluster.programs()[0]
+        return running(python)  # the code the cluster was started with
 
     def drain(self, instance: str, timeout: float) -> None:
         """Sets `instance` to DRAIN on every path and waits for its sessions to end."""

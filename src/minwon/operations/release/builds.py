@@ -80,7 +80,7 @@ def prepare(source: Path, releases: Path, *, python: str = sys.executable) -> Bu
     version, digest = version_of(package), code_digest(package)
     build_id = f"{version}+{digest[:10]}"
     folder = Path(releases).absolute() / build_id
-    build = Build(build_id, version, digest, str(folder / "venv" / "bin" / "python"))
+    build = Build(build_id, version, digest, python_of(folder))
     if (folder / BUILD_FILE).is_file():
         check(build)
         return build
@@ -130,7 +130,7 @@ def check(build: Build) -> None:
         check=False,
     )
     lines = done.stdout.split()
-    folder = Path(build.python).parents[2]
+    folder = folder_of(build.python)
     expected = str(folder / "src" / PACKAGE / "__init__.py")
     if done.returncode != 0 or lines != [build.version, expected]:
         raise BuildError(
@@ -138,11 +138,21 @@ def check(build: Build) -> None:
         )
 
 
+def python_of(folder: Path) -> str:
+    """Returns the Python of the build prepared in `folder` (its own venv)."""
+    return str(folder / "venv" / "bin" / "python")
+
+
+def folder_of(python: str) -> Path:
+    """Returns the build folder whose Python is `python` (``python_of`` backwards)."""
+    return Path(python).parents[2]
+
+
 def load(folder: Path) -> Build:
     """Returns the build prepared in `folder`; BuildError if there is none."""
     try:
         data = json.loads((Path(folder) / BUILD_FILE).read_text())
-        python = str(Path(folder).absolute() / "venv" / "bin" / "python")
+        python = python_of(Path(folder).absolute())
         return Build(str(data["id"]), str(data["version"]), str(data["digest"]), python)
     except (OSError, ValueError, KeyError) as exc:
         raise BuildError(f"{folder}에 준비된 빌드가 없습니다: {exc}") from exc
