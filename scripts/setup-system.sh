@@ -7,6 +7,9 @@ PACKAGES=(python3-venv python3-dev fonts-nanum poppler-utils zbar-tools libnss3-
 PACKAGES+=(chromium)  # browser tests (Playwright drives Debian's build; no browser download)
 PACKAGES+=(wrk)  # the benchmarks' load generator (make bench)
 PACKAGES+=(iproute2 nftables ethtool)  # network faults between namespaces (F4, partitions)
+PACKAGES+=(socat)  # HAProxy's runtime API on another host (minwon release --fleet)
+PACKAGES+=(openssh-server)  # releases over SSH: the tests start their own sshd on loopback
+PACKAGES+=(systemd sudo)  # the plan's units and sudoers are checked (systemd-analyze, visudo)
 DB_USER="${MINWON_DB_OS_USER:-minwon-db}"
 
 missing=()
@@ -20,6 +23,12 @@ if [ "$(id -u)" -eq 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    if [[ " ${missing[*]} " == *" openssh-server "* ]] && [ -d /run/systemd/system ]; then
+      # Only the sshd binary is wanted: the tests start their own on loopback. Debian
+      # enables the system's SSH service on install; this machine did not have one.
+      echo "setup: leaving the system SSH service off (installed for tests only)"
+      systemctl disable --now ssh.service ssh.socket >/dev/null 2>&1 || true
+    fi
   fi
   if ! id "$DB_USER" >/dev/null 2>&1; then
     echo "setup: creating system user $DB_USER for database processes"

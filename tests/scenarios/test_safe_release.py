@@ -12,7 +12,6 @@ that build).
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,9 +19,8 @@ import pytest
 
 from minwon.operations.cluster.faults import ProcessKind, ProcessRef
 from minwon.operations.cluster.local import LocalCluster
-from minwon.operations.cluster.releasing import RUNNING_SOURCE, ClusterReleaser
+from minwon.operations.cluster.releasing import ClusterReleaser
 from minwon.operations.load import IssuanceLoad
-from minwon.operations.release.builds import package_dir
 from minwon.operations.release.canary import Outcome
 from minwon.operations.scenarios import RUNBOOKS, scenario_on
 from minwon.operations.scenarios.context import Settings
@@ -37,6 +35,7 @@ from minwon.operations.scenarios.steps import (
     LOAD_STOPPED,
     NOTHING_LOST_OR_DOUBLED,
 )
+from support.release_builds import next_version
 from support.scenario_records import held
 
 pytestmark = pytest.mark.cluster
@@ -100,10 +99,7 @@ def test_f1_a_broken_release_is_caught_and_rolled_back_while_kiosks_issue(
 def test_a_good_build_is_promoted_under_load_and_its_instances_restart_as_that_build(
     cluster: LocalCluster, releaser: ClusterReleaser, token: str, tmp_path: Path
 ) -> None:
-    source = tmp_path / "next"
-    shutil.copytree(package_dir(RUNNING_SOURCE), source / "src" / "minwon")
-    init = source / "src" / "minwon" / "__init__.py"
-    init.write_text(init.read_text().replace('__version__ = "0.1.0"', '__version__ = "0.1.1"'))
+    source = next_version(tmp_path / "next", "0.1.1")
     build = releaser.prepare(source)
     load = IssuanceLoad(cluster.balancer_urls(), token, tmp_path / "journals", workers=2)
     load.start()

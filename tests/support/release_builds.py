@@ -4,6 +4,7 @@ the current code with one more migration, and a build's server on a free port.""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -103,3 +104,18 @@ def issue_deungbon(served: Served, key: str) -> tuple[str, bytes]:
     assert response.status_code == 201, response.text
     assert response.content.startswith(b"%PDF")
     return response.headers["Minwon-Document-Number"], response.content
+
+
+def next_version(out: Path, version: str) -> Path:
+    """Returns a source tree at `out`: the running code, numbered `version` (a good
+    build that differs from the running one)."""
+    from minwon.operations.cluster.releasing import RUNNING_SOURCE
+    from minwon.operations.release.builds import package_dir
+
+    shutil.copytree(package_dir(RUNNING_SOURCE), out / "src" / "minwon")
+    init = out / "src" / "minwon" / "__init__.py"
+    text = init.read_text(encoding="utf-8")
+    numbered = re.sub(r'^__version__ = "[^"]+"', f'__version__ = "{version}"', text, flags=re.M)
+    assert numbered != text, "the running code has no __version__ line to change"
+    init.write_text(numbered, encoding="utf-8")
+    return out

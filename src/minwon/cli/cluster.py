@@ -326,6 +326,14 @@ def start(process: ProcessArgument, root: RootOption = DEFAULT_ROOT) -> None:
     console.print(f"띄웠습니다: {ref} (준비 확인: minwon cluster status)", highlight=False)
 
 
+@app.command("running")
+def running(process: ProcessArgument, root: RootOption = DEFAULT_ROOT) -> None:
+    """프로세스가 돌고 있으면 종료 코드 0, 아니면 3 (systemctl is-active처럼)."""
+    ref = _process(process)
+    if str(ref) not in _attach(root).pids():
+        raise typer.Exit(3)
+
+
 # The long-running parts the launcher starts (``supervise``, ``guard``): cluster_daemons.py.
 app.command("supervise", hidden=True)(cluster_daemons.supervise)
 app.command("guard", hidden=True)(cluster_daemons.guard)

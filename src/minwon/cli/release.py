@@ -6,16 +6,20 @@ from __future__ import annotations
 import getpass
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
+from minwon.cli import release_host
 from minwon.cli.common import console, fail
 from minwon.operations.cluster.local import LocalCluster
 from minwon.operations.release.builds import BuildError
 from minwon.operations.release.canary import Outcome, ReleaseReport, Timing
 from minwon.operations.release.drills import DRILLS, make_drill
+
+if TYPE_CHECKING:
+    from minwon.operations.release.releaser import HostReleaser
 
 app = typer.Typer(
     help="새 빌드를 카나리아로 배포합니다: 한 인스턴스에서 시험 발급·실사용 비교 뒤 승격, "
@@ -23,11 +27,64 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
+app.add_typer(release_host.app, name="host")
+
 RootOption = Annotated[
     Path, typer.Option("--root", help="클러스터 폴더 (minwon cluster up --root와 같게)")
 ]
 DEFAULT_ROOT = Path("var/cluster")
 RELEASES = "releases"  # beside the cluster's state: <root>/releases/<build id>/
+
+
+FleetOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--fleet", help="실제 서버 배포: minwon cluster plan이 쓴 fleet.json (또는 그 폴더)"
+    ),
+]
+EnvFileOption = Annotated[
+    Path | None,
+    typer.Option("--env-file", help="실제 서버 배포: 앱 설정 (MINWON_DATABASE_URL, app.env)"),
+]
+ProbeFileOption = Annotated[
+    Path | None,
+    typer.Option("--probe-password-file", help="실제 서버 배포: 시험 발급 계정 비밀번호 파일"),
+]
+
+
+def _host_releaser(
+    fleet: Path, env_file: Path | None, probe_file: Path | None, who: str | None, timing: Timing
+) -> HostReleaser:
+    from minwon.operations.cluster.render import parse_env
+    from minwon.operations.release.fleet_plan import FleetPlan, FleetPlanError
+    from minwon.operations.release.host_fleet import HostFleet, shell_for
+    from minwon.operations.release.releaser import HostReleaser
+    from minwon.operations.release.schema import BuildSchemaGate
+
+    if env_file is None or probe_file is None:
+        fail(
+            "--fleet에는 --env-file과 --probe-password-file이 함께 필요합니다.", "release.usage", 2
+        )
+    try:
+        plan = FleetPlan.load(fleet)
+        environ = parse_env(env_file.read_text(encoding="utf-8"))
+        probe_file.stat()
+    except FleetPlanError as exc:
+        fail(str(exc), "release.fleet_invalid", 2)
+    except OSError as exc:
+        fail(f"파일을 읽을 수 없습니다: {exc.filename}", "release.file_missing", 2)
+    url = environ.get("MINWON_DATABASE_URL", "")
+    if not url or "${" in url:
+        fail(f"{env_file}에 채워진 MINWON_DATABASE_URL이 없습니다.", "release.env_invalid", 2)
+    return HostReleaser(
+        HostFleet(plan, shell_for(plan.transport)),
+        database_url=url,
+        probe_password=lambda: probe_file.read_text(encoding="utf-8").strip(),
+        schema=BuildSchemaGate(environ),
+        work_dir=fleet.parent if fleet.is_file() else fleet,
+        who=who or getpass.getuser(),
+        timing=timing,
+    )
 
 
 def _attach(root: Path) -> LocalCluster:
@@ -66,20 +123,31 @@ def run(
             help="실제 요청이 적어 비교할 수 없으면 시험 발급만으로 승격 (기본: 되돌림)",
         ),
     ] = False,
+    fleet: FleetOption = None,
+    env_file: EnvFileOption = None,
+    probe_password_file: ProbeFileOption = None,
 ) -> None:
     """빌드를 실행 중인 코드 옆에 설치하고 카나리아로 배포합니다. 승격되면 종료 코드 0,
-    되돌리거나 거절되면 1입니다. 모든 단계와 결과는 releases 표에 남습니다."""
+    되돌리거나 거절되면 1입니다. 모든 단계와 결과는 releases 표에 남습니다.
+    --fleet을 주면 로컬 클러스터 대신 실제 서버(fleet.json, SSH)에 배포합니다."""
     from minwon.operations.cluster.releasing import ClusterReleaser
+    from minwon.operations.release.ports import FleetError
+    from minwon.operations.release.releaser import FleetReleaser
 
     if not source.is_dir():
         fail(f"배포할 코드 폴더가 없습니다: {source}", "release.source_missing", 2)
-    cluster = _attach(root)
     timing = Timing(allow_quiet=allow_quiet)
-    releaser = ClusterReleaser(cluster, root, who=who or getpass.getuser(), timing=timing)
+    releaser: FleetReleaser
+    if fleet is not None:
+        releaser = _host_releaser(fleet, env_file, probe_password_file, who, timing)
+    else:
+        releaser = ClusterReleaser(_attach(root), root, who=who or getpass.getuser(), timing=timing)
     try:
         build = releaser.prepare(source)
     except BuildError as exc:
         fail(str(exc), "release.build_failed", 2)
+    except FleetError as exc:
+        fail(str(exc), "release.install_failed", 2)
     console.print(f"빌드 {build.id}를 준비했습니다: {build.python}", highlight=False)
     report = releaser.release(build)
     console.print(_steps(report))

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from sqlalchemy.engine import make_url
 
 from minwon.operations.cluster import render
 from minwon.operations.cluster.plan import write_plan
-from minwon.operations.cluster.spec import ClusterSpec, Credentials
+from minwon.operations.cluster.spec import DEPLOY_USER, ClusterSpec, Credentials
 from minwon.operations.cluster.topology import HostPlace, Placement, hosts_spec
 from minwon.operations.cluster.tuning import (
     MINWON_TUNED,
@@ -19,6 +21,7 @@ from minwon.operations.cluster.tuning import (
     PATRONI_DEFAULTS,
     dcs_settings,
 )
+from minwon.operations.release.fleet_plan import CURRENT, FleetPlan, FleetPlanError
 from support.binaries import require
 from support.cluster_specs import example_local_spec
 
@@ -81,7 +84,7 @@ def test_every_haproxy_path_also_balances_every_app_checked_with_a_large_echo(
             for app in spec.apps:
                 assert f"server app{app.name} {app.host}:{app.port} check" in apps
             assert "uri /healthz/echo" in apps and f"expect string {PATH_CHECK_END}" in apps
-            assert f"stats socket {proxy.admin_socket} mode 600 level admin" in text
+            assert f"stats socket {proxy.admin_socket} mode " in text
     spec = _local()
     config = tmp_path / "haproxy.cfg"
     config.write_text(render.haproxy_cfg(spec, spec.haproxies[0]).text)
@@ -224,3 +227,88 @@ def test_the_app_balancer_checks_every_path_with_a_large_echo_and_haproxy_accept
     for server in servers:
         assert f"server {server.name} {server.host}:{server.port} check" in config.text
     assert "level admin" in config.text  # the runtime API drains instances for releases
+
+
+def test_the_plan_lets_minwon_release_roll_builds_over_the_hosts(tmp_path: Path) -> None:
+    """Each app host runs the build its ``current`` link names; the deploy account may
+    start and stop that unit and run ``minwon release host`` as the app's user, nothing
+    else; each HAProxy's admin socket is open to the deploy group; ``fleet.json`` says
+    all of it to ``minwon release run --fleet``."""
+    spec = hosts_spec(HOSTS)
+    write_plan(spec, tmp_path)
+    fleet = FleetPlan.load(tmp_path)
+    assert [(a.name, a.host, a.url) for a in fleet.apps] == [
+        (str(i), h, f"http://{h}:8000") for i, h in enumerate(HOSTS, 1)
+    ]
+    assert fleet.transport.kind == "ssh" and fleet.transport.user == DEPLOY_USER
+    for app in fleet.apps:
+        assert app.minwon == ("sudo", "-n", "-u", spec.app_os_user, spec.minwon_bin)
+        assert app.service.start == ("sudo", "-n", "systemctl", "start", "minwon-app.service")
+        unit = (tmp_path / app.host / "systemd/minwon-app.service").read_text()
+        assert f"ExecStart={app.current}/venv/bin/python -m minwon.cli.main serve" in unit
+        sudoers = (tmp_path / app.host / "sudoers/minwon-release").read_text()
+        rules = [line for line in sudoers.splitlines() if line and not line.startswith("#")]
+        assert rules == [
+            f"{DEPLOY_USER} ALL=(root) NOPASSWD: /usr/bin/systemctl start minwon-app.service, "
+            "/usr/bin/systemctl stop minwon-app.service",
+            f"{DEPLOY_USER} ALL=({spec.app_os_user}) NOPASSWD: {spec.minwon_bin} release host *",
+        ]
+        assert (tmp_path / app.host / "sudoers/minwon-release").stat().st_mode & 0o777 == 0o440
+    assert [(b.host, b.admin_socket) for b in fleet.balancers] == [
+        (h, "/run/haproxy/minwon-admin.sock") for h in HOSTS
+    ]
+    haproxy = (tmp_path / HOSTS[0] / "haproxy.cfg").read_text()
+    assert (
+        f"stats socket /run/haproxy/minwon-admin.sock mode 660 group {DEPLOY_USER} level admin"
+        in haproxy
+    )
+    local = example_local_spec(first_port=44000, run_dir=str(tmp_path / "run"))
+    local_cfg = render.haproxy_cfg(local, local.haproxies[0]).text
+    assert "mode 600 level admin" in local_cfg and "group" not in local_cfg.split("defaults")[0]
+    assert "minwon release run --fleet fleet.json" in (tmp_path / "INSTALL.txt").read_text()
+
+
+def test_a_broken_fleet_file_is_a_plain_error(tmp_path: Path) -> None:
+    for text, says in (
+        ("{", "읽을 수 없습니다"),
+        ('{"apps": [], "balancers": []}', "앱 인스턴스가 없습니다"),
+        ('{"apps": [{"name": "1"}], "balancers": []}', "읽을 수 없습니다"),
+        (
+            '{"apps": [{"name": "1", "host": "h", "url": "u", "minwon": []}], "balancers": []}',
+            "읽을 수 없습니다",
+        ),
+        (
+            '{"apps": [{"name": "1", "host": "h", "url": "u", "minwon": ["m"]}],'
+            ' "balancers": [], "transport": {"kind": "telnet"}}',
+            "ssh 또는 local",
+        ),
+    ):
+        with pytest.raises(FleetPlanError, match=says):
+            FleetPlan.from_json(text)
+    with pytest.raises(FleetPlanError, match="읽을 수 없습니다"):
+        FleetPlan.load(tmp_path / "missing.json")
+
+
+def test_systemd_and_sudo_accept_the_release_files_of_the_plan(tmp_path: Path) -> None:
+    """``systemd-analyze verify`` reads the app unit as systemd would (its ExecStart
+    pointed at a Python that exists here), ``visudo -c`` the sudoers drop-in."""
+    analyze, visudo = require("systemd-analyze"), require("visudo")
+    write_plan(hosts_spec(HOSTS), tmp_path / "plan")
+    host = tmp_path / "plan" / HOSTS[0]
+    current = tmp_path / "current"
+    (current / "venv" / "bin").mkdir(parents=True)
+    (current / "venv" / "bin" / "python").symlink_to(sys.executable)
+    unit = tmp_path / "units" / "minwon-app.service"
+    unit.parent.mkdir()
+    unit.write_text(
+        (host / "systemd/minwon-app.service").read_text().replace(CURRENT, str(current))
+    )
+    verified = subprocess.run([analyze, "verify", str(unit)], capture_output=True, text=True)
+    assert verified.returncode == 0, verified.stderr
+    parsed = subprocess.run(
+        [visudo, "-c", "-f", str(host / "sudoers/minwon-release")], capture_output=True, text=True
+    )
+    assert parsed.returncode == 0, parsed.stdout + parsed.stderr
+    broken = tmp_path / "broken-sudoers"
+    broken.write_text("minwon-deploy ALL=(root) NOPASSWD systemctl\n")  # no colon, no path
+    assert subprocess.run([visudo, "-c", "-f", str(broken)], capture_output=True).returncode != 0

@@ -1,7 +1,9 @@
 """HAProxy's runtime API over its admin socket: which app servers are up; drain, ready.
 
 One command per connection (``show stat``, ``set server <backend>/<server> state ...``),
-as HAProxy's management guide describes; nothing is restarted or reloaded.
+as HAProxy's management guide describes; nothing is restarted or reloaded. The socket is
+this machine's (a path) or another host's, reached with ``socat`` over a shell
+(``SocketOverShell``: real hosts, over SSH).
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ import io
 import socket
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 from minwon.operations.cluster.spec import ClusterSpec
+from minwon.operations.remote.shell import Shell, ShellError
 
 
 class BalancerError(Exception):
@@ -60,9 +64,44 @@ def command(admin_socket: str, line: str, *, timeout: float = 2.0) -> str:
     return b"".join(chunks).decode(errors="replace")
 
 
-def servers(admin_socket: str, backend: str) -> list[Server]:
-    """Returns every server of `backend` with its status (``show stat``)."""
-    text = command(admin_socket, "show stat").lstrip("# ")
+class RuntimeApi(Protocol):
+    """Somewhere runtime API commands can be sent: one line in, HAProxy's answer out."""
+
+    def command(self, line: str) -> str:
+        """Sends `line`; BalancerError if HAProxy cannot be reached."""
+        ...
+
+
+@dataclass(frozen=True)
+class SocketOverShell:
+    """The admin socket of a HAProxy on another host, through ``socat`` run there."""
+
+    shell: Shell
+    host: str
+    admin_socket: str
+    timeout: float = 5.0
+
+    def command(self, line: str) -> str:
+        """Sends `line` to the socket on the host and returns HAProxy's answer."""
+        argv = ["socat", "-t", "2", "stdio", f"UNIX-CONNECT:{self.admin_socket}"]
+        try:
+            stdin = line.encode() + b"\n"
+            done = self.shell.run(self.host, argv, stdin=stdin, timeout=self.timeout)
+        except ShellError as exc:
+            raise BalancerError(str(exc)) from exc
+        if not done.ok:
+            raise BalancerError(f"HAProxy runtime API {done.why()}")
+        return done.text()
+
+
+def _send(where: str | RuntimeApi, line: str) -> str:
+    return command(where, line) if isinstance(where, str) else where.command(line)
+
+
+def servers(where: str | RuntimeApi, backend: str) -> list[Server]:
+    """Returns every server of `backend` with its status (``show stat``); `where` is an
+    admin socket on this machine or a ``RuntimeApi``."""
+    text = _send(where, "show stat").lstrip("# ")
     found = []
     for row in csv.DictReader(io.StringIO(text)):
         if row.get("pxname") != backend or row.get("svname") in ("FRONTEND", "BACKEND"):
@@ -82,9 +121,9 @@ def servers(admin_socket: str, backend: str) -> list[Server]:
     return found
 
 
-def set_state(admin_socket: str, backend: str, server: str, state: ServerState) -> None:
+def set_state(where: str | RuntimeApi, backend: str, server: str, state: ServerState) -> None:
     """Sets `server` to `state` (drain before a release, ready after)."""
-    answer = command(admin_socket, f"set server {backend}/{server} state {state.value}")
+    answer = _send(where, f"set server {backend}/{server} state {state.value}")
     if answer.strip():
         raise BalancerError(f"set server {backend}/{server} state {state.value}: {answer}")
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from minwon.operations.cluster import render
 from minwon.operations.cluster.render import RenderedFile
 from minwon.operations.cluster.spec import ClusterSpec, Credentials
+from minwon.operations.release.fleet_plan import FleetPlan, HostApp, HostBalancer
 
 
 def plan_files(spec: ClusterSpec) -> dict[str, list[tuple[str, RenderedFile]]]:
@@ -38,7 +39,27 @@ def plan_files(spec: ClusterSpec) -> dict[str, list[tuple[str, RenderedFile]]]:
     for app in spec.apps:
         add(app.host, "app.env", render.app_env(spec, app, credentials))
         add(app.host, "systemd/minwon-app.service", render.app_unit(spec, app))
+        add(app.host, "sudoers/minwon-release", render.release_sudoers(spec, app))
     return hosts
+
+
+def release_fleet(spec: ClusterSpec) -> FleetPlan:
+    """Returns the fleet ``minwon release --fleet`` rolls builds over: each app host
+    over SSH (``minwon`` as the app's user), each HAProxy's admin socket."""
+    return FleetPlan(
+        apps=tuple(
+            HostApp(
+                name=app.name,
+                host=app.host,
+                url=app.url,
+                minwon=("sudo", "-n", "-u", spec.app_os_user, spec.minwon_bin),
+            )
+            for app in spec.apps
+        ),
+        balancers=tuple(
+            HostBalancer(proxy.name, proxy.host, proxy.admin_socket) for proxy in spec.haproxies
+        ),
+    )
 
 
 def write_plan(spec: ClusterSpec, out_dir: Path) -> list[Path]:
@@ -62,6 +83,24 @@ def write_plan(spec: ClusterSpec, out_dir: Path) -> list[Path]:
     top = out_dir / "app.env"
     top.write_text(render.app_env(spec, spec.apps[0], Credentials.placeholders()).text)
     top.chmod(0o600)
+    fleet = out_dir / "fleet.json"
+    fleet.write_text(release_fleet(spec).to_json(), encoding="utf-8")
+    install_lines += RELEASE_STEPS
     install = out_dir / "INSTALL.txt"
     install.write_text("\n".join(install_lines) + "\n", encoding="utf-8")
-    return [*written, top, install]
+    return [*written, top, fleet, install]
+
+
+RELEASE_STEPS = [
+    "",
+    "# Releases (minwon release --fleet fleet.json, from an operator's machine):",
+    "# - app hosts: an account minwon-deploy with the operator's SSH key; the sudoers file",
+    "#   above; the base environment at /opt/minwon/.venv (pip install minwon); the first",
+    "#   build: sudo -u minwon /opt/minwon/.venv/bin/minwon release host install --source",
+    "#   <checkout>, then ... release host switch <build id> (prints the id), then",
+    "#   systemctl enable --now minwon-app.service.",
+    "# - HAProxy hosts: apt-get install socat; minwon-deploy in group minwon-deploy (the",
+    "#   admin socket is mode 660 for that group).",
+    "# - then: minwon release run --fleet fleet.json --source <new checkout>",
+    "#   --env-file app.env --probe-password-file <file> (app.env with its secrets filled).",
+]

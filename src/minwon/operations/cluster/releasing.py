@@ -1,29 +1,27 @@
-"""Releasing onto the local cluster: the canary (``operations/release``) wired to real
-instances, HAProxy, ``/metrics``, the probe account and the ``releases`` table."""
+"""Releasing onto the local cluster: ``FleetReleaser`` on the cluster's own instances,
+with drills and the check of which build each process really runs."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from minwon import __file__ as package_file
-from minwon.adapters.database import make_engine
-from minwon.adapters.release_store import ReleaseStore
 from minwon.operations.cluster.fleet import ClusterFleet
 from minwon.operations.cluster.local import LocalCluster
 from minwon.operations.cluster.workspace import PROBE_SECRET_FILE
-from minwon.operations.release import builds, drills
-from minwon.operations.release.builds import Build
-from minwon.operations.release.canary import Release, ReleaseReport, Timing
-from minwon.operations.release.metrics import MetricsObserver
+from minwon.operations.release import drills
+from minwon.operations.release.canary import Timing
 from minwon.operations.release.ports import ReleaseSummary, SchemaGate
-from minwon.operations.release.probe import ProbeCredentials, ProbeResult, run_probe
+from minwon.operations.release.releaser import FleetReleaser
 from minwon.operations.release.schema import BuildSchemaGate
 
 RUNNING_SOURCE = Path(package_file).resolve().parent.parent  # the src/ of running code
 
 
-class ClusterReleaser:
+class ClusterReleaser(FleetReleaser):
     """Releases builds onto `cluster`'s app instances and records each release."""
+
+    fleet: ClusterFleet
 
     def __init__(
         self,
@@ -34,39 +32,17 @@ class ClusterReleaser:
         timing: Timing | None = None,
         schema: SchemaGate | None = None,
     ) -> None:
-        self.cluster = cluster
-        self.work_dir = Path(work_dir)
-        self.who = who
-        self.timing = timing or Timing()
-        self.fleet = ClusterFleet(cluster)
-        self.schema = schema or BuildSchemaGate(cluster.app_environment())
-        self.last: ReleaseReport | None = None
-
-    def _probe(self, url: str) -> ProbeResult:
-        secret = (self.cluster.root / PROBE_SECRET_FILE).read_text(encoding="utf-8").strip()
-        return run_probe(
-            url, ProbeCredentials(password=secret), deadline=self.timing.probe_deadline
+        secret = cluster.root / PROBE_SECRET_FILE
+        super().__init__(
+            ClusterFleet(cluster),
+            database_url=cluster.database_url(),
+            probe_password=lambda: secret.read_text(encoding="utf-8").strip(),
+            schema=schema or BuildSchemaGate(cluster.app_environment()),
+            work_dir=work_dir,
+            who=who,
+            timing=timing,
         )
-
-    def prepare(self, source: Path) -> Build:
-        """Installs the code in `source` as a build beside the running one."""
-        return builds.prepare(source, self.work_dir / "releases")
-
-    def release(self, build: Build) -> ReleaseReport:
-        """Rolls `build` out (or back), records the release, returns its report."""
-        observer = MetricsObserver(self.fleet.url)
-        try:
-            release = Release(self.fleet, observer, self._probe, self.schema, timing=self.timing)
-            report = release.run(build, who=self.who)
-        finally:
-            observer.close()
-        engine = make_engine(self.cluster.database_url())
-        try:
-            ReleaseStore(engine).record(report.to_row())
-        finally:
-            engine.dispose()
-        self.last = report
-        return report
+        self.cluster = cluster
 
     def release_drill(self, kind: str) -> ReleaseSummary:
         """Makes drill build `kind` from the running code, releases it, and sums up."""

@@ -14,6 +14,7 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from minwon.operations.cluster.spec import (
+    DEPLOY_USER,
     AppInstance,
     ClusterSpec,
     Credentials,
@@ -32,6 +33,7 @@ from minwon.operations.cluster.tuning import (
     dcs_settings,
     path_check_body,
 )
+from minwon.operations.release.fleet_plan import CURRENT, RELEASES, UNIT
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -183,9 +185,17 @@ def guard_unit(spec: ClusterSpec, node: PatroniNode) -> RenderedFile:
 
 
 def app_unit(spec: ClusterSpec, app: AppInstance) -> RenderedFile:
-    """Returns the systemd unit that runs the app on a real host."""
-    text = _render("minwon-app.service.j2", spec=spec, app=app)
-    return RenderedFile("/etc/systemd/system/minwon-app.service", text)
+    """Returns the systemd unit that runs the app on a real host: the build its
+    ``current`` link points at (``minwon release`` switches it)."""
+    text = _render("minwon-app.service.j2", spec=spec, app=app, current=CURRENT, releases=RELEASES)
+    return RenderedFile(f"/etc/systemd/system/{UNIT}", text)
+
+
+def release_sudoers(spec: ClusterSpec, app: AppInstance) -> RenderedFile:
+    """Returns the sudoers drop-in that lets the deploy account start and stop the app's
+    unit and run ``minwon release host`` as the app's user, and nothing more."""
+    text = _render("sudoers-release.j2", spec=spec, app=app, deploy_user=DEPLOY_USER, unit=UNIT)
+    return RenderedFile("/etc/sudoers.d/minwon-release", text, 0o440)
 
 
 def parse_env(text: str) -> dict[str, str]:

@@ -14,6 +14,10 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 from urllib.parse import quote
 
+# The account `minwon release` logs in as on real hosts (SSH keys; sudo only for the
+# app's own commands, see the plan's sudoers file).
+DEPLOY_USER = "minwon-deploy"
+
 
 @dataclass(frozen=True)
 class Credentials:
@@ -109,6 +113,9 @@ class HAProxyInstance:
     app_port: int = 0  # 0: a cluster saved before the app balancer existed
     admin_socket: str = ""
     netns: str = ""
+    # On real hosts the deploy account's group may use the admin socket (``socat`` over
+    # SSH during a release); locally only the database user may.
+    admin_group: str = ""
 
     @property
     def app_url(self) -> str:

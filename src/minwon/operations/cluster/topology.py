@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from minwon.operations.cluster.spec import (
+    DEPLOY_USER,
     AppInstance,
     ClusterSpec,
     EtcdMember,
@@ -205,6 +206,7 @@ def hosts_spec(
                 config_file="/etc/haproxy/haproxy.cfg",
                 app_port=80,
                 admin_socket="/run/haproxy/minwon-admin.sock",
+                admin_group=DEPLOY_USER,
             )
             for i, h in numbered
         ),

@@ -1,0 +1,1 @@
+"""Running commands on other hosts (over SSH on real hosts)."""
