@@ -52,34 +52,56 @@ ProbeFileOption = Annotated[
 ]
 
 
-def _host_releaser(
-    fleet: Path, env_file: Path | None, probe_file: Path | None, who: str | None, timing: Timing
-) -> HostReleaser:
+def _environment(env_file: Path) -> dict[str, str]:
+    """The apps' settings (``app.env`` with its secrets filled); exits on a bad file."""
     from minwon.operations.cluster.render import parse_env
-    from minwon.operations.release.fleet_plan import FleetPlan, FleetPlanError
-    from minwon.operations.release.host_fleet import HostFleet, shell_for
-    from minwon.operations.release.releaser import HostReleaser
-    from minwon.operations.release.schema import BuildSchemaGate
 
-    if env_file is None or probe_file is None:
-        fail(
-            "--fleet에는 --env-file과 --probe-password-file이 함께 필요합니다.", "release.usage", 2
-        )
     try:
-        plan = FleetPlan.load(fleet)
         environ = parse_env(env_file.read_text(encoding="utf-8"))
-        probe_file.stat()
-    except FleetPlanError as exc:
-        fail(str(exc), "release.fleet_invalid", 2)
     except OSError as exc:
         fail(f"파일을 읽을 수 없습니다: {exc.filename}", "release.file_missing", 2)
     url = environ.get("MINWON_DATABASE_URL", "")
     if not url or "${" in url:
         fail(f"{env_file}에 채워진 MINWON_DATABASE_URL이 없습니다.", "release.env_invalid", 2)
+    return environ
+
+
+def _host_releaser(
+    fleet: Path,
+    env_file: Path | None,
+    probe_file: Path | None,
+    who: str | None,
+    timing: Timing,
+    *,
+    probe: bool = True,
+) -> HostReleaser:
+    from minwon.operations.release.fleet_plan import FleetPlan, FleetPlanError
+    from minwon.operations.release.host_fleet import HostFleet, shell_for
+    from minwon.operations.release.releaser import HostReleaser
+    from minwon.operations.release.schema import BuildSchemaGate
+
+    if env_file is None or (probe and probe_file is None):
+        needs = "--env-file과 --probe-password-file" if probe else "--env-file"
+        fail(f"--fleet에는 {needs}이 함께 필요합니다.", "release.usage", 2)
+    try:
+        plan = FleetPlan.load(fleet)
+        if probe_file is not None:
+            probe_file.stat()
+    except FleetPlanError as exc:
+        fail(str(exc), "release.fleet_invalid", 2)
+    except OSError as exc:
+        fail(f"파일을 읽을 수 없습니다: {exc.filename}", "release.file_missing", 2)
+    environ = _environment(env_file)
+
+    def password() -> str:
+        if probe_file is None:
+            raise FileNotFoundError("--probe-password-file")
+        return probe_file.read_text(encoding="utf-8").strip()
+
     return HostReleaser(
         HostFleet(plan, shell_for(plan.transport)),
-        database_url=url,
-        probe_password=lambda: probe_file.read_text(encoding="utf-8").strip(),
+        database_url=environ["MINWON_DATABASE_URL"],
+        probe_password=password,
         schema=BuildSchemaGate(environ),
         work_dir=fleet.parent if fleet.is_file() else fleet,
         who=who or getpass.getuser(),
@@ -165,17 +187,26 @@ def run(
 
 
 @app.command("contract")
-def contract(root: RootOption = DEFAULT_ROOT) -> None:
+def contract(
+    root: RootOption = DEFAULT_ROOT, fleet: FleetOption = None, env_file: EnvFileOption = None
+) -> None:
     """배포 뒤에 남겨 둔 축소(contract) 마이그레이션을 적용합니다. 그것을 모르는 이전 빌드가
     하나라도 실행 중이면 거절합니다 (그 빌드가 쓰는 열·표를 지울 수 있으므로)."""
     from minwon.operations.cluster.releasing import ClusterReleaser
+    from minwon.operations.release.ports import FleetError
     from minwon.operations.release.schema import SchemaGateError
 
-    releaser = ClusterReleaser(_attach(root), root)
+    releaser: ClusterReleaser | HostReleaser
+    if fleet is not None:
+        releaser = _host_releaser(fleet, env_file, None, None, Timing(), probe=False)
+    else:
+        releaser = ClusterReleaser(_attach(root), root)
     try:
         applied = releaser.contract()
     except SchemaGateError as exc:
         fail(exc.message, exc.code)
+    except FleetError as exc:
+        fail(str(exc), "release.fleet_unreachable")
     if applied:
         console.print(f"축소 마이그레이션을 적용했습니다: {', '.join(applied)}", highlight=False)
     else:
@@ -203,12 +234,18 @@ def history(
     root: RootOption = DEFAULT_ROOT,
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="JSON으로 출력")] = False,
+    env_file: EnvFileOption = None,
 ) -> None:
-    """지난 배포: 빌드, 배포한 사람, 시각, 결과와 사유."""
+    """지난 배포: 빌드, 배포한 사람, 시각, 결과와 사유 (--env-file: 실제 서버의 기록)."""
     from minwon.adapters.database import make_engine
     from minwon.adapters.release_store import ReleaseStore
 
-    engine = make_engine(_attach(root).database_url())
+    url = (
+        _environment(env_file)["MINWON_DATABASE_URL"]
+        if env_file is not None
+        else _attach(root).database_url()
+    )
+    engine = make_engine(url)
     try:
         rows = ReleaseStore(engine).history(limit)
     finally:
