@@ -52,15 +52,15 @@ TIMING = Timing(allow_quiet=True, window_min=1.0, window_max=2.0)
 
 def _fleet(cluster: LocalCluster, hosts: Path, transport: Transport) -> FleetPlan:
     python = cluster.programs()[0]
-    minwon = (python, "-m", "minwon.cli.main")
+    launcher = (python, "-m", "minwon.cli.cluster")  # ``minwon cluster``, lighter
     root = str(cluster.root)
 
     def service(name: str) -> ServiceCommands:
         ref = str(ProcessRef(ProcessKind.APP, name))
         return ServiceCommands(
-            start=(*minwon, "cluster", "start", ref, "--root", root),
-            stop=(*minwon, "cluster", "stop", ref, "--root", root),
-            active=(*minwon, "cluster", "running", ref, "--root", root),
+            start=(*launcher, "start", ref, "--root", root),
+            stop=(*launcher, "stop", ref, "--root", root),
+            active=(*launcher, "running", ref, "--root", root),
             log=("tail", "-n", "40", str(cluster.launched_log(ProcessRef(ProcessKind.APP, name)))),
         )
 
@@ -70,7 +70,7 @@ def _fleet(cluster: LocalCluster, hosts: Path, transport: Transport) -> FleetPla
         apps=tuple(
             replace(
                 app,
-                minwon=minwon,
+                host_command=(python, "-m", "minwon.cli.release_host"),
                 releases=str(hosts / f"host{app.name}" / "releases"),
                 current=str(hosts / f"host{app.name}" / "current"),
                 service=service(app.name),

@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from minwon.cli import cluster_daemons
-from minwon.cli.common import console, fail
+from minwon.cli.plain import console, fail
 from minwon.operations.cluster.control import SUPERVISOR
 from minwon.operations.cluster.errors import (
     ClusterError,
@@ -378,3 +378,7 @@ def runbook(
         fail(f"알 수 없는 장애 {fault!r}입니다. 있는 장애: {known}", "cluster.runbook", 2)
     for line in _runbook_lines(found):
         console.print(line, markup=False, highlight=False)
+
+
+if __name__ == "__main__":  # `python -m minwon.cli.cluster`: without the rest of the CLI
+    app()

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from minwon.cli.common import fail
+from minwon.cli.plain import fail
 from minwon.logging_setup import configure_logging
 from minwon.operations.cluster.guard import HUNG_AFTER_SECONDS, Guard, Policy, Target
 from minwon.operations.cluster.local import LocalCluster

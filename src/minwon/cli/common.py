@@ -5,24 +5,17 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import NoReturn, TypeVar
-
-import typer
-from rich.console import Console
+from typing import TypeVar
 
 from minwon.bootstrap import Container, bootstrap
+from minwon.cli.plain import console as console
+from minwon.cli.plain import err_console as err_console
+from minwon.cli.plain import fail as fail
 from minwon.config import Settings, SettingsError
 from minwon.errors import MinwonError
 from minwon.rendering.keys import KeysMissing
 
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
-
-
-def fail(message: str, code: str = "error", exit_code: int = 1) -> NoReturn:
-    err_console.print(f"[bold red]오류[/] ({code}): {message}", highlight=False)
-    raise typer.Exit(exit_code)
 
 
 def settings() -> Settings:

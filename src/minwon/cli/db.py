@@ -14,10 +14,9 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -32,6 +31,7 @@ from minwon.adapters.migrate import (
     schema_usable,
     upgrade_step_by_step,
 )
+from minwon.cli.plain import console, fail
 from minwon.config import Settings, SettingsError
 from minwon.operations.release.builds import Build, BuildError
 from minwon.operations.release.builds import load as load_build
@@ -48,17 +48,8 @@ app = typer.Typer(
     help="데이터베이스 스키마: 마이그레이션 상태, 확장(expand)·축소(contract) 적용.",
     no_args_is_help=True,
 )
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
 JsonOption = Annotated[bool, typer.Option("--json", help="기계가 읽는 JSON으로 출력")]
 PHASE_LABELS = {EXPAND: "확장(expand)", CONTRACT: "축소(contract)"}
-
-
-def fail(message: str, code: str = "error", exit_code: int = 1) -> NoReturn:
-    """As ``cli.common.fail``; this module keeps to light imports: a release runs it with
-    each build's Python (``python -m minwon.cli.db``), several times per release."""
-    err_console.print(f"[bold red]오류[/] ({code}): {message}", highlight=False)
-    raise typer.Exit(exit_code)
 
 
 @contextmanager

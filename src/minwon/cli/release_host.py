@@ -1,5 +1,6 @@
 """``minwon release host ...``: what a release runs on an app host over SSH (install a
 build beside the running one, point ``current`` at it, say which build is current).
+Over SSH it runs as ``python -m minwon.cli.release_host`` (light imports: ``cli.plain``).
 Each prints the build as one JSON object on success; errors are plain Korean text with
 a stable code and exit status 2."""
 
@@ -12,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from minwon.cli.common import fail
+from minwon.cli.plain import fail
 from minwon.operations.release import host_side
 from minwon.operations.release.builds import Build, BuildError
 from minwon.operations.release.fleet_plan import CURRENT, RELEASES
@@ -72,3 +73,7 @@ def current(current: CurrentOption = Path(CURRENT)) -> None:
     except BuildError as exc:
         fail(str(exc), "release.no_current", 2)
     _print(built)
+
+
+if __name__ == "__main__":  # the plan runs `python -m minwon.cli.release_host` over SSH
+    app()

@@ -242,7 +242,9 @@ def test_the_plan_lets_minwon_release_roll_builds_over_the_hosts(tmp_path: Path)
     ]
     assert fleet.transport.kind == "ssh" and fleet.transport.user == DEPLOY_USER
     for app in fleet.apps:
-        assert app.minwon == ("sudo", "-n", "-u", spec.app_os_user, spec.minwon_bin)
+        python = spec.minwon_bin.removesuffix("/minwon") + "/python"
+        release_host = (python, "-m", "minwon.cli.release_host")
+        assert app.host_command == ("sudo", "-n", "-u", spec.app_os_user, *release_host)
         assert app.service.start == ("sudo", "-n", "systemctl", "start", "minwon-app.service")
         unit = (tmp_path / app.host / "systemd/minwon-app.service").read_text()
         assert f"ExecStart={app.current}/venv/bin/python -m minwon.cli.main serve" in unit
@@ -251,7 +253,7 @@ def test_the_plan_lets_minwon_release_roll_builds_over_the_hosts(tmp_path: Path)
         assert rules == [
             f"{DEPLOY_USER} ALL=(root) NOPASSWD: /usr/bin/systemctl start minwon-app.service, "
             "/usr/bin/systemctl stop minwon-app.service",
-            f"{DEPLOY_USER} ALL=({spec.app_os_user}) NOPASSWD: {spec.minwon_bin} release host *",
+            f"{DEPLOY_USER} ALL=({spec.app_os_user}) NOPASSWD: {' '.join(release_host)} *",
         ]
         assert (tmp_path / app.host / "sudoers/minwon-release").stat().st_mode & 0o777 == 0o440
     assert [(b.host, b.admin_socket) for b in fleet.balancers] == [
@@ -274,11 +276,12 @@ def test_a_broken_fleet_file_is_a_plain_error(tmp_path: Path) -> None:
         ('{"apps": [], "balancers": []}', "앱 인스턴스가 없습니다"),
         ('{"apps": [{"name": "1"}], "balancers": []}', "읽을 수 없습니다"),
         (
-            '{"apps": [{"name": "1", "host": "h", "url": "u", "minwon": []}], "balancers": []}',
+            '{"apps": [{"name": "1", "host": "h", "url": "u", "host_command": []}],'
+            ' "balancers": []}',
             "읽을 수 없습니다",
         ),
         (
-            '{"apps": [{"name": "1", "host": "h", "url": "u", "minwon": ["m"]}],'
+            '{"apps": [{"name": "1", "host": "h", "url": "u", "host_command": ["m"]}],'
             ' "balancers": [], "transport": {"kind": "telnet"}}',
             "ssh 또는 local",
         ),

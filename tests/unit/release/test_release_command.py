@@ -32,7 +32,7 @@ def test_real_hosts_need_the_fleet_the_settings_and_the_probe_password(tmp_path:
     code, said = _run(*args, "--probe-password-file", str(probe))
     assert code == 2 and "release.fleet_invalid" in said  # no fleet.json yet
     fleet.write_text(
-        '{"apps": [{"name": "1", "host": "h", "url": "http://h:8000", "minwon": ["m"]}],'
+        '{"apps": [{"name": "1", "host": "h", "url": "http://h:8000", "host_command": ["m"]}],'
         ' "balancers": []}'
     )
     code, said = _run(*args, "--probe-password-file", str(probe))

@@ -52,7 +52,7 @@ def release_fleet(spec: ClusterSpec) -> FleetPlan:
                 name=app.name,
                 host=app.host,
                 url=app.url,
-                minwon=("sudo", "-n", "-u", spec.app_os_user, spec.minwon_bin),
+                host_command=("sudo", "-n", "-u", spec.app_os_user, *render.host_release(spec)),
             )
             for app in spec.apps
         ),

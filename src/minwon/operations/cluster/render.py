@@ -191,10 +191,23 @@ def app_unit(spec: ClusterSpec, app: AppInstance) -> RenderedFile:
     return RenderedFile(f"/etc/systemd/system/{UNIT}", text)
 
 
+def host_release(spec: ClusterSpec) -> tuple[str, ...]:
+    """Returns the argv of ``minwon release host`` on a real host, with the Python of the
+    host's base environment (beside ``minwon_bin``)."""
+    return (str(Path(spec.minwon_bin).with_name("python")), "-m", "minwon.cli.release_host")
+
+
 def release_sudoers(spec: ClusterSpec, app: AppInstance) -> RenderedFile:
     """Returns the sudoers drop-in that lets the deploy account start and stop the app's
     unit and run ``minwon release host`` as the app's user, and nothing more."""
-    text = _render("sudoers-release.j2", spec=spec, app=app, deploy_user=DEPLOY_USER, unit=UNIT)
+    text = _render(
+        "sudoers-release.j2",
+        spec=spec,
+        app=app,
+        deploy_user=DEPLOY_USER,
+        unit=UNIT,
+        host_release=" ".join(host_release(spec)),
+    )
     return RenderedFile("/etc/sudoers.d/minwon-release", text, 0o440)
 
 

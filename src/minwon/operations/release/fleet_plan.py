@@ -1,10 +1,10 @@
 """Where a release finds real hosts: ``fleet.json``, written by ``minwon cluster plan``.
 
-For each app instance: the host SSH reaches, its own URL (probe, readiness, metrics), how
-``minwon`` runs there (as the app's user), its ``releases`` folder and ``current`` link,
-and the service commands (systemd by default; the deploy account may run exactly these
-through sudo, see the plan's ``sudoers``). For each HAProxy path: its host and the admin
-socket of its runtime API (reached with ``socat`` on that host).
+For each app instance: the host SSH reaches, its own URL (probe, readiness, metrics),
+how ``minwon release host`` runs there (as the app's user), its ``releases`` folder and
+``current`` link, and the service commands (systemd by default; the deploy account may
+run exactly these through sudo, see the plan's ``sudoers``). For each HAProxy path: its
+host and the admin socket of its runtime API (reached with ``socat`` on that host).
 """
 
 from __future__ import annotations
@@ -42,7 +42,9 @@ class HostApp:
     name: str
     host: str
     url: str
-    minwon: tuple[str, ...]  # the argv prefix that runs ``minwon`` on the host
+    # The argv that runs ``minwon release host`` there, as the app's user (``sudo -u``,
+    # ``python -m minwon.cli.release_host``: light, started several times per release).
+    host_command: tuple[str, ...]
     releases: str = RELEASES
     current: str = CURRENT
     service: ServiceCommands = field(default_factory=ServiceCommands)
@@ -144,7 +146,7 @@ def _app(data: dict[str, Any]) -> HostApp:
         name=str(data["name"]),
         host=str(data["host"]),
         url=str(data["url"]).rstrip("/"),
-        minwon=_argv(data["minwon"]),
+        host_command=_argv(data["host_command"]),
         releases=str(data.get("releases", RELEASES)),
         current=str(data.get("current", CURRENT)),
         service=ServiceCommands(

@@ -49,7 +49,7 @@ class HostFleet:
             raise FleetError(f"앱 {app.name}: {exc}") from exc
 
     def _host_minwon(self, app: HostApp, *args: str, stdin: bytes = b"") -> dict[str, str]:
-        done = self._run(app, [*app.minwon, "release", "host", *args], stdin=stdin)
+        done = self._run(app, [*app.host_command, *args], stdin=stdin)
         if not done.ok:
             raise FleetError(f"앱 {app.name}: {done.why()}")
         try:
