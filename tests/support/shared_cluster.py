@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from minwon.operations.clock import wait_until
@@ -118,16 +119,21 @@ class SharedCluster:
         """Returns a healthy cluster with at least `residents` demo residents for
         `module`: the shared one if it passes every check, else a fresh one."""
         if self.current is not None:
+            began = time.monotonic()
             unfit = self.unfit(self.current, residents)
             if unfit is None:
-                self.handovers.append(f"{module}: reused")
+                self.handovers.append(
+                    f"{module}: reused, checked in {time.monotonic() - began:.1f} s"
+                )
                 return self.current
             self.handovers.append(f"{module}: replaced, {unfit}")
             self.close()
         else:
             self.handovers.append(f"{module}: started")
+        began = time.monotonic()
         self.current = new_cluster(self.name, residents)
         self.residents = residents
+        self.handovers.append(f"  up in {time.monotonic() - began:.1f} s: {self.current.timings}")
         return self.current
 
     def unfit(self, cluster: LocalCluster, residents: int) -> str | None:
@@ -167,4 +173,6 @@ class SharedCluster:
         """Stops the current cluster, if any, by PID and removes its folder."""
         cluster, self.current, self.residents = self.current, None, 0
         if cluster is not None:
+            began = time.monotonic()
             remove_cluster(cluster)
+            self.handovers.append(f"  down in {time.monotonic() - began:.1f} s")
