@@ -56,10 +56,12 @@ def issue_load(
     seconds: float,
     connections: int,
     accept: str = "pdf",
+    warmup: float = 3.0,
 ) -> LoadRuns:
-    """Runs issuance load ``runs`` times (after a warm-up) and checks every run's documents."""
+    """Runs issuance load ``runs`` times (after `warmup` seconds of it) and checks every
+    run's documents."""
     tag = f"w{next(_tags)}"
-    wrk_together(bases, ["issue", token, tag, accept], seconds=3, connections=2)
+    wrk_together(bases, ["issue", token, tag, accept], seconds=warmup, connections=2)
     out = LoadRuns()
     for _ in range(runs):
         tag = f"r{next(_tags)}"
@@ -72,11 +74,17 @@ def issue_load(
 
 
 def verify_load(
-    base: str, numbers_file: Path, *, runs: int, seconds: float, connections: int
+    base: str,
+    numbers_file: Path,
+    *,
+    runs: int,
+    seconds: float,
+    connections: int,
+    warmup: float = 2.0,
 ) -> LoadRuns:
-    """Runs verification lookups ``runs`` times after a warm-up."""
+    """Runs verification lookups ``runs`` times after `warmup` seconds of them."""
     args = ["verify", str(numbers_file)]
-    wrk(base, args, seconds=2, connections=connections)
+    wrk(base, args, seconds=warmup, connections=connections)
     out = LoadRuns()
     for _ in range(runs):
         out.add([wrk(base, args, seconds=seconds, connections=connections)])

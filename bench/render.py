@@ -121,13 +121,23 @@ def _cpu_ms_per_doc(step: str, page: Page, docs: int) -> float:
     return (time.process_time() - started) / docs * 1000
 
 
-def _docs_in(step: str, page: Page, seconds: float, start_at: float) -> int:
+_start: Any = None  # docs_per_second's barrier, in each of its processes
+START_TIMEOUT = 120.0  # seconds for every process to warm up before a BrokenBarrierError
+
+
+def _keep_start(barrier: Any) -> None:
+    global _start
+    _start = barrier
+
+
+def _docs_in(step: str, page: Page, seconds: float) -> int:
     make = _configure(step)
     for _ in range(5):
         make(page)
-    while time.time() < start_at:
-        time.sleep(0.005)
-    deadline, count = start_at + seconds, 0
+    # Once every process has warmed up, all count over the same `seconds`: a fixed start
+    # time would make a process that warmed up late count over less, or nothing.
+    _start.wait(START_TIMEOUT)
+    deadline, count = time.time() + seconds, 0
     while time.time() < deadline:
         make(page)
         count += 1
@@ -146,9 +156,10 @@ def cpu_ms_per_doc(step: str, page: Page, docs: int = 40) -> float:
 
 def docs_per_second(step: str, page: Page, seconds: float, processes: int = 2) -> float:
     """Returns signed pages per second from ``processes`` processes working together."""
-    with _spawned().Pool(processes) as pool:
-        start_at = time.time() + 4.0  # after every process has warmed up
-        counts = pool.starmap(_docs_in, [(step, page, seconds, start_at)] * processes)
+    context = _spawned()
+    start = context.Barrier(processes)
+    with context.Pool(processes, initializer=_keep_start, initargs=(start,)) as pool:
+        counts = pool.starmap(_docs_in, [(step, page, seconds)] * processes)
     return float(sum(counts)) / seconds
 
 

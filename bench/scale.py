@@ -18,17 +18,30 @@ def sqlite_url(data_dir: Path) -> str:
     return f"sqlite:///{data_dir / 'minwon.sqlite3'}"
 
 
-def point(residents: int, *, runs: int, seconds: float) -> list[Figure]:
-    """Returns load time, issuance and lookup latency for a registry of ``residents``."""
+def point(
+    residents: int, *, runs: int, seconds: float, warmup: tuple[float, float] = (3.0, 2.0)
+) -> list[Figure]:
+    """Returns load time, issuance and lookup latency for a registry of ``residents``
+    (after `warmup` seconds of issuance and of lookups)."""
     data_dir, env, loaded = prepared(f"scale-{residents}", residents)
     try:
         url = sqlite_url(data_dir)
         with served(data_dir, env) as app:
             token = app.login()
             # Two clients: latency of work that waits for little but itself.
-            issued = issue_load([app.base], token, url, runs=runs, seconds=seconds, connections=2)
+            issued = issue_load(
+                [app.base],
+                token,
+                url,
+                runs=runs,
+                seconds=seconds,
+                connections=2,
+                warmup=warmup[0],
+            )
             numbers = issued_numbers(url, data_dir / "numbers.txt")
-            looked_up = verify_load(app.base, numbers, runs=runs, seconds=seconds, connections=4)
+            looked_up = verify_load(
+                app.base, numbers, runs=runs, seconds=seconds, connections=4, warmup=warmup[1]
+            )
         size = (data_dir / "minwon.sqlite3").stat().st_size
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)

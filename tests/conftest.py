@@ -1,5 +1,6 @@
 """Shared fixtures: keys made once per session, registries on SQLite and on a real
-PostgreSQL that the session starts itself (as the unprivileged OS user) and stops."""
+PostgreSQL that the session starts itself (as the unprivileged OS user) and stops; each
+test's registry is a copy of one built once per backend (support/world_templates.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from sqlalchemy import create_engine, text
 from minwon.operations.local_postgres import LocalPostgres
 from minwon.rendering.keys import init_keys
 from support.postgres import start_test_postgres
-from support.world import World, build_world
+from support.world import World, open_world
+from support.world_templates import WorldTemplates
 
 
 class MovableClock:
@@ -70,10 +72,27 @@ def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -
     return fresh_postgres_url(server)
 
 
+@pytest.fixture(scope="session")
+def world_templates(keys_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> WorldTemplates:
+    return WorldTemplates(
+        keys_dir=keys_dir, work_dir=tmp_path_factory.mktemp("world-templates"), clock=MovableClock()
+    )
+
+
 @pytest.fixture
-def world(database_url: str, keys_dir: Path, tmp_path: Path) -> Iterator[World]:
-    """A migrated database with a small synthetic registry and a wired container."""
-    w = build_world(
+def world(
+    database_url: str,
+    backend: str,
+    keys_dir: Path,
+    tmp_path: Path,
+    world_templates: WorldTemplates,
+    request: pytest.FixtureRequest,
+) -> Iterator[World]:
+    """A migrated database with a small synthetic registry and a wired container: this
+    test's own copy of the registry built once per backend."""
+    server = request.getfixturevalue("postgres_server") if backend == "postgres" else None
+    world_templates.copy_into(database_url, server)
+    w = open_world(
         database_url=database_url, keys_dir=keys_dir, data_dir=tmp_path, clock=MovableClock()
     )
     try:

@@ -4,7 +4,8 @@ Given a running local cluster (etcd ×3, Patroni ×3, HAProxy ×2, app ×2, supe
 when one part of each kind is killed with SIGKILL, then the cluster is healthy again
 without any test code starting anything, and the supervisor counts the restart; a part
 stopped on purpose stays stopped until started; the supervisor itself is restarted by
-nobody and ``status`` says so. One cluster for the module; every wait is bounded.
+nobody and ``status`` says so. On the scenarios' shared cluster (conftest.py); every
+wait is bounded.
 """
 
 from __future__ import annotations

@@ -106,7 +106,8 @@ class World:
         return str(row.register_number)
 
 
-def build_world(*, database_url: str, keys_dir: Path, data_dir: Path, clock: Any) -> World:
+def open_world(*, database_url: str, keys_dir: Path, data_dir: Path, clock: Any) -> World:
+    """Returns a world wired to `database_url` as it is (``fill_registry`` fills it)."""
     settings = Settings.from_env(
         data_dir=data_dir,
         database_url=database_url,
@@ -114,7 +115,11 @@ def build_world(*, database_url: str, keys_dir: Path, data_dir: Path, clock: Any
         verify_rate_per_minute=10_000,
         login_rate_per_minute=1_000,
     )
-    container = bootstrap(settings, clock=clock)
+    return World(container=bootstrap(settings, clock=clock), clock=clock)
+
+
+def fill_registry(container: Container) -> None:
+    """Migrates an empty database and loads the test registry (RESIDENTS, SEED)."""
     upgrade(container.engine)
     generate_registry(
         container.engine,
@@ -123,4 +128,10 @@ def build_world(*, database_url: str, keys_dir: Path, data_dir: Path, clock: Any
         vault=container.vault,
         today=date(2026, 11, 1),
     )
-    return World(container=container, clock=clock)
+
+
+def build_world(*, database_url: str, keys_dir: Path, data_dir: Path, clock: Any) -> World:
+    """Returns a world on `database_url`, migrated and filled with the test registry."""
+    world = open_world(database_url=database_url, keys_dir=keys_dir, data_dir=data_dir, clock=clock)
+    fill_registry(world.container)
+    return world
