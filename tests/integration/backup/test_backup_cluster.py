@@ -4,7 +4,8 @@
 Given a cluster started with a backup schedule, when it comes up, then the supervisor
 takes a full backup on its own; WAL switched on the primary reaches the repository and
 ``pgbackrest check`` passes; ``minwon backup run`` takes a full and then a differential
-backup that ``list`` shows with sizes and times; ``verify`` passes, and after one byte
+backup that ``list`` shows with sizes and times; the real hosts' backup timers would run
+on the primary only; ``verify`` passes, and after one byte
 range of a backup file is overwritten, it fails with one plain line naming the backup.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -26,7 +28,9 @@ import pytest
 
 from minwon.operations.backup.schedule import BackupSchedule
 from minwon.operations.clock import wait_until
+from minwon.operations.cluster import render
 from minwon.operations.cluster.local import LocalCluster
+from minwon.operations.processes import run_as
 from support.binaries import require_binaries, require_root
 
 pytestmark = [pytest.mark.slow, pytest.mark.cluster]
@@ -102,6 +106,20 @@ def test_wal_switched_on_the_primary_reaches_the_repository(cluster: LocalCluste
     assert _listed(cluster)["wal"]["max"] >= segment
     checked = _minwon(cluster, "check")
     assert checked.returncode == 0, checked.stderr
+
+
+def test_the_timer_units_condition_lets_only_the_primary_back_up(cluster: LocalCluster) -> None:
+    """The ``ExecCondition`` of the plan's backup services, rendered for this cluster's
+    nodes and run as their database user: true on the primary only."""
+    spec, leader = cluster.spec, cluster.leader()
+    for node in spec.nodes:
+        service = render.backup_timers(spec, node)[0].text
+        condition = next(line for line in service.splitlines() if line.startswith("ExecCondition="))
+        argv = shlex.split(condition.partition("=")[2])
+        done = subprocess.run(
+            argv, capture_output=True, text=True, timeout=30, **run_as(spec.db_os_user)
+        )
+        assert (done.returncode == 0) == (node.name == leader), (node.name, done.stderr)
 
 
 def test_scheduled_and_asked_for_backups_are_listed_with_sizes_and_times(
