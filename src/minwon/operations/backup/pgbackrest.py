@@ -39,10 +39,10 @@ class BackupError(RuntimeError):
 
 
 def shorten(output: str, limit: int = SHOWN) -> str:
-    """Returns pgBackRest's output in one line: its ERROR lines first, then the rest,
-    cut to `limit` characters."""
+    """Returns pgBackRest's output in one line: its ERROR and HINT lines (all of it when
+    it has none), cut to `limit` characters."""
     lines = [line.strip() for line in output.splitlines() if line.strip()]
-    errors = [line for line in lines if line.startswith("ERROR")]
+    errors = [line for line in lines if line.startswith(("ERROR", "HINT"))]
     text = " / ".join(errors or lines) or "(출력 없음)"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
