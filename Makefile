@@ -69,7 +69,7 @@ clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache test-artifacts
 
 cluster: setup
-	@$(BIN)/minwon cluster up --root var/cluster
+	@$(BIN)/minwon cluster up --root var/cluster --backup-full-hours 24 --backup-diff-minutes 60
 
 cluster-down: setup
 	@$(BIN)/minwon cluster down --root var/cluster

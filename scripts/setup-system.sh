@@ -10,6 +10,7 @@ PACKAGES+=(iproute2 nftables ethtool)  # network faults between namespaces (F4, 
 PACKAGES+=(socat)  # HAProxy's runtime API on another host (minwon release --fleet)
 PACKAGES+=(openssh-server)  # releases over SSH: the tests start their own sshd on loopback
 PACKAGES+=(systemd sudo)  # the plan's units and sudoers are checked (systemd-analyze, visudo)
+PACKAGES+=(pgbackrest)  # WAL archive and backups of the cluster (minwon backup)
 DB_USER="${MINWON_DB_OS_USER:-minwon-db}"
 
 missing=()

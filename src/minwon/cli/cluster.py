@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +14,7 @@ from rich.table import Table
 
 from minwon.cli import cluster_daemons
 from minwon.cli.plain import console, fail
+from minwon.operations.backup.schedule import BackupSchedule
 from minwon.operations.cluster.control import SUPERVISOR
 from minwon.operations.cluster.errors import (
     ClusterError,
@@ -58,9 +60,24 @@ def up(
     apps: Annotated[int, typer.Option(min=1, max=16, help="앱 인스턴스 수")] = 2,
     residents: Annotated[int, typer.Option(min=1, help="만들 가상 주민 수")] = 2000,
     seed: Annotated[int, typer.Option(help="가상 주민등록 seed")] = 1,
+    backup_full_hours: Annotated[
+        float,
+        typer.Option(
+            min=0, help="이 시간(h)보다 새 전체 백업이 없으면 받습니다 (0: 예약 백업 없음)"
+        ),
+    ] = 0,
+    backup_diff_minutes: Annotated[
+        float, typer.Option(min=1, help="전체 백업 사이에 차등 백업을 받는 간격(분)")
+    ] = 60,
 ) -> None:
     """etcd 3대, Patroni/PostgreSQL 3대, HAProxy 2대, 앱 N대를 127.0.0.1에 띄웁니다."""
-    cluster = LocalCluster(root, apps=apps)
+    schedule = None
+    if backup_full_hours > 0:
+        schedule = BackupSchedule(
+            full_every=timedelta(hours=backup_full_hours),
+            diff_every=timedelta(minutes=backup_diff_minutes),
+        )
+    cluster = LocalCluster(root, apps=apps, backup_schedule=schedule)
     began = time.monotonic()
     with console.status("클러스터를 띄우는 중 (etcd → Patroni → HAProxy → 앱)..."):
         try:

@@ -7,6 +7,7 @@ import typer
 from minwon.cli import (
     admin,
     audit,
+    backup,
     cluster,
     db,
     documents,
@@ -35,6 +36,7 @@ app.add_typer(kiosk.app, name="kiosk")
 app.add_typer(probe.app, name="probe")
 app.add_typer(db.app, name="db")
 app.add_typer(release.app, name="release")
+app.add_typer(backup.app, name="backup")
 
 app.command("init")(admin.init)
 app.command("demo-data")(admin.demo_data)

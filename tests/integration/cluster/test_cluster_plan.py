@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +23,7 @@ from minwon.operations.cluster.tuning import (
     dcs_settings,
 )
 from minwon.operations.release.fleet_plan import CURRENT, FleetPlan, FleetPlanError
-from support.binaries import require
+from support.binaries import require, require_binaries
 from support.cluster_specs import example_local_spec
 
 HOSTS = ["10.0.0.11", "10.0.0.12", "10.0.0.13"]
@@ -315,3 +316,26 @@ def test_systemd_and_sudo_accept_the_release_files_of_the_plan(tmp_path: Path) -
     broken = tmp_path / "broken-sudoers"
     broken.write_text("minwon-deploy ALL=(root) NOPASSWD systemctl\n")  # no colon, no path
     assert subprocess.run([visudo, "-c", "-f", str(broken)], capture_output=True).returncode != 0
+
+
+def test_systemd_accepts_the_backup_services_and_timers_of_the_plan(tmp_path: Path) -> None:
+    """``systemd-analyze verify`` reads each database host's backup units as systemd
+    would: pgBackRest and psql at the paths the plan names exist here (``make setup``)."""
+    analyze = require("systemd-analyze")
+    require_binaries("pgbackrest", "psql")
+    write_plan(hosts_spec(HOSTS), tmp_path / "plan")
+    units = tmp_path / "units"
+    shutil.copytree(tmp_path / "plan" / HOSTS[0] / "systemd", units)
+    for kind in ("full", "diff"):
+        service, timer = (
+            units / f"minwon-backup-{kind}.service",
+            units / f"minwon-backup-{kind}.timer",
+        )
+        verified = subprocess.run(
+            [analyze, "verify", str(service), str(timer)], capture_output=True, text=True
+        )
+        assert verified.returncode == 0, verified.stderr
+    broken = units / "minwon-backup-full.service"  # a backup program that is not there
+    broken.write_text(broken.read_text().replace("/usr/bin/pgbackrest ", "/usr/bin/pgbackrst "))
+    rejected = subprocess.run([analyze, "verify", str(broken)], capture_output=True, text=True)
+    assert rejected.returncode != 0 and "pgbackrst" in rejected.stderr

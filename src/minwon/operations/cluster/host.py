@@ -31,6 +31,7 @@ def find_binaries() -> dict[str, str]:
         ("etcd", ["/usr/bin/etcd"]),
         ("haproxy", ["/usr/sbin/haproxy"]),
         ("patroni", [str(venv_bin / "patroni")]),
+        ("pgbackrest", ["/usr/bin/pgbackrest"]),
     ):
         candidates = [str(venv_bin / name), *fallbacks]
         path = next((c for c in candidates if os.access(c, os.X_OK)), None) or shutil.which(name)
@@ -45,7 +46,7 @@ def find_binaries() -> dict[str, str]:
     if missing:
         raise MissingBinaryError(
             f"missing: {', '.join(missing)} (install with `make setup`: Debian packages "
-            "etcd-server haproxy postgresql-15 and pip extra `.[cluster]` for Patroni)"
+            "etcd-server haproxy postgresql-15 pgbackrest and pip extra `.[cluster]` for Patroni)"
         )
     return found
 

@@ -24,7 +24,10 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
+from minwon.operations.backup.pgbackrest import PgBackRest
+from minwon.operations.backup.schedule import BackupSchedule
 from minwon.operations.clock import wait_until
+from minwon.operations.cluster.backups import node_pgbackrest, primary_member
 from minwon.operations.cluster.control import (
     BEAT_FILE,
     STATE_FILE,
@@ -66,6 +69,9 @@ __all__ = [
 class LocalCluster(ProcessControl):
     """The local cluster whose state lives in `root`; any process can attach to it.
 
+    With a `backup_schedule` the supervisor takes full and differential backups when they
+    are due (``backups.py``); without one, backups run only when asked for.
+
     With a `placement` each database host's processes run in that host's network
     namespace, and HAProxy and the apps in the app tier's (``network/hosts.py``); the
     caller then starts, watches and stops it from a thread inside the app tier
@@ -79,9 +85,11 @@ class LocalCluster(ProcessControl):
         apps: int = 2,
         os_user: str = "minwon-db",
         placement: Placement | None = None,
+        backup_schedule: BackupSchedule | None = None,
     ) -> None:
         super().__init__(root)
         self.apps = apps
+        self.backup_schedule = backup_schedule
         self.os_user = os_user
         self.placement = placement
         self.keep = False
@@ -136,6 +144,8 @@ class LocalCluster(ProcessControl):
         state, self._credentials = prepare(
             self.root, binaries=binaries, user=user, apps=self.apps, placement=self.placement
         )
+        if self.backup_schedule is not None:
+            state.backup_schedule = self.backup_schedule.to_dict()
         self._save_new(state)
 
     def _start_all(self, kind: ProcessKind) -> None:
@@ -303,6 +313,13 @@ class LocalCluster(ProcessControl):
         """Returns the Python that runs ``minwon`` and the HAProxy binary, as started."""
         state = self._require_state()
         return state.python, state.haproxy_bin
+
+    def pgbackrest(self, member: str | None = None) -> PgBackRest:
+        """Returns pgBackRest with `member`'s configuration (the primary's by default),
+        run as the database user (``backups.py``)."""
+        user = ensure_os_user(self._require_state().os_user)
+        spec = self.spec
+        return node_pgbackrest(spec, member or primary_member(spec), user)
 
     def member_url(self, member: str) -> str:
         """Returns a SQLAlchemy URL straight to `member`'s PostgreSQL, as the app user."""

@@ -33,6 +33,10 @@ def plan_files(spec: ClusterSpec) -> dict[str, list[tuple[str, RenderedFile]]]:
         add(node.host, "post_bootstrap.sh", render.post_bootstrap(spec, node))
         add(node.host, "systemd/minwon-patroni.service", render.patroni_unit(spec, node))
         add(node.host, "systemd/minwon-pgguard.service", render.guard_unit(spec, node))
+        if spec.backup_repo and node.backup_config:
+            add(node.host, "pgbackrest.conf", render.pgbackrest_conf(spec, node))
+            for unit in render.backup_timers(spec, node):
+                add(node.host, f"systemd/{Path(unit.path).name}", unit)
     for proxy in spec.haproxies:
         # Debian's own haproxy.service runs it; only the configuration is ours.
         add(proxy.host, "haproxy.cfg", render.haproxy_cfg(spec, proxy))
@@ -86,9 +90,28 @@ def write_plan(spec: ClusterSpec, out_dir: Path) -> list[Path]:
     fleet = out_dir / "fleet.json"
     fleet.write_text(release_fleet(spec).to_json(), encoding="utf-8")
     install_lines += RELEASE_STEPS
+    if spec.backup_repo:
+        install_lines += backup_steps(spec)
     install = out_dir / "INSTALL.txt"
     install.write_text("\n".join(install_lines) + "\n", encoding="utf-8")
     return [*written, top, fleet, install]
+
+
+def backup_steps(spec: ClusterSpec) -> list[str]:
+    """Returns INSTALL.txt's one-time steps for pgBackRest on the database hosts."""
+    return [
+        "",
+        "# Backups (pgBackRest, stanza minwon; minwon backup on the local cluster):",
+        f"# - database hosts: apt-get install pgbackrest; {spec.backup_repo} is the ONE",
+        "#   repository all of them share (a file system mounted at that path on each,",
+        f"#   e.g. NFS from the backup server), owned by {spec.db_os_user}; mkdir the spool",
+        "#   and log folders named in pgbackrest.conf, owned by the same user.",
+        "# - post_bootstrap.sh creates the stanza once the cluster is initialised;",
+        "#   PostgreSQL archives WAL there from the start (archive-push, asynchronous).",
+        "# - systemctl enable --now minwon-backup-full.timer minwon-backup-diff.timer on",
+        "#   every database host: only the primary backs up (ExecCondition).",
+        "# - the second site keeps a repository of its own (issue 13, item 3).",
+    ]
 
 
 RELEASE_STEPS = [

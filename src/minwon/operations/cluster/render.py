@@ -13,6 +13,8 @@ from typing import Any
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from minwon.operations.backup import config as backup_config
+from minwon.operations.backup import units as backup_units
 from minwon.operations.cluster.spec import (
     DEPLOY_USER,
     AppInstance,
@@ -74,9 +76,45 @@ def _render(template: str, **context: Any) -> str:
 
 
 def patroni_yml(spec: ClusterSpec, node: PatroniNode) -> RenderedFile:
-    """Returns the node's ``patroni.yml`` (no passwords: those come from its env file)."""
-    text = _render("patroni.yml.j2", spec=spec, node=node, dcs=dcs_settings())
+    """Returns the node's ``patroni.yml`` (no passwords: those come from its env file);
+    with a backup repository, PostgreSQL archives its WAL there and a standby restores
+    what it cannot stream from there."""
+    archive = restore = ""
+    if spec.backup_repo and node.backup_config:
+        archive = backup_config.archive_command(spec.pgbackrest_bin, node.backup_config)
+        restore = backup_config.restore_command(spec.pgbackrest_bin, node.backup_config)
+    text = _render(
+        "patroni.yml.j2",
+        spec=spec,
+        node=node,
+        dcs=dcs_settings(),
+        archive_command=archive,
+        restore_command=restore,
+    )
     return RenderedFile(node.config_file, text)
+
+
+def node_backup_config(spec: ClusterSpec, node: PatroniNode) -> backup_config.NodeBackupConfig:
+    """Returns what the node's ``pgbackrest.conf`` says (the shared repository, the
+    node's spool and log, its PostgreSQL over the Unix socket as the superuser)."""
+    return backup_config.NodeBackupConfig(
+        path=node.backup_config,
+        repo_path=spec.backup_repo,
+        lock_path=spec.backup_lock_dir,
+        spool_path=node.backup_spool,
+        log_path=node.backup_log,
+        pg_path=node.data_dir,
+        pg_port=node.pg_port,
+        pg_socket_path=node.socket_dir,
+        pg_user=spec.superuser,
+    )
+
+
+def pgbackrest_conf(spec: ClusterSpec, node: PatroniNode) -> RenderedFile:
+    """Returns the node's ``pgbackrest.conf`` (no secrets: peer authentication)."""
+    return RenderedFile(
+        node.backup_config, backup_config.render_conf(node_backup_config(spec, node))
+    )
 
 
 def patroni_env(spec: ClusterSpec, node: PatroniNode, credentials: Credentials) -> RenderedFile:
@@ -86,8 +124,37 @@ def patroni_env(spec: ClusterSpec, node: PatroniNode, credentials: Credentials) 
 
 
 def post_bootstrap(spec: ClusterSpec, node: PatroniNode) -> RenderedFile:
-    """Returns the script that creates the app role and database after bootstrap."""
-    return RenderedFile(node.post_bootstrap, _render("post_bootstrap.sh.j2", spec=spec), 0o755)
+    """Returns the script that creates the app role and database after bootstrap, and
+    the backup repository's stanza."""
+    stanza_create = ""
+    if spec.backup_repo and node.backup_config:
+        argv = backup_config.command(spec.pgbackrest_bin, node.backup_config, "stanza-create")
+        stanza_create = " ".join(argv)
+    text = _render("post_bootstrap.sh.j2", spec=spec, stanza_create=stanza_create)
+    return RenderedFile(node.post_bootstrap, text, 0o755)
+
+
+def backup_timers(spec: ClusterSpec, node: PatroniNode) -> list[RenderedFile]:
+    """Returns the systemd services and timers of the node's full and differential
+    backups (each skipped unless the node is the primary at the time)."""
+    files = []
+    for kind in ("full", "diff"):
+        job = backup_units.BackupJob(
+            kind=kind,
+            os_user=spec.db_os_user,
+            pgbackrest=spec.pgbackrest_bin,
+            config=node.backup_config,
+            psql=f"{spec.pg_bindir}/psql",
+            socket_dir=node.socket_dir,
+            port=node.pg_port,
+            superuser=spec.superuser,
+        )
+        where = f"/etc/systemd/system/{job.unit}"
+        files += [
+            RenderedFile(f"{where}.service", backup_units.service_unit(job)),
+            RenderedFile(f"{where}.timer", backup_units.timer_unit(job)),
+        ]
+    return files
 
 
 def etcd_env(spec: ClusterSpec, member: EtcdMember) -> RenderedFile:

@@ -92,6 +92,18 @@ class PatroniNode:
     post_bootstrap: str
     pgpass: str
     netns: str = ""  # its host's network namespace, shared with its guard ("": none)
+    # Its pgbackrest.conf ("": a cluster saved before backups existed, none).
+    backup_config: str = ""
+
+    @property
+    def backup_spool(self) -> str:
+        """Returns the node's pgBackRest spool (the asynchronous archive-push queue)."""
+        return f"{self.node_dir}/pgbackrest/spool"
+
+    @property
+    def backup_log(self) -> str:
+        """Returns the folder of the node's pgBackRest log files."""
+        return f"{self.node_dir}/pgbackrest/log"
 
     @property
     def rest_url(self) -> str:
@@ -164,6 +176,11 @@ class ClusterSpec:
     rest_user: str = "patroni"
     app_user: str = "minwon"
     app_database: str = "minwon"
+    # pgBackRest: the repository every node archives to and backs up into, and the lock
+    # folder of the commands that write it ("": no backups, a cluster saved before them).
+    backup_repo: str = ""
+    backup_lock_dir: str = ""
+    pgbackrest_bin: str = "/usr/bin/pgbackrest"
 
     # -- lookups ----------------------------------------------------------------------
 

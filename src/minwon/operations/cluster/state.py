@@ -62,6 +62,9 @@ class ClusterState:
     # App instance name -> the build it runs ({"id", "python"}); absent: the code the
     # cluster was started with (``python``). Written by releases (operations/release).
     app_builds: dict[str, dict[str, str]] = field(default_factory=dict)
+    # The supervisor's backups (``backup.schedule.BackupSchedule.to_dict`` and
+    # ``check_every``, in seconds); empty: none scheduled.
+    backup_schedule: dict[str, float] = field(default_factory=dict)
 
     def app_python(self, name: str) -> str:
         """Returns the Python that runs app instance `name` (its build's, or the cluster's)."""
@@ -123,6 +126,8 @@ class ClusterState:
             data["restarts"] = {str(ref): r.to_dict() for ref, r in self.restarts.items()}
         if self.app_builds:  # copies: ``StateStore.update`` compares against this
             data["app_builds"] = {name: dict(b) for name, b in self.app_builds.items()}
+        if self.backup_schedule:
+            data["backup_schedule"] = dict(self.backup_schedule)
         return data
 
     @classmethod
@@ -159,6 +164,7 @@ class ClusterState:
                 str(name): {str(k): str(v) for k, v in build.items()}
                 for name, build in data.get("app_builds", {}).items()
             },
+            backup_schedule={str(k): float(v) for k, v in data.get("backup_schedule", {}).items()},
         )
 
     def save(self, path: Path) -> None:

@@ -14,6 +14,10 @@ counts are kept in ``state.restarts`` for ``minwon cluster status``. Like Patron
 loop, a round that fails is logged and the next one runs; SIGTERM ends the loop between
 rounds, so no process it starts is left unrecorded. Nobody restarts the supervisor: when
 it is gone, ``status`` says so.
+
+When the cluster was started with a backup schedule (``state.backup_schedule``), each
+round also lets ``backups.ScheduledBackups`` start a due backup from the primary, in the
+background; its lines go to the same log, pgBackRest's output to ``logs/backup.log``.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
+from minwon.operations.backup.schedule import BackupSchedule
+from minwon.operations.cluster.backups import ScheduledBackups
 from minwon.operations.cluster.control import (
     BEAT_FILE,
     STATE_FILE,
@@ -39,6 +45,7 @@ from minwon.operations.cluster.restarts import BASE_DELAY, Decision, Watch, deci
 from minwon.operations.cluster.spec import Credentials
 from minwon.operations.cluster.state import ClusterState, StateStore
 from minwon.operations.cluster.supervise import Launched, is_ours
+from minwon.operations.processes import ensure_os_user
 
 ROUND_SECONDS = 0.5
 
@@ -69,6 +76,7 @@ class Supervisor:
         self._quiet: set[ProcessRef] = set()  # held parts already logged as held
         self._credentials: Credentials | None = None
         self._stopping = False
+        self._backups: ScheduledBackups | None = None
 
     def log(self, message: str) -> None:
         """Writes one timestamped line to the supervisor's log (its standard output)."""
@@ -89,11 +97,14 @@ class Supervisor:
             try:
                 if not self.round():
                     self.log("no cluster state any more: stopping")
-                    return
+                    break
             except Exception as exc:  # a loop that survives: log it, try again next round
                 self.log(f"round failed: {type(exc).__name__}: {exc}")
             time.sleep(max(0.0, self.interval - (time.monotonic() - began)))
-        self.log("stopped (SIGTERM)")
+        else:
+            self.log("stopped (SIGTERM)")
+        if self._backups is not None:
+            self._backups.stop()
 
     def round(self) -> bool:
         """Looks at every process once and starts the ones that are due; returns False
@@ -107,6 +118,15 @@ class Supervisor:
             for ref, launched in list(state.processes.items()):
                 if is_supervised(ref.kind):
                     self._look_at(state, ref, launched, now)
+            spec, os_user, schedule = state.spec, state.os_user, state.backup_schedule
+        if schedule:  # outside the lock: asking the repository takes a moment
+            if self._backups is None:
+                self._backups = ScheduledBackups(
+                    BackupSchedule.from_dict(schedule),
+                    log=self.log,
+                    log_file=self.root / "logs" / "backup.log",
+                )
+            self._backups.tick(spec, ensure_os_user(os_user))
         return True
 
     def _reap(self) -> None:

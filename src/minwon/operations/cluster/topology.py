@@ -62,6 +62,7 @@ def local_spec(
     minwon_bin: str,
     db_os_user: str,
     placement: Placement | None = None,
+    pgbackrest_bin: str = "/usr/bin/pgbackrest",
 ) -> ClusterSpec:
     """Returns the local development cluster: 3 etcd, 3 nodes, 2 HAProxy, `apps` apps.
 
@@ -103,6 +104,7 @@ def local_spec(
             post_bootstrap=f"{config_dir}/pg{i}/post_bootstrap.sh",
             pgpass=f"{run_dir}/pg{i}/pgpass",
             netns=_place(placement, i).netns,
+            backup_config=f"{config_dir}/pg{i}/pgbackrest.conf",
         )
         for i in (1, 2, 3)
     )
@@ -146,6 +148,11 @@ def local_spec(
         db_os_user=db_os_user,
         etcd_os_user=db_os_user,
         app_os_user="root",
+        # One machine, one repository: every node's config names the same folder and
+        # the same lock folder, so two backups never write it at once (``backup/``).
+        backup_repo=f"{run_dir}/backup/repo",
+        backup_lock_dir=f"{run_dir}/backup/lock",
+        pgbackrest_bin=pgbackrest_bin,
     )
 
 
@@ -155,6 +162,7 @@ def hosts_spec(
     pg_bindir: str = "/usr/lib/postgresql/15/bin",
     patroni_bin: str = "/opt/minwon/.venv/bin/patroni",
     minwon_bin: str = "/opt/minwon/.venv/bin/minwon",
+    backup_repo: str = "/var/lib/pgbackrest",
 ) -> ClusterSpec:
     """Returns a spec for real hosts: one etcd, node, HAProxy and app on each host.
 
@@ -194,6 +202,7 @@ def hosts_spec(
                 env_file="/etc/patroni/patroni.env",
                 post_bootstrap="/etc/patroni/post_bootstrap.sh",
                 pgpass="/var/lib/postgresql/.pgpass_patroni",
+                backup_config="/etc/pgbackrest/pgbackrest.conf",
             )
             for i, h in numbered
         ),
@@ -221,4 +230,8 @@ def hosts_spec(
         app_data_dir="/var/lib/minwon",
         hba_sources=tuple(f"{h}/32" for h in hosts),
         watchdog_mode="automatic",
+        # The repository every node shares: a file system mounted at the same path on
+        # each host (NFS from the backup server), owned by the database user.
+        backup_repo=backup_repo,
+        backup_lock_dir="/tmp/pgbackrest",
     )

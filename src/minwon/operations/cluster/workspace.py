@@ -66,6 +66,7 @@ def prepare(
             minwon_bin=str(Path(sys.executable).parent / "minwon"),
             db_os_user=user.name,
             placement=placement,
+            pgbackrest_bin=binaries["pgbackrest"],
         )
         credentials = Credentials.generate()
         write_private(root / SECRETS_FILE, json.dumps(credentials.to_dict(), indent=2))
@@ -82,6 +83,12 @@ def prepare(
             own_dir(Path(member.data_dir).parent, user)
         for node in spec.nodes:
             own_dir(Path(node.node_dir), user)
+        if spec.backup_repo:  # pgBackRest runs as the database user too
+            for folder in (spec.backup_repo, spec.backup_lock_dir):
+                own_dir(Path(folder), user)
+            for node in spec.nodes:
+                for folder in (node.backup_spool, node.backup_log):
+                    own_dir(Path(folder), user)
         for proxy in spec.haproxies:  # HAProxy runs as the database user: its socket's folder
             if proxy.admin_socket:
                 own_dir(Path(proxy.admin_socket).parent, user)
@@ -107,6 +114,8 @@ def config_files(spec: ClusterSpec, credentials: Credentials) -> list[RenderedFi
             render.patroni_env(spec, node, credentials),
             render.post_bootstrap(spec, node),
         ]
+        if spec.backup_repo and node.backup_config:
+            files.append(render.pgbackrest_conf(spec, node))
     files += [render.haproxy_cfg(spec, p) for p in spec.haproxies]
     files += [render.app_env(spec, a, credentials) for a in spec.apps]
     return files
