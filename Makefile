@@ -17,7 +17,7 @@ help:
 	@echo "make test   - set up and run every test (lint, types, unit, integration, PostgreSQL)"
 	@echo "make check  - ruff, ruff format --check, mypy --strict on src/ and bench/"
 	@echo "make imports - which package imports which; fails on an import cycle"
-	@echo "make cluster - a local Patroni/etcd/HAProxy cluster with two app instances"
+	@echo "make cluster - a local Patroni/etcd/HAProxy cluster with two app instances (SITES=2: and a second site)"
 	@echo "make bench  - every benchmark: one table, bench/results/bench.json and bench.png"
 	@echo "make bench-failover - each fault scenario several times; table + bench/results/failover.json"
 
@@ -68,8 +68,11 @@ test: setup
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache test-artifacts
 
+# make cluster SITES=2: also the second site (disaster recovery, minwon dr)
+SITES ?= 1
+
 cluster: setup
-	@$(BIN)/minwon cluster up --root var/cluster --backup-full-hours 24 --backup-diff-minutes 60
+	@$(BIN)/minwon cluster up --root var/cluster --backup-full-hours 24 --backup-diff-minutes 60 --sites $(SITES)
 
 cluster-down: setup
 	@$(BIN)/minwon cluster down --root var/cluster

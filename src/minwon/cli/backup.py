@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from minwon.cli.common import console, fail
+from minwon.cli.plain import console, fail
 from minwon.operations.backup.info import human_size
 from minwon.operations.backup.pgbackrest import (
     BACKUP_TYPES,

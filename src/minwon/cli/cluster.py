@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -12,20 +11,20 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from minwon.cli import cluster_daemons
+from minwon.cli import cluster_daemons, cluster_processes
+from minwon.cli.cluster_processes import attach
 from minwon.cli.plain import console, fail
+from minwon.operations.backup.pgbackrest import BackupError
 from minwon.operations.backup.schedule import BackupSchedule
-from minwon.operations.cluster.control import SUPERVISOR
 from minwon.operations.cluster.errors import (
     ClusterError,
     ClusterNotFoundError,
-    UnknownProcessError,
 )
-from minwon.operations.cluster.faults import EXAMPLES, PauseTarget, ProcessRef
 from minwon.operations.cluster.local import LocalCluster
 from minwon.operations.cluster.plan import write_plan
 from minwon.operations.cluster.status import ClusterStatus
 from minwon.operations.cluster.topology import hosts_spec
+from minwon.operations.dr.site import SecondSite
 from minwon.operations.scenarios import RUNBOOKS, Runbook, find_runbook
 from minwon.operations.scenarios.steps import Keyword
 
@@ -38,15 +37,6 @@ RootOption = Annotated[
     Path, typer.Option("--root", help="클러스터 상태·로그·비밀 파일을 두는 폴더")
 ]
 DEFAULT_ROOT = Path("var/cluster")
-
-
-def _attach(root: Path) -> LocalCluster:
-    cluster = LocalCluster(root)
-    if not cluster.exists:
-        fail(
-            f"{root}에 실행 중인 클러스터 상태가 없습니다 (`minwon cluster up`).", "cluster.none", 2
-        )
-    return cluster
 
 
 def _masked(url: str) -> str:
@@ -69,8 +59,13 @@ def up(
     backup_diff_minutes: Annotated[
         float, typer.Option(min=1, help="전체 백업 사이에 차등 백업을 받는 간격(분)")
     ] = 60,
+    sites: Annotated[
+        int, typer.Option(min=1, max=2, help="2: 제2 사이트(대기 클러스터)도 띄웁니다")
+    ] = 1,
+    dr_nodes: Annotated[int, typer.Option(min=1, max=2, help="제2 사이트의 DB 노드 수")] = 2,
 ) -> None:
-    """etcd 3대, Patroni/PostgreSQL 3대, HAProxy 2대, 앱 N대를 127.0.0.1에 띄웁니다."""
+    """etcd 3대, Patroni/PostgreSQL 3대, HAProxy 2대, 앱 N대를 127.0.0.1에 띄웁니다
+    (--sites 2: 그 옆에 제2 사이트도)."""
     schedule = None
     if backup_full_hours > 0:
         schedule = BackupSchedule(
@@ -110,6 +105,18 @@ def up(
     console.print(
         f"살펴보기: minwon cluster status --root {root}   내리기: minwon cluster down --root {root}"
     )
+    if sites == 2:
+        second = SecondSite(root)
+        with console.status("제2 사이트를 띄우는 중 (대기 클러스터, 저장소 2, 첫 전체 백업)..."):
+            try:
+                timings = second.up(nodes=dr_nodes)
+            except (ClusterError, BackupError) as exc:
+                fail(f"주 사이트는 떠 있습니다. 제2 사이트는 실패: {exc}", "dr.up")
+        console.print(
+            f"제2 사이트: {second.root} ({timings.get('site_total')}초), 앱 경로 "
+            + ", ".join(p.app_url for p in second.cluster.spec.haproxies)
+            + f"   살펴보기: minwon dr status --root {root}"
+        )
 
 
 def _status_table(status: ClusterStatus) -> Table:
@@ -159,7 +166,7 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="JSON으로 출력합니다")] = False,
 ) -> None:
     """구성원·역할·지연·동기 여부와 etcd·HAProxy·앱 상태를 보여 줍니다 (이상하면 종료 코드 1)."""
-    cluster = _attach(root)
+    cluster = attach(root)
     try:
         current = cluster.status()
     except ClusterNotFoundError as exc:
@@ -187,7 +194,10 @@ def down(
         console.print(f"{root}에 클러스터가 없습니다. 할 일이 없습니다.")
         return
     began = time.monotonic()
+    second = SecondSite(root)
     try:
+        if second.exists and not keep:  # first: the primary site archives to its repository
+            second.down()
         cluster.down(keep=keep)
     except ClusterError as exc:
         fail(str(exc), "cluster.down")
@@ -202,7 +212,7 @@ def switchover(
     ] = None,
 ) -> None:
     """계획된 리더 교체: 새 리더가 쓰기를 받고 옛 리더가 다시 복제할 때까지 기다립니다."""
-    cluster = _attach(root)
+    cluster = attach(root)
     began = time.monotonic()
     try:
         old = cluster.leader()
@@ -229,126 +239,9 @@ def plan(
     )
 
 
-def _process(text: str) -> ProcessRef:
-    try:
-        return ProcessRef.parse(text)
-    except UnknownProcessError:
-        fail(f"알 수 없는 프로세스 {text!r}입니다 (예: {EXAMPLES}).", "cluster.process", 2)
-
-
-ProcessArgument = Annotated[
-    str, typer.Argument(help=f"종류:이름 (예: {EXAMPLES}) 또는 supervisor", show_default=False)
-]
-
-
-@app.command("kill")
-def kill(
-    process: ProcessArgument,
-    root: RootOption = DEFAULT_ROOT,
-    sig: Annotated[str, typer.Option("--signal", help="보낼 신호 (KILL, TERM, INT)")] = "KILL",
-    hold: Annotated[
-        bool, typer.Option("--hold", help="감독자가 다시 띄우지 않게 합니다 (호스트가 죽은 것처럼)")
-    ] = False,
-) -> None:
-    """장애 주입: 프로세스 하나에 신호를 보냅니다 (기본 kill -9). 감독자가 다시 띄웁니다."""
-    name = sig.upper().removeprefix("SIG")
-    if name not in ("KILL", "TERM", "INT"):
-        fail(f"보낼 수 있는 신호는 KILL, TERM, INT입니다 ({sig!r}).", "cluster.signal", 2)
-    if process.strip() == SUPERVISOR:
-        cluster = _attach(root)
-        if not cluster.stop_supervisor(signal.Signals[f"SIG{name}"]):
-            fail("감독자가 돌고 있지 않습니다.", "cluster.kill")
-        console.print("감독자에 신호를 보냈습니다. 아무도 다시 띄우지 않습니다.", highlight=False)
-        return
-    ref = _process(process)
-    cluster = _attach(root)
-    try:
-        cluster.kill(ref, signal.Signals[f"SIG{name}"], hold=hold)
-    except ClusterError as exc:
-        fail(str(exc), "cluster.kill")
-    after = (
-        f"다시 띄울 때까지 멈춰 둡니다 (minwon cluster start {ref})"
-        if hold
-        else "감독자가 다시 띄웁니다"
-    )
-    console.print(f"{ref}에 SIG{name}을 보냈습니다. {after}.", highlight=False)
-
-
-PauseArgument = Annotated[
-    str, typer.Argument(help="walreceiver@pg2, postgres@pg2, postmaster@pg1, node@pg1")
-]
-
-
-@app.command("pause")
-def pause(target: PauseArgument, root: RootOption = DEFAULT_ROOT) -> None:
-    """장애 주입: 멈춘 서버를 흉내 냅니다 (SIGSTOP). 죽지 않고 응답만 하지 않습니다."""
-    try:
-        parsed = PauseTarget.parse(target)
-        pids = _attach(root).pause(parsed)
-    except (UnknownProcessError, ClusterError) as exc:
-        fail(str(exc), "cluster.pause")
-    console.print(
-        f"{parsed}: 프로세스 {len(pids)}개를 멈췄습니다 (minwon cluster resume {parsed}).",
-        highlight=False,
-    )
-
-
-@app.command("resume")
-def resume(target: PauseArgument, root: RootOption = DEFAULT_ROOT) -> None:
-    """멈춘 프로세스를 다시 움직입니다 (SIGCONT)."""
-    try:
-        parsed = PauseTarget.parse(target)
-        pids = _attach(root).resume(parsed)
-    except (UnknownProcessError, ClusterError) as exc:
-        fail(str(exc), "cluster.resume")
-    console.print(f"{parsed}: 프로세스 {len(pids)}개를 다시 움직였습니다.", highlight=False)
-
-
-@app.command("stop")
-def stop(process: ProcessArgument, root: RootOption = DEFAULT_ROOT) -> None:
-    """프로세스 하나를 정상 종료(SIGTERM)하고, start 할 때까지 감독자가 다시 띄우지 않게 합니다."""
-    if process.strip() == SUPERVISOR:
-        stopped = _attach(root).stop_supervisor()
-        console.print("감독자를 멈췄습니다." if stopped else "감독자가 돌고 있지 않습니다.")
-        return
-    ref = _process(process)
-    cluster = _attach(root)
-    try:
-        stopped = cluster.stop(ref)
-    except ClusterError as exc:
-        fail(str(exc), "cluster.stop")
-    done = "멈췄습니다" if stopped else "이미 멈춰 있습니다"
-    console.print(
-        f"{done}: {ref}. 감독자가 다시 띄우지 않습니다 (다시 띄우기: minwon cluster start {ref}).",
-        highlight=False,
-    )
-
-
-@app.command("start")
-def start(process: ProcessArgument, root: RootOption = DEFAULT_ROOT) -> None:
-    """멈춘 프로세스를 다시 띄웁니다 (멈춰 둔 표시도 지웁니다; postgres:pgN은 그 Patroni를)."""
-    if process.strip() == SUPERVISOR:
-        try:
-            pid = _attach(root).start_supervisor()
-        except ClusterError as exc:
-            fail(str(exc), "cluster.start")
-        console.print(f"감독자가 돕니다 (pid {pid}).", highlight=False)
-        return
-    ref = _process(process)
-    cluster = _attach(root)
-    try:
-        cluster.start(ref)
-    except ClusterError as exc:
-        fail(str(exc), "cluster.start")
-    console.print(f"띄웠습니다: {ref} (준비 확인: minwon cluster status)", highlight=False)
-
-
-@app.command("running")
-def running(process: ProcessArgument, root: RootOption = DEFAULT_ROOT) -> None:
-    """프로세스가 돌고 있으면 종료 코드 0, 아니면 3 (systemctl is-active처럼)."""
-    ref = _process(process)
-    if str(ref) not in _attach(root).pids():
-        raise typer.Exit(3)
+# Fault injection and one process at a time: cluster_processes.py.
+for _name in ("kill", "pause", "resume", "stop", "start", "running"):
+    app.command(_name)(getattr(cluster_processes, _name))
 
 
 # The long-running parts the launcher starts (``supervise``, ``guard``): cluster_daemons.py.

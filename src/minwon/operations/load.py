@@ -24,6 +24,7 @@ class Ack:
     attempts: int
     replayed: bool
     began: float | None = None  # time.monotonic() when the client first sent it
+    endpoint: str = ""  # the endpoint that answered
 
     @property
     def seconds(self) -> float | None:
@@ -117,6 +118,7 @@ class IssuanceLoad:
                     issued.attempts,
                     issued.replayed,
                     began,
+                    issued.endpoint,
                 )
                 with self._lock:
                     self.result.acks.append(ack)

@@ -43,6 +43,8 @@ class NodeBackupConfig:
     pg_socket_path: str
     pg_user: str
     retention: Retention = Retention()
+    # The second site's repository (repo2): WAL goes to both, backups to either.
+    second_repo_path: str = ""
     process_max: int = 2
     # lz4: a little larger than gz, several times faster on this 2-core machine kind.
     compress_type: str = "lz4"

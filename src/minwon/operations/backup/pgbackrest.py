@@ -107,11 +107,13 @@ class PgBackRest:
         """Runs ``pgbackrest check``: the configuration, and one WAL segment archived."""
         self.run("check", code="backup.check", what="WAL 아카이브 점검", timeout=timeout)
 
-    def backup(self, kind: BackupType) -> None:
-        """Takes a backup of `kind` from this node (the primary), then expires old ones."""
+    def backup(self, kind: BackupType, *, repo: int = 1) -> None:
+        """Takes a backup of `kind` from this node (the primary) into repository `repo`
+        (2: the second site's), then expires old ones there."""
         if kind not in BACKUP_TYPES:
             raise BackupError("backup.type", f"백업 종류는 full, diff, incr 중 하나입니다: {kind}")
-        self.run(f"--type={kind}", "backup", code="backup.failed", what=f"{kind} 백업")
+        args = [f"--type={kind}"] + ([f"--repo={repo}"] if repo != 1 else [])
+        self.run(*args, "backup", code="backup.failed", what=f"{kind} 백업 (저장소 {repo})")
 
     def info(self) -> StanzaInfo:
         """Returns what the repository holds (``pgbackrest info --output=json``)."""

@@ -24,6 +24,7 @@ from minwon.operations.cluster.errors import (
     UnknownProcessError,
 )
 from minwon.operations.cluster.faults import ProcessKind, ProcessRef
+from minwon.operations.cluster.fence_mark import refuse_if_fenced
 from minwon.operations.cluster.kinds import KINDS, KindContext
 from minwon.operations.cluster.spec import ClusterSpec, Credentials
 from minwon.operations.cluster.state import ClusterState, StateStore
@@ -56,7 +57,9 @@ def read_credentials(root: Path) -> Credentials:
 def launch(
     root: Path, state: ClusterState, credentials: Credentials, ref: ProcessRef, *, rejoin: bool
 ) -> tuple[Launched, subprocess.Popen[bytes]]:
-    """Starts one launcher-started process (etcd, Patroni, HAProxy, app); not recorded."""
+    """Starts one launcher-started process (etcd, Patroni, HAProxy, app); not recorded.
+    Refused for a fenced site (``fence_mark.py``)."""
+    refuse_if_fenced(root)
     command = KINDS[ref.kind].command
     if command is None:
         raise ClusterError(f"{ref} is not started by the launcher")

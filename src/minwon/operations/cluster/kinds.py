@@ -25,7 +25,8 @@ from minwon.operations.cluster.probes import (
     app_ready,
     etcd_healthy,
     fetch_cluster,
-    reaches_primary,
+    path_ready,
+    promoted,
     replication_ready,
 )
 from minwon.operations.cluster.spec import ClusterSpec, Credentials
@@ -178,6 +179,14 @@ def _guards_ready(ctx: KindContext) -> bool:
         return False
 
 
+def _apps_ready(ctx: KindContext) -> bool:
+    # A standby site's apps have no writable database until the promotion: they only
+    # have to answer, so that the promotion's first request finds them running.
+    standby = ctx.spec.standby is not None and not promoted(ctx.spec)
+    path = "/healthz" if standby else "/readyz"
+    return all(app_ready(a.url, path=path) for a in ctx.spec.apps)
+
+
 def _stop_together(timeout: float) -> Callable[[ClusterSpec, list[Launched]], None]:
     def stop(_: ClusterSpec, launched: list[Launched]) -> None:
         stop_many(launched, timeout=timeout)
@@ -232,7 +241,8 @@ KINDS: dict[ProcessKind, KindSpec] = {
         names=lambda spec: spec.member_names,
         command=_patroni_command,
         readiness=Readiness(
-            "Patroni (1 leader, 2 streaming replicas, 1 sync)",
+            "Patroni (1 leader, streaming replicas, 1 sync; a standby site: its leader "
+            "streaming from the primary site)",
             180,
             lambda ctx: replication_ready(ctx.spec),
         ),
@@ -264,9 +274,7 @@ KINDS: dict[ProcessKind, KindSpec] = {
         readiness=Readiness(
             "HAProxy paths to the primary",
             30,
-            lambda ctx: all(
-                reaches_primary(ctx.spec, p, ctx.credentials) for p in ctx.spec.haproxies
-            ),
+            lambda ctx: all(path_ready(ctx.spec, p, ctx.credentials) for p in ctx.spec.haproxies),
         ),
         stop=_stop_together(5),
     ),
@@ -276,9 +284,9 @@ KINDS: dict[ProcessKind, KindSpec] = {
         names=lambda spec: [a.name for a in spec.apps],
         command=_app_command,
         readiness=Readiness(
-            "app instances (GET /readyz)",
+            "app instances (GET /readyz; a standby site's: /healthz)",
             60,
-            lambda ctx: all(app_ready(a.url) for a in ctx.spec.apps),
+            _apps_ready,
         ),
         stop=_stop_together(10),
     ),
@@ -293,3 +301,11 @@ START_ORDER = (
     ProcessKind.APP,
 )
 STOP_ORDER = tuple(reversed(START_ORDER))
+# A standby site's HAProxy carries the link its leader's first copy comes over: before it.
+STANDBY_START_ORDER = (
+    ProcessKind.ETCD,
+    ProcessKind.HAPROXY,
+    ProcessKind.PATRONI,
+    ProcessKind.GUARD,
+    ProcessKind.APP,
+)

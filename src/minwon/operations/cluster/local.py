@@ -24,15 +24,13 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
-from minwon.operations.backup.pgbackrest import PgBackRest
 from minwon.operations.backup.schedule import BackupSchedule
 from minwon.operations.clock import wait_until
-from minwon.operations.cluster.backups import node_pgbackrest, primary_member
 from minwon.operations.cluster.control import (
     BEAT_FILE,
     STATE_FILE,
-    ProcessControl,
     log_path,
+    read_credentials,
 )
 from minwon.operations.cluster.errors import (
     ClusterError,
@@ -40,16 +38,24 @@ from minwon.operations.cluster.errors import (
     MissingBinaryError,
 )
 from minwon.operations.cluster.faults import PauseTarget, ProcessKind, ProcessRef
+from minwon.operations.cluster.fence_mark import refuse_if_fenced
 from minwon.operations.cluster.host import find_binaries
-from minwon.operations.cluster.kinds import KINDS, START_ORDER, STOP_ORDER
+from minwon.operations.cluster.kinds import (
+    KINDS,
+    STANDBY_START_ORDER,
+    START_ORDER,
+    STOP_ORDER,
+)
 from minwon.operations.cluster.pause import Pauses
 from minwon.operations.cluster.probes import collect_status, fetch_cluster
+from minwon.operations.cluster.site_control import SiteControl
 from minwon.operations.cluster.status import ClusterStatus, parse_members
 from minwon.operations.cluster.supervise import is_ours, log_tail
 from minwon.operations.cluster.switchover import request_switchover, settled_leader
-from minwon.operations.cluster.topology import Placement
+from minwon.operations.cluster.topology import Placement, SiteShape
 from minwon.operations.cluster.workspace import (
     SECRETS_FILE,
+    copy_app_keys,
     prepare,
     prepare_app_data,
     remove_data,
@@ -66,7 +72,7 @@ __all__ = [
 ]
 
 
-class LocalCluster(ProcessControl):
+class LocalCluster(SiteControl):
     """The local cluster whose state lives in `root`; any process can attach to it.
 
     With a `backup_schedule` the supervisor takes full and differential backups when they
@@ -86,9 +92,11 @@ class LocalCluster(ProcessControl):
         os_user: str = "minwon-db",
         placement: Placement | None = None,
         backup_schedule: BackupSchedule | None = None,
+        shape: SiteShape | None = None,
     ) -> None:
         super().__init__(root)
-        self.apps = apps
+        self.apps = 1 if shape else apps
+        self.shape = shape
         self.backup_schedule = backup_schedule
         self.os_user = os_user
         self.placement = placement
@@ -111,6 +119,7 @@ class LocalCluster(ProcessControl):
         """
         if self._state is not None and self.pids():
             raise ClusterError(f"a cluster is already running from {self.root} (`down` first)")
+        refuse_if_fenced(self.root)
         if self.placement and not Namespace(self.placement.app_tier).is_current():
             raise ClusterError(
                 f"start a cluster placed in namespaces from the app tier's network "
@@ -122,8 +131,10 @@ class LocalCluster(ProcessControl):
         steps: list[tuple[str, Callable[[], None]]] = [
             ("prepare", partial(self._prepare, binaries, user)),
         ]
-        for kind in START_ORDER:
-            if kind is ProcessKind.APP:
+        for kind in STANDBY_START_ORDER if self.shape else START_ORDER:
+            if kind is ProcessKind.APP and self.shape is not None:
+                steps.append(("app_keys", self._copy_keys))  # the data came with the copy
+            elif kind is ProcessKind.APP:
                 steps.append(("app_data", partial(self._prepare_app, demo_residents, seed)))
             steps.append((KINDS[kind].step, partial(self._start_all, kind)))
         steps.append(("supervisor", self._start_supervisor))  # last: everything is ready
@@ -142,7 +153,13 @@ class LocalCluster(ProcessControl):
         if self._state is not None:
             remove_data(self.root, self._state)
         state, self._credentials = prepare(
-            self.root, binaries=binaries, user=user, apps=self.apps, placement=self.placement
+            self.root,
+            binaries=binaries,
+            user=user,
+            apps=self.apps,
+            placement=self.placement,
+            shape=self.shape,
+            credentials=read_credentials(Path(self.shape.primary_root)) if self.shape else None,
         )
         if self.backup_schedule is not None:
             state.backup_schedule = self.backup_schedule.to_dict()
@@ -160,6 +177,10 @@ class LocalCluster(ProcessControl):
 
     def _start_supervisor(self) -> None:
         self.start_supervisor()
+
+    def _copy_keys(self) -> None:
+        assert self.shape is not None
+        copy_app_keys(self.shape.primary.app_data_dir, self.spec)
 
     def _prepare_app(self, demo_residents: int, seed: int) -> None:
         logs = self.root / "logs"
@@ -282,62 +303,6 @@ class LocalCluster(ProcessControl):
         if pid is None:
             raise ClusterError(f"Patroni of {member} is not running")
         return pid
-
-    def app_urls(self) -> list[str]:
-        """Returns the base URL of every app instance."""
-        return [app.url for app in self.spec.apps]
-
-    def balancer_urls(self) -> list[str]:
-        """Returns the app instances' base URL through every HAProxy path."""
-        return [proxy.app_url for proxy in self.spec.haproxies if proxy.app_port]
-
-    def haproxy_ports(self) -> list[int]:
-        """Returns the port of every HAProxy path."""
-        return [proxy.port for proxy in self.spec.haproxies]
-
-    def database_url(self) -> str:
-        """Returns the app's multi-host URL (both HAProxy paths, read-write only)."""
-        return self.spec.database_url(self.credentials.app_password)
-
-    def app_environment(self, *, over_sockets: bool = False) -> dict[str, str]:
-        """Returns the environment app instances run with; `over_sockets` reaches the
-        database over the nodes' Unix sockets (an app in another network namespace)."""
-        env = self._context().app_env()
-        if over_sockets:
-            env["MINWON_DATABASE_URL"] = self.spec.socket_database_url(
-                self.credentials.app_password
-            )
-        return env
-
-    def programs(self) -> tuple[str, str]:
-        """Returns the Python that runs ``minwon`` and the HAProxy binary, as started."""
-        state = self._require_state()
-        return state.python, state.haproxy_bin
-
-    def pgbackrest(self, member: str | None = None) -> PgBackRest:
-        """Returns pgBackRest with `member`'s configuration (the primary's by default),
-        run as the database user (``backups.py``)."""
-        user = ensure_os_user(self._require_state().os_user)
-        spec = self.spec
-        return node_pgbackrest(spec, member or primary_member(spec), user)
-
-    def member_url(self, member: str) -> str:
-        """Returns a SQLAlchemy URL straight to `member`'s PostgreSQL, as the app user."""
-        return self.spec.member_url(member, self.credentials.app_password)
-
-    def rest_url(self, member: str) -> str:
-        """Returns the base URL of `member`'s Patroni REST API."""
-        return self.spec.node(member).rest_url
-
-    def ports(self) -> list[int]:
-        """Returns every port the cluster listens on."""
-        spec = self.spec
-        return sorted(
-            [p for m in spec.etcd for p in (m.client_port, m.peer_port)]
-            + [p for n in spec.nodes for p in (n.pg_port, n.rest_port)]
-            + [p for h in spec.haproxies for p in (h.port, h.stats_port, h.app_port) if p]
-            + [a.port for a in spec.apps]
-        )
 
     # -- gray faults and switchover -----------------------------------------------------
 

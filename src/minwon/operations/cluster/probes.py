@@ -69,13 +69,19 @@ def etcd_healthy(member: EtcdMember, timeout: float = 1.0) -> bool:
 
 
 def reaches_primary(
-    spec: ClusterSpec, proxy: HAProxyInstance, credentials: Credentials, timeout: int = 1
+    spec: ClusterSpec,
+    proxy: HAProxyInstance,
+    credentials: Credentials,
+    timeout: int = 1,
+    *,
+    port: int | None = None,
 ) -> bool:
-    """Returns True if a session through `proxy` lands on a node not in recovery."""
+    """Returns True if a session through `proxy` (at `port`: another of its listeners,
+    a standby site's link) lands on a node not in recovery."""
     try:
         with psycopg.connect(
             host=proxy.host,
-            port=proxy.port,
+            port=port or proxy.port,
             user=spec.app_user,
             password=credentials.app_password,
             dbname=spec.app_database,
@@ -88,12 +94,33 @@ def reaches_primary(
         return False
 
 
-def app_ready(url: str, timeout: float = 2.0) -> bool:
-    """Returns True if the app answers ``GET /readyz`` with 200."""
+def app_ready(url: str, timeout: float = 2.0, *, path: str = "/readyz") -> bool:
+    """Returns True if the app answers ``GET /readyz`` (or `path`) with 200."""
     try:
-        return httpx.get(f"{url}/readyz", timeout=timeout).status_code == 200
+        return httpx.get(f"{url}{path}", timeout=timeout).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def following(members: tuple[MemberStatus, ...]) -> bool:
+    """Returns True while these members are a standby site's (a standby leader follows
+    the primary site): its apps wait, its paths lead to the other site, nobody is sync."""
+    return any(m.role == "standby_leader" for m in members)
+
+
+def path_ready(spec: ClusterSpec, proxy: HAProxyInstance, credentials: Credentials) -> bool:
+    """Returns True if the path leads to a primary: its own site's, or for a standby site
+    not promoted (or not started) yet, the primary site's over the link, which its leader
+    streams from."""
+    if spec.standby is not None and not promoted(spec):
+        return reaches_primary(spec, proxy, credentials, port=spec.standby.link_port)
+    return reaches_primary(spec, proxy, credentials)
+
+
+def promoted(spec: ClusterSpec) -> bool:
+    """Returns True if a member of the site leads as a primary (a standby site: once
+    promoted; before its Patroni runs, False)."""
+    return any(m.role == "leader" for m in parse_members(fetch_cluster(spec) or {}))
 
 
 def replication_ready(spec: ClusterSpec) -> bool:
@@ -102,8 +129,11 @@ def replication_ready(spec: ClusterSpec) -> bool:
     if raw is None:
         return False
     members = parse_members(raw)
-    leaders = [m for m in members if m.is_leader and m.state == "running"]
     streaming = [m for m in members if not m.is_leader and m.state == "streaming"]
+    if following(members):  # a standby site: its leader streams from the primary site
+        leaders = [m for m in members if m.is_leader and m.state == "streaming"]
+        return len(leaders) == 1 and len(streaming) == len(spec.nodes) - 1
+    leaders = [m for m in members if m.is_leader and m.state == "running"]
     return (
         len(leaders) == 1 and len(streaming) == len(spec.nodes) - 1 and any(m.sync for m in members)
     )
@@ -187,6 +217,33 @@ def _parallel(fn: Callable[[T], R], items: tuple[T, ...]) -> list[R]:
         return list(pool.map(fn, items))
 
 
+def _standby_site_status(
+    spec: ClusterSpec,
+    credentials: Credentials,
+    members: tuple[MemberStatus, ...],
+    etcd: list[EtcdStatus],
+) -> ClusterStatus:
+    # A standby site's paths are healthy when its link reaches the primary site, and its
+    # apps when they answer at all: no database here takes writes until the promotion.
+    assert spec.standby is not None
+    link = spec.standby.link_port
+    proxies = _parallel(
+        lambda p: HAProxyStatus(p.name, link, reaches_primary(spec, p, credentials, port=link)),
+        spec.haproxies,
+    )
+    apps = _parallel(
+        lambda a: AppStatus(a.name, a.url, app_ready(a.url, path="/healthz")), spec.apps
+    )
+    return ClusterStatus(
+        members=members,
+        etcd=tuple(etcd),
+        haproxy=tuple(proxies),
+        apps=tuple(apps),
+        expected_members=len(spec.nodes),
+        following=True,
+    )
+
+
 def collect_status(spec: ClusterSpec, credentials: Credentials) -> ClusterStatus:
     """Returns a snapshot of every part of the cluster `spec` describes (reads only)."""
     with ThreadPoolExecutor(max_workers=4) as pool:
@@ -213,6 +270,8 @@ def collect_status(spec: ClusterSpec, credentials: Credentials) -> ClusterStatus
             replace(m, failsafe_active=m.name in active)
             for m in (parse_members(raw) if raw else ())
         )
+        if spec.standby is not None and following(members):
+            return _standby_site_status(spec, credentials, members, etcd.result())
         leaders = [m.name for m in members if m.is_leader and m.state == "running"]
         if len(leaders) == 1:
             answers = pool.submit(answers_new_connection, spec.node(leaders[0]))

@@ -87,11 +87,36 @@ def patroni_yml(spec: ClusterSpec, node: PatroniNode) -> RenderedFile:
         "patroni.yml.j2",
         spec=spec,
         node=node,
-        dcs=dcs_settings(),
+        dcs=site_dcs_settings(spec, restore),
         archive_command=archive,
         restore_command=restore,
     )
     return RenderedFile(node.config_file, text)
+
+
+def site_dcs_settings(spec: ClusterSpec, restore_command: str) -> dict[str, Any]:
+    """Returns the settings Patroni stores at bootstrap; a standby site's also say what
+    it follows (``standby_cluster``: its link, and its own repository for the WAL it
+    cannot stream) and how it replicates once promoted."""
+    dcs = dcs_settings()
+    if spec.standby is None:
+        return dcs
+    follow: dict[str, Any] = {
+        "host": spec.haproxies[0].host,
+        "port": spec.standby.link_port,
+        # The first copy comes over the link; the standby leader then streams from it.
+        "create_replica_methods": ["basebackup"],
+    }
+    if restore_command:
+        follow["restore_command"] = restore_command
+    dcs["standby_cluster"] = follow
+    # Promoted after a disaster, a site of one or two nodes keeps writing when a node of
+    # its own dies (non-strict): strict synchronous mode with two nodes stops all writes
+    # until the dead one returns, and with one node there is no standby to wait for.
+    dcs["synchronous_mode_strict"] = False
+    if len(spec.nodes) == 1:
+        dcs["synchronous_mode"] = False
+    return dcs
 
 
 def node_backup_config(spec: ClusterSpec, node: PatroniNode) -> backup_config.NodeBackupConfig:
@@ -100,6 +125,7 @@ def node_backup_config(spec: ClusterSpec, node: PatroniNode) -> backup_config.No
     return backup_config.NodeBackupConfig(
         path=node.backup_config,
         repo_path=spec.backup_repo,
+        second_repo_path=spec.second_repo,
         lock_path=spec.backup_lock_dir,
         spool_path=node.backup_spool,
         log_path=node.backup_log,

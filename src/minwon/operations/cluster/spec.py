@@ -152,6 +152,32 @@ class AppInstance:
 
 
 @dataclass(frozen=True)
+class Upstream:
+    """One database node of the primary site, as a standby site's link reaches it."""
+
+    name: str
+    host: str
+    pg_port: int
+    rest_port: int
+
+
+@dataclass(frozen=True)
+class StandbySource:
+    """How a standby site (the second site, ``operations/dr``) follows the primary site.
+
+    Its leader streams through the site's link (`link_port` on its own HAProxy, which
+    forwards to whichever `upstream` node answers Patroni's ``GET /primary``), and
+    fetches from its own repository what it cannot stream. Cutting the link is turning
+    that one listener's servers away; promoting the site is removing ``standby_cluster``
+    from its Patroni configuration.
+    """
+
+    link_port: int
+    upstream: tuple[Upstream, ...]
+    primary_root: str  # the primary site's launcher folder (``minwon dr`` reads it)
+
+
+@dataclass(frozen=True)
 class ClusterSpec:
     """Everything needed to render, launch or check one cluster."""
 
@@ -181,6 +207,16 @@ class ClusterSpec:
     backup_repo: str = ""
     backup_lock_dir: str = ""
     pgbackrest_bin: str = "/usr/bin/pgbackrest"
+    # The second site's repository, which the primary site also archives to and backs up
+    # into (pgBackRest's repo2); "": no second site.
+    second_repo: str = ""
+    # Set on a standby site: it follows the primary site through its link.
+    standby: StandbySource | None = None
+
+    @property
+    def is_standby_site(self) -> bool:
+        """Returns True for a standby site (not yet promoted by ``minwon dr promote``)."""
+        return self.standby is not None
 
     # -- lookups ----------------------------------------------------------------------
 
@@ -274,6 +310,13 @@ class ClusterSpec:
         values["haproxies"] = tuple(HAProxyInstance(**h) for h in data["haproxies"])
         values["apps"] = tuple(AppInstance(**a) for a in data["apps"])
         values["hba_sources"] = tuple(data["hba_sources"])
+        standby = data.get("standby")
+        if standby is not None:
+            values["standby"] = StandbySource(
+                link_port=int(standby["link_port"]),
+                upstream=tuple(Upstream(**u) for u in standby["upstream"]),
+                primary_root=str(standby["primary_root"]),
+            )
         return cls(**values)
 
 

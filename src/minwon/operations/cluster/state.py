@@ -65,6 +65,8 @@ class ClusterState:
     # The supervisor's backups (``backup.schedule.BackupSchedule.to_dict`` and
     # ``check_every``, in seconds); empty: none scheduled.
     backup_schedule: dict[str, float] = field(default_factory=dict)
+    # A second site's promotion policy (``dr.site.DrPolicy.to_dict``); empty: not one.
+    dr_policy: dict[str, float] = field(default_factory=dict)
 
     def app_python(self, name: str) -> str:
         """Returns the Python that runs app instance `name` (its build's, or the cluster's)."""
@@ -128,6 +130,8 @@ class ClusterState:
             data["app_builds"] = {name: dict(b) for name, b in self.app_builds.items()}
         if self.backup_schedule:
             data["backup_schedule"] = dict(self.backup_schedule)
+        if self.dr_policy:
+            data["dr_policy"] = dict(self.dr_policy)
         return data
 
     @classmethod
@@ -165,6 +169,7 @@ class ClusterState:
                 for name, build in data.get("app_builds", {}).items()
             },
             backup_schedule={str(k): float(v) for k, v in data.get("backup_schedule", {}).items()},
+            dr_policy={str(k): float(v) for k, v in data.get("dr_policy", {}).items()},
         )
 
     def save(self, path: Path) -> None:

@@ -109,6 +109,10 @@ class ClusterStatus:
     # Members whose guard is not running (``cluster/guard.py``): a hung primary there
     # would not be fenced. Empty where guards are not watched (real hosts, the fake).
     unguarded: tuple[str, ...] = ()
+    # A standby site following the primary site: its leader streams from there (a
+    # ``standby_leader``), nobody is synchronous, its paths are its link to the primary
+    # site and its apps only answer (``operations/dr``).
+    following: bool = False
 
     @property
     def leader(self) -> str | None:
@@ -141,7 +145,7 @@ class ClusterStatus:
             found.append(f"{len(self.members)} of {self.expected_members} members reported")
         for m in self.members:
             found += _member_problems(m)
-        if not any(m.sync for m in self.members):
+        if not self.following and not any(m.sync for m in self.members):
             found.append("no synchronous standby")
         if self.etcd and not self.etcd_quorum:
             healthy = sum(e.healthy for e in self.etcd)
@@ -149,12 +153,14 @@ class ClusterStatus:
             # mode keeps the primary writing, and no failover can happen.
             found.append(f"etcd has lost quorum ({healthy} of {len(self.etcd)} healthy)")
         found += [f"etcd {e.name} unhealthy" for e in self.etcd if not e.healthy]
+        where = "the primary site's primary over the link" if self.following else "the primary"
         found += [
-            f"haproxy {h.name} (port {h.port}) does not reach the primary"
+            f"haproxy {h.name} (port {h.port}) does not reach {where}"
             for h in self.haproxy
             if not h.reaches_primary
         ]
-        found += [f"app {a.name} ({a.url}) not ready" for a in self.apps if not a.ready]
+        state = "not answering" if self.following else "not ready"
+        found += [f"app {a.name} ({a.url}) {state}" for a in self.apps if not a.ready]
         found += self.supervisor.problems if self.supervisor is not None else []
         found += [
             f"guard of {name} is not running: a hung primary there would not be fenced"
@@ -176,7 +182,9 @@ class ClusterStatus:
 
 def _member_problems(m: MemberStatus) -> list[str]:
     found: list[str] = []
-    if m.is_leader and m.state != "running":
+    if m.role == "standby_leader" and m.state != "streaming":
+        found.append(f"standby leader {m.name} is {m.state}, not streaming from the primary site")
+    if m.role == "leader" and m.state != "running":
         found.append(f"leader {m.name} is {m.state}")
     if m.is_leader and m.accepts_connections is False:
         found.append(

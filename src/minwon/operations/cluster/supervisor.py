@@ -15,6 +15,10 @@ loop, a round that fails is logged and the next one runs; SIGTERM ends the loop 
 rounds, so no process it starts is left unrecorded. Nobody restarts the supervisor: when
 it is gone, ``status`` says so.
 
+A second site's supervisor also watches the primary site (``dr/watch.py``): it samples
+both sites' WAL positions every round and, by the site's policy, promotes it when the
+primary site is lost.
+
 When the cluster was started with a backup schedule (``state.backup_schedule``), each
 round also lets ``backups.ScheduledBackups`` start a due backup from the primary, in the
 background; its lines go to the same log, pgBackRest's output to ``logs/backup.log``.
@@ -45,6 +49,8 @@ from minwon.operations.cluster.restarts import BASE_DELAY, Decision, Watch, deci
 from minwon.operations.cluster.spec import Credentials
 from minwon.operations.cluster.state import ClusterState, StateStore
 from minwon.operations.cluster.supervise import Launched, is_ours
+from minwon.operations.dr.site import DrPolicy
+from minwon.operations.dr.watch import SiteWatch
 from minwon.operations.processes import ensure_os_user
 
 ROUND_SECONDS = 0.5
@@ -77,6 +83,7 @@ class Supervisor:
         self._credentials: Credentials | None = None
         self._stopping = False
         self._backups: ScheduledBackups | None = None
+        self._site: SiteWatch | None = None
 
     def log(self, message: str) -> None:
         """Writes one timestamped line to the supervisor's log (its standard output)."""
@@ -119,6 +126,11 @@ class Supervisor:
                 if is_supervised(ref.kind):
                     self._look_at(state, ref, launched, now)
             spec, os_user, schedule = state.spec, state.os_user, state.backup_schedule
+            dr_policy = state.dr_policy
+        if spec.standby is not None:  # a second site: it watches the primary site
+            if self._site is None:
+                self._site = SiteWatch(self.root, log=self.log)
+            self._site.tick(spec, DrPolicy.from_dict(dr_policy))
         if schedule:  # outside the lock: asking the repository takes a moment
             if self._backups is None:
                 self._backups = ScheduledBackups(

@@ -16,6 +16,8 @@ from minwon.operations.cluster.spec import (
     EtcdMember,
     HAProxyInstance,
     PatroniNode,
+    StandbySource,
+    Upstream,
 )
 
 SCOPE = "minwon"
@@ -63,8 +65,10 @@ def local_spec(
     db_os_user: str,
     placement: Placement | None = None,
     pgbackrest_bin: str = "/usr/bin/pgbackrest",
+    shape: SiteShape | None = None,
 ) -> ClusterSpec:
-    """Returns the local development cluster: 3 etcd, 3 nodes, 2 HAProxy, `apps` apps.
+    """Returns the local development cluster: 3 etcd, 3 nodes, 2 HAProxy, `apps` apps;
+    with a `shape`, a standby site of that shape following its primary site.
 
     Every process listens on 127.0.0.1 at a port from `next_port`, or with a
     `placement` on its host's address in its host's namespace (the HAProxy paths and
@@ -75,6 +79,9 @@ def local_spec(
         raise ValueError("at least one app instance is needed")
     if placement is not None and len(placement.hosts) != HOSTS:
         raise ValueError(f"a placement needs {HOSTS} hosts, not {len(placement.hosts)}")
+    if placement is not None and shape is not None:
+        raise ValueError("a standby site is not placed in network namespaces")
+    counts = shape.counts if shape else (HOSTS, HOSTS, 2)
     app_tier = placement.app_tier if placement else ""
     etcd = tuple(
         EtcdMember(
@@ -86,7 +93,7 @@ def local_spec(
             env_file=f"{config_dir}/e{i}/etcd.env",
             netns=_place(placement, i).netns,
         )
-        for i in (1, 2, 3)
+        for i in range(1, counts[0] + 1)
     )
     nodes = tuple(
         PatroniNode(
@@ -106,7 +113,7 @@ def local_spec(
             netns=_place(placement, i).netns,
             backup_config=f"{config_dir}/pg{i}/pgbackrest.conf",
         )
-        for i in (1, 2, 3)
+        for i in range(1, counts[1] + 1)
     )
     haproxies = tuple(
         HAProxyInstance(
@@ -119,7 +126,7 @@ def local_spec(
             admin_socket=f"{run_dir}/haproxy{i}/admin.sock",
             netns=app_tier,
         )
-        for i in (1, 2)
+        for i in range(1, counts[2] + 1)
     )
     app_instances = tuple(
         AppInstance(
@@ -153,7 +160,35 @@ def local_spec(
         backup_repo=f"{run_dir}/backup/repo",
         backup_lock_dir=f"{run_dir}/backup/lock",
         pgbackrest_bin=pgbackrest_bin,
+        standby=shape.standby(next_port()) if shape else None,
     )
+
+
+@dataclass(frozen=True)
+class SiteShape:
+    """A standby site on the same machine: its own etcd member, `nodes` database nodes
+    (1 or 2), one HAProxy path with the link to the primary site, following `primary`
+    (whose launcher folder is `primary_root`)."""
+
+    primary: ClusterSpec
+    primary_root: str
+    nodes: int = 2
+
+    def __post_init__(self) -> None:
+        if self.nodes not in (1, 2):
+            raise ValueError(f"a standby site has 1 or 2 database nodes, not {self.nodes}")
+
+    @property
+    def counts(self) -> tuple[int, int, int]:
+        """Returns how many etcd members, database nodes and HAProxy paths it has."""
+        return (1, self.nodes, 1)
+
+    def standby(self, link_port: int) -> StandbySource:
+        """Returns how the site follows the primary: through `link_port` to its nodes."""
+        upstream = tuple(
+            Upstream(n.name, n.host, n.pg_port, n.rest_port) for n in self.primary.nodes
+        )
+        return StandbySource(link_port, upstream, self.primary_root)
 
 
 def hosts_spec(

@@ -30,7 +30,7 @@ from minwon.operations.cluster.render import RenderedFile
 from minwon.operations.cluster.spec import ClusterSpec, Credentials
 from minwon.operations.cluster.state import ClusterState
 from minwon.operations.cluster.supervise import log_tail
-from minwon.operations.cluster.topology import Placement, local_spec
+from minwon.operations.cluster.topology import Placement, SiteShape, local_spec
 from minwon.operations.processes import OsUser
 
 SECRETS_FILE = "secrets.json"
@@ -43,9 +43,12 @@ def prepare(
     user: OsUser,
     apps: int,
     placement: Placement | None = None,
+    shape: SiteShape | None = None,
+    credentials: Credentials | None = None,
 ) -> tuple[ClusterState, Credentials]:
     """Makes the run folder, spec, passwords and every configuration file of a new cluster
-    (its hosts in network namespaces with a `placement`)."""
+    (its hosts in network namespaces with a `placement`; a standby site of `shape`, with
+    the primary site's `credentials`: its databases are copies of the primary's)."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "logs").mkdir(exist_ok=True)
     run_dir = root / "run"
@@ -67,8 +70,9 @@ def prepare(
             db_os_user=user.name,
             placement=placement,
             pgbackrest_bin=binaries["pgbackrest"],
+            shape=shape,
         )
-        credentials = Credentials.generate()
+        credentials = credentials or Credentials.generate()
         write_private(root / SECRETS_FILE, json.dumps(credentials.to_dict(), indent=2))
         state = ClusterState(
             root=str(root),
@@ -153,6 +157,19 @@ def prepare_app_data(context: KindContext, *, logs: Path, demo_residents: int, s
             raise ClusterError(
                 f"`minwon {' '.join(args)}` failed (exit {result.returncode}):\n" + log_tail(log)
             )
+
+
+def copy_app_keys(source_data_dir: str, spec: ClusterSpec) -> None:
+    """Gives a standby site's apps the primary site's keys (signing, data, pepper): the
+    documents either site issues verify the same, and the registry it takes over decrypts
+    (on real hosts the same secret store serves both sites)."""
+    source = Path(source_data_dir) / "keys"
+    if not source.is_dir():
+        raise ClusterError(f"the primary site has no keys at {source}")
+    target = Path(spec.app_data_dir) / "keys"
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(source, target)
+    os.chmod(target, 0o700)
 
 
 def remove_data(root: Path, state: ClusterState) -> None:
