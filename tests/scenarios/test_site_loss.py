@@ -27,6 +27,8 @@ one; both sites are stopped by PID at the end, whatever happened.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -95,6 +97,26 @@ def _roles(cluster: LocalCluster) -> dict[str, str]:
     return {m.name: m.role for m in parse_members(fetch_cluster(cluster.spec) or {})}
 
 
+def _minwon(story: dict[str, Any], *args: str) -> subprocess.CompletedProcess[str]:
+    """Runs ``minwon ARGS`` as an operator would; its time goes into the runbook's table."""
+    began = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "minwon.cli.main", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    story.setdefault("commands", []).append(
+        {
+            "command": "minwon " + " ".join(args),
+            "exit": done.returncode,
+            "seconds": round(time.monotonic() - began, 2),
+        }
+    )
+    return done
+
+
 def _write_record(name: str, record: dict[str, Any]) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}-{time.strftime('%Y-%m-%dT%H%M%S%z')}.json"
@@ -126,8 +148,11 @@ def test_1_the_second_site_follows_and_is_not_promoted_while_the_primary_site_an
     assert (repo / "backup" / "minwon" / "backup.info").is_file()
     assert any((repo / "archive" / "minwon").rglob("*.lz4"))
 
-    refused = site.promote()
-    assert not refused.verdict.allowed and refused.verdict.code == "dr.not_fenced"
+    shown = _minwon(story, "dr", "status", "--root", str(cluster.root), "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["missing_issuances"] == 0
+    refused = _minwon(story, "dr", "promote", "--root", str(cluster.root))
+    assert refused.returncode == 3 and "dr.not_fenced" in refused.stderr, refused.stderr
     assert _roles(site.cluster) == {"pg1": "standby_leader"}  # nothing changed
 
 
@@ -190,8 +215,10 @@ def test_3_the_old_site_is_fenced_then_rejoins_as_the_standby_never_as_a_primary
     assert not old.pids(), "nothing of the old site may run before it rejoins"
 
     began = time.monotonic()
-    pair = SecondSite(cluster.root).rejoin(nodes=1)
+    rejoined = _minwon(story, "dr", "rejoin", "--root", str(cluster.root), "--nodes", "1")
+    assert rejoined.returncode == 0, rejoined.stderr
     story["rejoin_seconds"] = round(time.monotonic() - began, 2)
+    pair = SecondSite(cluster.root / "site2", cluster.root)
     assert pair.root == cluster.root and pair.primary_root == cluster.root / "site2"
     assert _roles(pair.cluster) == {"pg1": "standby_leader"}
     assert _roles(pair.primary) == {"pg1": "leader"}
@@ -220,35 +247,41 @@ def test_4_with_the_link_cut_the_loss_is_what_dr_status_said(
         autocommit=True,
     ) as conn:
         conn.execute("SELECT pg_switch_wal()")
-    pair.cut_link()
+    where = ("--root", str(pair.primary_root), "--site", str(pair.root))
+    assert _minwon(story, "dr", "link", "cut", *where).returncode == 0
     after = _issue(endpoints, token, 5, tmp_path / "after")
-    reported = pair.status()
-    assert reported.link_up is False
-    assert reported.missing_issuances == len(after)
-    assert reported.lag.bytes and reported.lag.bytes > 0
+    shown = _minwon(story, "dr", "status", *where, "--json")
+    assert shown.returncode == 0, shown.stderr
+    reported = json.loads(shown.stdout)
+    assert reported["link_up"] is False
+    assert reported["missing_issuances"] == len(after)
+    assert reported["lag"]["bytes"] > 0
 
-    primary.kill_site()
+    fire = _minwon(story, "cluster", "kill", "site", "--root", str(pair.primary_root))
+    assert fire.returncode == 0, fire.stderr
     assert wait_until(lambda: not pair.status().lag.primary_answering, timeout=10)
-    refused = pair.promote()
-    assert not refused.verdict.allowed and refused.verdict.code == "dr.lag_over"
-    assert str(reported.lag.bytes) in refused.verdict.detail or refused.verdict.rpo_bytes
+    refused = _minwon(story, "dr", "promote", *where)
+    assert refused.returncode == 3 and "dr.lag_over" in refused.stderr, refused.stderr
     assert _roles(pair.cluster) == {"pg1": "standby_leader"}
 
-    accepted = pair.promote(accept_loss=True)
-    assert accepted.verdict.allowed and accepted.verdict.code == "dr.loss_accepted"
-    assert accepted.status_before is not None
+    done = _minwon(story, "dr", "promote", *where, "--accept-loss", "--json")
+    assert done.returncode == 0, done.stderr
+    accepted = json.loads(done.stdout)
+    assert accepted["verdict"]["code"] == "dr.loss_accepted"
+    assert accepted["status_before"]["missing_issuances"] == len(after)
     url = pair.cluster.member_url("pg1")
     missing, doubled = SqlLedger().audit(url, before + after)
     record = {
         "fault": "F5-link-cut",
-        "reported_missing": reported.missing_issuances,
-        "reported_lag_bytes": reported.lag.bytes,
+        "reported_missing": reported["missing_issuances"],
+        "reported_lag_bytes": reported["lag"]["bytes"],
         "missing_after_promotion": missing,
         "duplicated": doubled,
-        "promotion_seconds": accepted.seconds,
+        "promotion_seconds": accepted["seconds"],
         "rejoin_seconds": story.get("rejoin_seconds"),
+        "commands": story.get("commands"),
     }
     _write_record("F5-link-cut", record)
-    assert missing == reported.missing_issuances == len(after)
+    assert missing == reported["missing_issuances"] == len(after)
     assert SqlLedger().audit(url, before) == (0, 0)
     assert doubled == 0

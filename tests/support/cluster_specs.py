@@ -5,14 +5,18 @@ from __future__ import annotations
 import itertools
 
 from minwon.operations.cluster.spec import ClusterSpec
-from minwon.operations.cluster.topology import Placement, local_spec
+from minwon.operations.cluster.topology import Placement, SiteShape, local_spec
 
 
 def example_local_spec(
-    *, first_port: int, run_dir: str, placement: Placement | None = None
+    *,
+    first_port: int,
+    run_dir: str,
+    placement: Placement | None = None,
+    shape: SiteShape | None = None,
 ) -> ClusterSpec:
     """Returns the spec `minwon cluster up` would write, with ports from ``first_port``
-    (its hosts in network namespaces with a `placement`)."""
+    (its hosts in network namespaces with a `placement`; a second site of `shape`)."""
     ports = itertools.count(first_port)
     return local_spec(
         run_dir=run_dir,
@@ -26,4 +30,5 @@ def example_local_spec(
         minwon_bin="/opt/venv/bin/minwon",
         db_os_user="minwon-db",
         placement=placement,
+        shape=shape,
     )

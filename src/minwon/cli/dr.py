@@ -39,8 +39,16 @@ JsonOption = Annotated[bool, typer.Option("--json", help="JSON으로 출력")]
 REFUSED = 3
 
 
-def _site(root: Path, *, must_exist: bool = True) -> SecondSite:
-    site = SecondSite(root)
+SiteOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--site", help="제2 사이트의 폴더 (기본: --root 아래 site2; rejoin 뒤에는 옛 주 사이트)"
+    ),
+]
+
+
+def _site(root: Path, site_root: Path | None = None, *, must_exist: bool = True) -> SecondSite:
+    site = SecondSite(root, site_root)
     if must_exist and not site.exists:
         fail(f"{site.root}에 제2 사이트가 없습니다 (`minwon dr up`).", "dr.no_site", 2)
     return site
@@ -55,6 +63,7 @@ def _when(at: float | None) -> str:
 @app.command("up")
 def up(
     root: RootOption = DEFAULT_ROOT,
+    site_root: SiteOption = None,
     nodes: NodesOption = 2,
     auto_promote_after: Annotated[
         float,
@@ -67,7 +76,7 @@ def up(
     ] = DEFAULT_MAX_LAG_BYTES,
 ) -> None:
     """실행 중인 클러스터 옆에 제2 사이트(Patroni 대기 클러스터)를 띄웁니다."""
-    site = _site(root, must_exist=False)
+    site = _site(root, site_root, must_exist=False)
     policy = DrPolicy(auto_promote_after, max_lag_bytes)
     with console.status("제2 사이트를 띄우는 중 (etcd → Patroni 대기 클러스터 → HAProxy → 앱)..."):
         try:
@@ -86,9 +95,9 @@ def up(
 
 
 @app.command("down")
-def down(root: RootOption = DEFAULT_ROOT) -> None:
+def down(root: RootOption = DEFAULT_ROOT, site_root: SiteOption = None) -> None:
     """제2 사이트를 PID로 내리고 데이터를 지웁니다 (주 사이트는 그 저장소로 보내기를 멈춤)."""
-    site = _site(root)
+    site = _site(root, site_root)
     try:
         site.down()
     except ClusterError as exc:
@@ -117,9 +126,11 @@ def _status_table(status: DrStatus) -> Table:
 
 
 @app.command("status")
-def status(root: RootOption = DEFAULT_ROOT, as_json: JsonOption = False) -> None:
+def status(
+    root: RootOption = DEFAULT_ROOT, site_root: SiteOption = None, as_json: JsonOption = False
+) -> None:
     """제2 사이트의 지연(bytes·초)과 아직 받지 못한 발급 수를 봅니다."""
-    site = _site(root)
+    site = _site(root, site_root)
     try:
         current = site.status()
     except ClusterError as exc:
@@ -133,6 +144,7 @@ def status(root: RootOption = DEFAULT_ROOT, as_json: JsonOption = False) -> None
 @app.command("promote")
 def promote(
     root: RootOption = DEFAULT_ROOT,
+    site_root: SiteOption = None,
     accept_loss: Annotated[
         bool,
         typer.Option("--accept-loss", help="지연을 모르거나 한도를 넘어도 손실을 감수하고 승격"),
@@ -146,7 +158,7 @@ def promote(
     as_json: JsonOption = False,
 ) -> None:
     """주 사이트가 격리되었고 지연이 한도 안일 때 제2 사이트를 승격합니다."""
-    site = _site(root)
+    site = _site(root, site_root)
     try:
         result = site.promote(
             accept_loss=accept_loss, fence_primary=fence, max_lag_bytes=max_lag_bytes
@@ -176,9 +188,11 @@ def promote(
 
 
 @app.command("rejoin")
-def rejoin(root: RootOption = DEFAULT_ROOT, nodes: NodesOption = 2) -> None:
+def rejoin(
+    root: RootOption = DEFAULT_ROOT, site_root: SiteOption = None, nodes: NodesOption = 2
+) -> None:
     """승격 뒤 옛 주 사이트를 새 주 사이트의 대기 사이트로 새로 복제해 붙입니다."""
-    site = _site(root)
+    site = _site(root, site_root)
     if site.cluster.exists and not site.promotions():
         fail("제2 사이트가 승격된 적이 없습니다.", "dr.not_promoted", 2)
     try:
@@ -187,26 +201,25 @@ def rejoin(root: RootOption = DEFAULT_ROOT, nodes: NodesOption = 2) -> None:
         fail(str(exc), "dr.rejoin")
     console.print(
         f"옛 주 사이트 {swapped.root}가 {swapped.primary_root}의 대기 사이트로 붙었습니다. "
-        f"살펴보기: minwon dr status --root {swapped.primary_root} "
-        f"(제2 사이트 폴더: {swapped.root})"
+        f"살펴보기: minwon dr status --root {swapped.primary_root} --site {swapped.root}"
     )
 
 
 @link_app.command("cut")
-def link_cut(root: RootOption = DEFAULT_ROOT) -> None:
+def link_cut(root: RootOption = DEFAULT_ROOT, site_root: SiteOption = None) -> None:
     """복제 링크를 끊습니다 (제2 사이트 HAProxy의 링크 서버를 유지보수로, 흐름도 끊음)."""
     try:
-        _site(root).cut_link()
+        _site(root, site_root).cut_link()
     except ClusterError as exc:
         fail(str(exc), "dr.link")
     console.print("복제 링크를 끊었습니다.")
 
 
 @link_app.command("restore")
-def link_restore(root: RootOption = DEFAULT_ROOT) -> None:
+def link_restore(root: RootOption = DEFAULT_ROOT, site_root: SiteOption = None) -> None:
     """끊은 복제 링크를 다시 잇습니다."""
     try:
-        _site(root).restore_link()
+        _site(root, site_root).restore_link()
     except ClusterError as exc:
         fail(str(exc), "dr.link")
     console.print("복제 링크를 다시 이었습니다.")

@@ -35,7 +35,7 @@ def test_every_local_node_names_the_one_repository_and_itself_as_pg1() -> None:
     assert {c["global"]["repo1-path"] for c in confs} == {f"{RUN}/backup/repo"}
     assert {c["global"]["lock-path"] for c in confs} == {f"{RUN}/backup/lock"}
     for node, conf in zip(spec.nodes, confs, strict=True):
-        assert conf.sections() == ["global", "minwon"]
+        assert conf.sections() == ["global", "global:archive-get", "minwon"]
         assert dict(conf["minwon"]) == {
             "pg1-path": node.data_dir,
             "pg1-port": str(node.pg_port),
@@ -53,6 +53,8 @@ def test_archiving_is_asynchronous_with_retention_and_never_a_queue_limit() -> N
         text = render.pgbackrest_conf(spec, spec.nodes[0]).text
         settings = _conf(spec, 0)["global"]
         assert settings["archive-async"] == "y"
+        # Fetching is synchronous: asynchronous archive-get waited 60 s on every failover.
+        assert _conf(spec, 0)["global:archive-get"]["archive-async"] == "n"
         assert settings["repo1-retention-full"] == "2" and settings["repo1-retention-diff"] == "6"
         assert "archive-push-queue-max" not in settings
         assert "password" not in text  # peer authentication over the Unix socket

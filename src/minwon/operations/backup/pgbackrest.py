@@ -113,7 +113,8 @@ class PgBackRest:
         if kind not in BACKUP_TYPES:
             raise BackupError("backup.type", f"백업 종류는 full, diff, incr 중 하나입니다: {kind}")
         args = [f"--type={kind}"] + ([f"--repo={repo}"] if repo != 1 else [])
-        self.run(*args, "backup", code="backup.failed", what=f"{kind} 백업 (저장소 {repo})")
+        what = f"{kind} 백업" + (f" (저장소 {repo})" if repo != 1 else "")
+        self.run(*args, "backup", code="backup.failed", what=what)
 
     def info(self) -> StanzaInfo:
         """Returns what the repository holds (``pgbackrest info --output=json``)."""

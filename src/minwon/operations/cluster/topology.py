@@ -82,6 +82,7 @@ def local_spec(
     if placement is not None and shape is not None:
         raise ValueError("a standby site is not placed in network namespaces")
     counts = shape.counts if shape else (HOSTS, HOSTS, 2)
+    apps = 1 if shape else apps  # a standby site runs one app instance
     app_tier = placement.app_tier if placement else ""
     etcd = tuple(
         EtcdMember(
