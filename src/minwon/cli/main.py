@@ -11,6 +11,7 @@ from minwon.cli import (
     cluster,
     db,
     documents,
+    dr,
     kiosk,
     notify,
     probe,
@@ -37,6 +38,7 @@ app.add_typer(probe.app, name="probe")
 app.add_typer(db.app, name="db")
 app.add_typer(release.app, name="release")
 app.add_typer(backup.app, name="backup")
+app.add_typer(dr.app, name="dr")
 
 app.command("init")(admin.init)
 app.command("demo-data")(admin.demo_data)
