@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 export MINWON_DATA_DIR ?= $(CURDIR)/var
 DEMO_RESIDENTS ?= 20000
 
-.PHONY: help setup system run init demo test check lint format clean cluster cluster-down bench bench-failover imports
+.PHONY: help setup system run init demo test check lint format clean cluster cluster-down bench bench-failover bench-drill imports
 
 help:
 	@echo "make run    - set up, create the demo registry and serve on http://127.0.0.1:8000"
@@ -20,6 +20,7 @@ help:
 	@echo "make cluster - a local Patroni/etcd/HAProxy cluster with two app instances (SITES=2: and a second site)"
 	@echo "make bench  - every benchmark: one table, bench/results/bench.json and bench.png"
 	@echo "make bench-failover - each fault scenario several times; table + bench/results/failover.json"
+	@echo "make bench-drill - a recovery drill over 1,000,000 residents; table + bench/results/drill.json"
 
 system:
 	@bash scripts/setup-system.sh
@@ -82,3 +83,6 @@ bench: setup
 
 bench-failover: setup
 	@$(BIN)/python -m bench.failover --runs $${RUNS:-3}
+
+bench-drill: setup
+	@$(BIN)/python -m bench.drill --residents $${RESIDENTS:-1000000} --runs $${RUNS:-3}

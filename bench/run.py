@@ -45,7 +45,7 @@ from bench.http_load import (
 from minwon.config import Settings
 from minwon.rendering.qr_token import qr_url
 
-SECTIONS = ("sqlite", "render", "scale", "cluster")
+SECTIONS = ("sqlite", "render", "scale", "cluster", "drill")
 SQLITE = "issuance & verification (SQLite, 2 workers)"
 
 
@@ -61,12 +61,15 @@ class Profile:
     cluster_residents: int
     render_docs: int = 40  # per CPU-time measurement
     warmup: tuple[float, float] = (3.0, 2.0)  # seconds of issuance, of lookups, before runs
+    drill_residents: int = 1_000_000  # the recovery drill's registry (bench/drill.py)
 
 
 FULL = Profile(3, 10, 8, 10_000, (10_000, 100_000, 1_000_000), 5, 3, 2_000)
-QUICK = Profile(2, 4, 8, 2_000, (1_000, 5_000, 20_000), 3, 1, 500)
+QUICK = Profile(2, 4, 8, 2_000, (1_000, 5_000, 20_000), 3, 1, 500, drill_residents=100_000)
 # For the test suite: every code path once, the figures meaningless.
-SMOKE = Profile(1, 1, 2, 300, (300,), 1, 1, 300, render_docs=3, warmup=(1.0, 1.0))
+SMOKE = Profile(
+    1, 1, 2, 300, (300,), 1, 1, 300, render_docs=3, warmup=(1.0, 1.0), drill_residents=1_000
+)
 
 
 def _page(data_dir: Path, number: str) -> render.Page:
@@ -207,7 +210,7 @@ def _version(name: str) -> str | None:
 
 
 def main() -> int:
-    from bench import chart, cluster, failover
+    from bench import chart, cluster, drill, failover
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -245,6 +248,13 @@ def main() -> int:
             console=console,
         )
         figures += found
+    if "drill" in wanted:
+        console.print(f"drill: {profile.drill_residents:,} residents …")
+        found, raw_drill = drill.figures(
+            residents=profile.drill_residents, runs=profile.runs, console=console
+        )
+        figures += found
+        raw.update(raw_drill)
     elapsed = time.perf_counter() - started
     console.print(failover.settings_table())
     console.print(table(figures))

@@ -1,6 +1,7 @@
 """``minwon dr``: the second site (disaster recovery) of the local cluster at ``--root``.
 
-``up`` starts it beside a running cluster, ``status`` says how far behind it is (bytes,
+``drill --to TIME`` restores a backup to a point in time and proves it (``dr_drill.py``);
+``up`` starts the second site beside a running cluster, ``status`` says how far behind it is (bytes,
 seconds, issuances), ``promote`` checks that the primary site is fenced and what the
 promotion would lose before it promotes, ``rejoin`` makes the old primary site the new
 one's standby, ``link cut|restore`` cuts and mends the replication link (drills).
@@ -17,6 +18,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from minwon.cli import dr_drill
 from minwon.cli.plain import console, fail
 from minwon.operations.backup.pgbackrest import BackupError
 from minwon.operations.cluster.errors import ClusterError, ClusterNotFoundError
@@ -24,11 +26,12 @@ from minwon.operations.dr.promotion import DEFAULT_MAX_LAG_BYTES
 from minwon.operations.dr.site import DrPolicy, DrStatus, SecondSite
 
 app = typer.Typer(
-    help="재해복구: 제2 사이트를 띄우고, 지연을 보고, 승격하고, 옛 주 사이트를 다시 붙입니다.",
+    help="재해복구: 복구 훈련; 제2 사이트를 띄우고, 지연을 보고, 승격하고, 다시 붙입니다.",
     no_args_is_help=True,
 )
 link_app = typer.Typer(help="사이트 간 복제 링크를 끊고 잇습니다 (훈련용).", no_args_is_help=True)
 app.add_typer(link_app, name="link")
+app.command("drill")(dr_drill.drill)
 
 RootOption = Annotated[
     Path, typer.Option("--root", help="주 사이트 클러스터의 폴더 (제2 사이트는 그 아래 site2)")

@@ -1,7 +1,8 @@
 """pgBackRest in a real local cluster: WAL archive, scheduled and asked-for backups,
 ``minwon backup list`` and ``verify``.
 
-Given a cluster started with a backup schedule, when it comes up, then the supervisor
+Given a cluster started with a backup schedule (``conftest.py``, shared with the
+recovery drills), when it comes up, then the supervisor
 takes a full backup on its own; WAL switched on the primary reaches the repository and
 ``pgbackrest check`` passes; ``minwon backup run`` takes a full and then a differential
 backup that ``list`` shows with sizes and times; the real hosts' backup timers would run
@@ -11,77 +12,29 @@ range of a backup file is overwritten, it fails with one plain line naming the b
 
 from __future__ import annotations
 
-import json
-import os
 import shlex
-import shutil
 import subprocess
-import sys
-import tempfile
-from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 
-from minwon.operations.backup.schedule import BackupSchedule
 from minwon.operations.clock import wait_until
 from minwon.operations.cluster import render
 from minwon.operations.cluster.local import LocalCluster
 from minwon.operations.processes import run_as
-from support.binaries import require_binaries, require_root
+from support.backup_cluster import listed, minwon
 
 pytestmark = [pytest.mark.slow, pytest.mark.cluster]
 
-# A full backup when none is newer than a day, asked about every second: one right
-# after `up`, none afterwards while the test runs its own.
-SCHEDULE = BackupSchedule(
-    full_every=timedelta(hours=24), diff_every=timedelta(hours=24), check_every=timedelta(seconds=1)
-)
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[LocalCluster]:
-    require_binaries("etcd", "haproxy", "patroni", "postgres", "pgbackrest")
-    require_root("database processes as minwon-db")
-    root = Path(tempfile.mkdtemp(prefix="minwon-backup-", dir="/var/tmp"))
-    local = LocalCluster(root, apps=1, backup_schedule=SCHEDULE)
-    try:
-        local.up(demo_residents=30)
-        yield local
-    finally:
-        local.down()
-        shutil.rmtree(root, ignore_errors=True)
-
 
 def _minwon(cluster: LocalCluster, *args: str) -> subprocess.CompletedProcess[str]:
-    argv = [sys.executable, "-m", "minwon.cli.main", "backup", *args, "--root", str(cluster.root)]
-    env = {**os.environ, "COLUMNS": "200"}  # the table's rows whole, as on a terminal
-    return subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False, env=env)
+    return minwon(cluster, "backup", *args)
 
 
 def _listed(cluster: LocalCluster) -> dict[str, Any]:
-    done = _minwon(cluster, "list", "--json")
-    assert done.returncode == 0, done.stderr
-    listed: dict[str, Any] = json.loads(done.stdout)
-    return listed
-
-
-@pytest.fixture(scope="module")
-def backups(cluster: LocalCluster) -> list[dict[str, Any]]:
-    """The supervisor's scheduled full backup, then `minwon backup run` full and diff."""
-    log = cluster.root / "logs" / "supervisor.log"
-    assert wait_until(
-        lambda: "scheduled full backup done" in log.read_text(), timeout=60, interval=0.5
-    ), log.read_text()[-2000:]
-    for kind in ("full", "diff"):
-        done = _minwon(cluster, "run", "--type", kind)
-        assert done.returncode == 0, done.stderr
-        assert f"{kind} 백업" in done.stdout
-    listed: list[dict[str, Any]] = _listed(cluster)["backups"]
-    return listed
+    return listed(cluster)
 
 
 def test_wal_switched_on_the_primary_reaches_the_repository(cluster: LocalCluster) -> None:
