@@ -120,7 +120,14 @@ def _status_table(status: DrStatus) -> Table:
     table.add_row("지연 (초)", f"{lag.seconds if lag.seconds is not None else '-'}")
     table.add_row("주 사이트 응답", "예" if lag.primary_answering else "아니오")
     table.add_row("주 사이트 마지막 확인", _when(lag.primary_seen_at))
-    table.add_row("발급 수 (주 / 제2)", f"{status.primary_issuances} / {status.site_issuances}")
+    counted = (
+        ""
+        if status.lag.primary_answering
+        else f" (주 사이트: {_when(status.primary_counted_at)}에 센 값)"
+    )
+    table.add_row(
+        "발급 수 (주 / 제2)", f"{status.primary_issuances} / {status.site_issuances}{counted}"
+    )
     missing = status.missing_issuances
     table.add_row("제2 사이트에 없는 발급", "-" if missing is None else str(missing))
     link = {True: "연결", False: "끊김", None: "-"}[status.link_up]

@@ -70,9 +70,12 @@ class DrStatus:
     checked_at: float
     following: bool  # still a standby site (not promoted)
     lag: Lag
-    primary_issuances: int | None  # counted on the primary site (None: not reachable)
+    primary_issuances: int | None  # counted on the primary site (None: never reached)
     site_issuances: int | None  # counted on this site's leader
     link_up: bool | None  # the link's servers are in service (None: unknown)
+    # When the primary site's count was taken: now, or by the last status that reached
+    # it (a lost primary site's last count is what its loss is measured against).
+    primary_counted_at: float | None = None
 
     @property
     def missing_issuances(self) -> int | None:
@@ -227,9 +230,15 @@ class SecondSite:
         samples = LinkJournal(self.root).append(link.sample(spec, now=now))
         lag = link.lag(samples, now=now)
         primary_count: int | None = None
+        counted_at: float | None = None
         primary = self.primary
         if primary.exists and lag.primary_answering:
             primary_count = count_issuances(primary.database_url())
+            counted_at = now if primary_count is not None else None
+        if primary_count is None:  # the last count that reached it, if any
+            last = self.last_status() or {}
+            primary_count = last.get("primary_issuances")
+            counted_at = last.get("primary_counted_at")
         leader = _leader_url(spec, site.credentials)
         status = DrStatus(
             checked_at=now,
@@ -238,6 +247,7 @@ class SecondSite:
             primary_issuances=primary_count,
             site_issuances=count_issuances(leader) if leader else None,
             link_up=self.link_up() if spec.standby else None,
+            primary_counted_at=counted_at,
         )
         _write_json(self.root / STATUS_FILE, status.to_dict())
         return status
