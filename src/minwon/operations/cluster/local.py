@@ -38,6 +38,7 @@ from minwon.operations.cluster.errors import (
     MissingBinaryError,
 )
 from minwon.operations.cluster.faults import PauseTarget, ProcessKind, ProcessRef
+from minwon.operations.cluster.fence_mark import clear as clear_fence
 from minwon.operations.cluster.fence_mark import refuse_if_fenced
 from minwon.operations.cluster.host import find_binaries
 from minwon.operations.cluster.kinds import (
@@ -246,6 +247,7 @@ class LocalCluster(SiteControl):
             self._state = state
             return
         remove_data(self.root, state)
+        clear_fence(self.root)  # with its data gone, nothing of it can be a second primary
         for name in (STATE_FILE, SECRETS_FILE):
             (self.root / name).unlink(missing_ok=True)
         self._store.lock_path.unlink(missing_ok=True)

@@ -150,6 +150,9 @@ class SecondSite:
         if self.exists and self.cluster.pids():
             raise ClusterError(f"the second site is already running from {self.root}")
         site = LocalCluster(self.root, shape=SiteShape(primary.spec, str(self.primary_root), nodes))
+        self.root.mkdir(parents=True, exist_ok=True)
+        for name in (link.LINK_FILE, STATUS_FILE, ENDPOINTS_FILE):  # another site's samples
+            (self.root / name).unlink(missing_ok=True)
         began = time.monotonic()
         site.up()
         timings = {f"site_{k}": v for k, v in site.timings.items()}
