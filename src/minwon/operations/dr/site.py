@@ -272,6 +272,7 @@ class SecondSite:
         fence_primary: bool = False,
         max_lag_bytes: int = promotion.DEFAULT_MAX_LAG_BYTES,
         by: str = "operator",
+        record_refusal: bool = True,
     ) -> Promotion:
         """Checks, then promotes the second site: refused (``verdict.allowed`` False, nothing
         changed) unless the primary site is fenced and the lag is known and within
@@ -293,7 +294,8 @@ class SecondSite:
         )
         before = self.last_status()
         if not verdict.allowed:
-            self._record(verdict, None, by, before)
+            if record_refusal:
+                self._record(verdict, None, by, before)
             return Promotion(verdict, fenced_by_us, None, status_before=before)
         if not samples[-1].standby:
             raise ClusterError("이 사이트는 이미 승격되었습니다")

@@ -60,7 +60,11 @@ class SiteWatch:
                 return
             assert spec.standby is not None
             site = SecondSite(Path(spec.standby.primary_root), self.root)
-            result = site.promote(max_lag_bytes=policy.max_lag_bytes, by="supervisor")
+            # A refusal is tried again every round: logged (and recorded) once per reason.
+            again = self._refused is not None
+            result = site.promote(
+                max_lag_bytes=policy.max_lag_bytes, by="supervisor", record_refusal=not again
+            )
             verdict = result.verdict
             if verdict.allowed:
                 self.log(f"promoted the site in {result.seconds} s: {verdict.detail}")
