@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from minwon.cli.options import DEFAULT_ROOT, RootOption
 from minwon.cli.plain import console, fail
 from minwon.operations.backup.info import human_size
 from minwon.operations.backup.pgbackrest import (
@@ -28,11 +29,6 @@ app = typer.Typer(
     help="pgBackRest로 클러스터를 백업하고, 백업 목록을 보고, 백업을 검증합니다.",
     no_args_is_help=True,
 )
-
-RootOption = Annotated[
-    Path, typer.Option("--root", help="클러스터 상태·로그·비밀 파일을 두는 폴더")
-]
-DEFAULT_ROOT = Path("var/cluster")
 
 
 def _pgbackrest(root: Path) -> PgBackRest:

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from minwon.cli import cluster_daemons, cluster_processes
 from minwon.cli.cluster_processes import attach
+from minwon.cli.options import DEFAULT_ROOT, RootOption
 from minwon.cli.plain import console, fail
 from minwon.operations.backup.pgbackrest import BackupError
 from minwon.operations.backup.schedule import BackupSchedule
@@ -32,11 +33,6 @@ app = typer.Typer(
     help="PostgreSQL 클러스터(Patroni·etcd·HAProxy)와 앱 인스턴스를 띄우고, 살피고, 내립니다.",
     no_args_is_help=True,
 )
-
-RootOption = Annotated[
-    Path, typer.Option("--root", help="클러스터 상태·로그·비밀 파일을 두는 폴더")
-]
-DEFAULT_ROOT = Path("var/cluster")
 
 
 def _masked(url: str) -> str:

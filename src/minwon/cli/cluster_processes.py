@@ -12,16 +12,12 @@ from typing import Annotated
 
 import typer
 
+from minwon.cli.options import DEFAULT_ROOT, RootOption
 from minwon.cli.plain import console, fail
 from minwon.operations.cluster.control import SUPERVISOR
 from minwon.operations.cluster.errors import ClusterError, UnknownProcessError
 from minwon.operations.cluster.faults import EXAMPLES, PauseTarget, ProcessRef
 from minwon.operations.cluster.local import LocalCluster
-
-RootOption = Annotated[
-    Path, typer.Option("--root", help="클러스터 상태·로그·비밀 파일을 두는 폴더")
-]
-DEFAULT_ROOT = Path("var/cluster")
 
 
 def attach(root: Path) -> LocalCluster:

@@ -19,6 +19,7 @@ import typer
 from rich.table import Table
 
 from minwon.cli import dr_drill
+from minwon.cli.options import DEFAULT_ROOT
 from minwon.cli.plain import console, fail
 from minwon.operations.backup.pgbackrest import BackupError
 from minwon.operations.cluster.errors import ClusterError, ClusterNotFoundError
@@ -36,7 +37,6 @@ app.command("drill")(dr_drill.drill)
 RootOption = Annotated[
     Path, typer.Option("--root", help="주 사이트 클러스터의 폴더 (제2 사이트는 그 아래 site2)")
 ]
-DEFAULT_ROOT = Path("var/cluster")
 NodesOption = Annotated[int, typer.Option("--nodes", min=1, max=2, help="제2 사이트 DB 노드 수")]
 JsonOption = Annotated[bool, typer.Option("--json", help="JSON으로 출력")]
 REFUSED = 3

@@ -10,22 +10,18 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 from rich.table import Table
 
+from minwon.cli.options import DEFAULT_ROOT, RootOption
 from minwon.cli.plain import console, fail
 from minwon.operations.backup.drill import DrillError, DrillReport, parse_target, run_drill
 from minwon.operations.cluster.drills import drill_parts
 from minwon.operations.cluster.errors import ClusterError
 from minwon.operations.cluster.local import LocalCluster
 
-RootOption = Annotated[
-    Path, typer.Option("--root", help="클러스터 상태·로그·비밀 파일을 두는 폴더")
-]
-DEFAULT_ROOT = Path("var/cluster")
 # Refused before anything started: the request, not the system, was wrong.
 REFUSALS = {"dr.time", "dr.future", "dr.no_backup", "dr.before_backups"}
 
