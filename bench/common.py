@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import httpx
+from rich.table import Table
 from sqlalchemy import Engine, create_engine, text
 
 from minwon.demo import DEMO_PASSWORD
@@ -327,3 +328,30 @@ def check_issued(database_url: str, tag: str, acknowledged: int) -> dict[str, in
         # Reported, not raised: the run goes on so every figure is printed, and exits 1.
         print(f"ISSUANCE RUN {tag} IS WRONG: {result}")
     return result
+
+
+def table(figures: list[Figure]) -> Table:
+    """Returns every figure in one table, grouped by section."""
+    t = Table(title="Minwon benchmarks — median of runs (min–max); baselines from the same run")
+    for column in ("section", "measure", "median", "min–max", "unit", "vs baseline", "target", ""):
+        t.add_column(column, justify="right" if column in ("median", "min–max") else "left")
+    last = None
+    for f in figures:
+        # The baseline is the figure of that name in the same unit (docs/s beside docs/s).
+        base = next((b for b in figures if b.name == f.baseline and b.unit == f.unit), None)
+        versus = ""
+        if base is not None and base.median:
+            versus = f"{f.median / base.median:.2f}× {base.name}"
+        t.add_row(
+            f.section if f.section != last else "",
+            f.name,
+            fmt(f.median),
+            f"{fmt(f.low)}–{fmt(f.high)}" if len(f.runs) > 1 else "",
+            f.unit,
+            versus,
+            f.target_text,
+            {True: "[green]met[/]", False: "[red]not met[/]", None: ""}[f.met],
+            end_section=False,
+        )
+        last = f.section
+    return t

@@ -25,7 +25,7 @@ from pathlib import Path
 from rich.console import Console
 from sqlalchemy import Engine, create_engine, text
 
-from bench.common import RESULTS, BenchError, Figure, bench_root
+from bench.common import RESULTS, BenchError, Figure, bench_root, table
 from minwon.operations.backup.drill import DrillReport, run_drill
 from minwon.operations.backup.scratch import ScratchPostgres
 from minwon.operations.cluster.drills import drill_parts, scratch_settings
@@ -201,7 +201,6 @@ def _measure(
 
 
 def main() -> int:
-    from bench.run import table
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--residents", type=int, default=1_000_000)

@@ -26,14 +26,13 @@ from importlib.metadata import version
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 # The render section's processes are spawned, and a spawned process first imports the
 # main module (this one) again: what only the parent needs (matplotlib for the chart, the
 # cluster and its scenarios, the app's composition root) is imported where it is used,
 # which spares each of those processes ~1.7 s of imports.
 from bench import render, scale
-from bench.common import RESULTS, Figure, fmt, prepared, served
+from bench.common import RESULTS, Figure, prepared, served, table
 from bench.database import issuance_row_bytes, ratio_figures, sqlite_insert_rate
 from bench.http_load import (
     issuance_figures,
@@ -159,33 +158,6 @@ def _cost_ratios(issuance_rates: list[float], rendered: list[Figure]) -> list[Fi
         Figure(section, f"÷ {name}", "×", [rate / issuance], higher_is_better=False, target=1.5)
         for name, rate in rates.items()
     ]
-
-
-def table(figures: list[Figure]) -> Table:
-    """Returns every figure in one table, grouped by section."""
-    t = Table(title="Minwon benchmarks — median of runs (min–max); baselines from the same run")
-    for column in ("section", "measure", "median", "min–max", "unit", "vs baseline", "target", ""):
-        t.add_column(column, justify="right" if column in ("median", "min–max") else "left")
-    last = None
-    for f in figures:
-        # The baseline is the figure of that name in the same unit (docs/s beside docs/s).
-        base = next((b for b in figures if b.name == f.baseline and b.unit == f.unit), None)
-        versus = ""
-        if base is not None and base.median:
-            versus = f"{f.median / base.median:.2f}× {base.name}"
-        t.add_row(
-            f.section if f.section != last else "",
-            f.name,
-            fmt(f.median),
-            f"{fmt(f.low)}–{fmt(f.high)}" if len(f.runs) > 1 else "",
-            f.unit,
-            versus,
-            f.target_text,
-            {True: "[green]met[/]", False: "[red]not met[/]", None: ""}[f.met],
-            end_section=False,
-        )
-        last = f.section
-    return t
 
 
 def _meta(profile: Profile, quick: bool, seconds: float) -> dict[str, object]:
