@@ -96,6 +96,14 @@ class WebSettings:
     # Proxies (addresses or networks) whose X-Forwarded-For and X-Forwarded-Proto are
     # believed; from anyone else those headers are ignored. None by default.
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
+    # Who may read /metrics: these client addresses (after trusted proxies), or anyone
+    # with ``Authorization: Bearer <metrics_token>``. Loopback only by default; the
+    # exposition names routes, instances and volumes, which is nobody else's business.
+    metrics_networks: tuple[IPv4Network | IPv6Network, ...] = (
+        IPv4Network("127.0.0.0/8"),
+        IPv6Network("::1/128"),
+    )
+    metrics_token: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +197,13 @@ class Settings:
 
 
 def _text(_: str, raw: str) -> str:
+    return raw
+
+
+def _token(name: str, raw: str) -> str:
+    # A bearer secret: long enough that guessing it is not a plan (never echoed back).
+    if len(raw) < 24 or not raw.isprintable() or " " in raw:
+        raise _invalid(name, "(숨김)", "공백 없는 24자 이상의 비밀 문자열")
     return raw
 
 
@@ -301,6 +316,8 @@ VARIABLES: dict[str, Variable] = {
     "log_json": Variable(None, "log_json", _flag),
     "max_body_bytes": Variable("web", "max_body_bytes", _positive(int)),
     "trusted_proxies": Variable("web", "trusted_proxies", _networks),
+    "metrics_networks": Variable("web", "metrics_networks", _networks),
+    "metrics_token": Variable("web", "metrics_token", _token),
     "database_url": Variable("database", "url", _text),
     "db_retry_seconds": Variable("database", "retry_seconds", _positive(float)),
     "session_hours": Variable("identity", "session_hours", _positive(int)),

@@ -106,6 +106,8 @@ def _host_releaser(
         work_dir=fleet.parent if fleet.is_file() else fleet,
         who=who or getpass.getuser(),
         timing=timing,
+        # The instances' /metrics from this (operator) host: the token, if they set one.
+        metrics_token=environ.get("MINWON_METRICS_TOKEN", ""),
     )
 
 

@@ -16,6 +16,7 @@ from minwon.issuance.reading import ready
 from minwon.web import openapi, pages, problems
 from minwon.web.api import auth, issuance, notices, registry, verification
 from minwon.web.edge import BodyLimit, TrustedProxies
+from minwon.web.operator_access import from_operator
 
 ACCESS = structlog.get_logger("minwon.access")
 REQUESTS = Counter("minwon_http_requests_total", "HTTP requests", ["method", "route", "status"])
@@ -156,7 +157,15 @@ def create_app(container: Container, *, lifespan: Lifespan[FastAPI] | None = Non
         return Response('{"status":"ready"}', media_type="application/json")
 
     @app.get("/metrics", tags=["operations"], include_in_schema=False)
-    def metrics() -> Response:
+    def metrics(request: Request) -> Response:
+        if not from_operator(request, web.metrics_networks, web.metrics_token):
+            return problems.problem(
+                403,
+                "metrics_forbidden",
+                "운영자 전용",
+                "지표는 운영자 주소(MINWON_METRICS_NETWORKS)에서나 운영자 토큰"
+                "(Authorization: Bearer)으로만 볼 수 있습니다.",
+            )
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app

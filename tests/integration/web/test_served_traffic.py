@@ -22,7 +22,9 @@ API = "/api/v1"
 
 @pytest.fixture
 def api(world: World) -> Iterator[TestClient]:
-    with TestClient(create_app(world.container), raise_server_exceptions=False) as client:
+    # The canary reads /metrics from the instance's own host: a loopback client.
+    app = create_app(world.container)
+    with TestClient(app, raise_server_exceptions=False, client=("127.0.0.1", 50000)) as client:
         yield client
 
 

@@ -43,9 +43,13 @@ def parse_traffic(text: str) -> Traffic:
 class MetricsObserver:
     """Implements ``ports.Observer`` by scraping each instance's ``/metrics``."""
 
-    def __init__(self, url_of: Callable[[str], str], timeout: float = 1.0) -> None:
+    def __init__(
+        self, url_of: Callable[[str], str], timeout: float = 1.0, *, token: str = ""
+    ) -> None:
         self._url_of = url_of
-        self._http = httpx.Client(timeout=timeout)
+        # From another host than the instance's, /metrics needs the operator token.
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._http = httpx.Client(timeout=timeout, headers=headers)
 
     def traffic(self, instance: str) -> Traffic | None:
         """Returns the instance's cumulative API traffic, None if it does not answer."""

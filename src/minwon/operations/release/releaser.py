@@ -35,6 +35,7 @@ class FleetReleaser:
         work_dir: Path,
         who: str = "operator",
         timing: Timing | None = None,
+        metrics_token: str = "",
     ) -> None:
         self.fleet = fleet
         self.database_url = database_url
@@ -44,6 +45,7 @@ class FleetReleaser:
         self.who = who
         self.timing = timing or Timing()
         self.last: ReleaseReport | None = None
+        self.metrics_token = metrics_token
 
     def _probe(self, url: str) -> ProbeResult:
         credentials = ProbeCredentials(password=self.probe_password())
@@ -55,7 +57,7 @@ class FleetReleaser:
 
     def release(self, build: Build) -> ReleaseReport:
         """Rolls `build` out (or back), records the release, returns its report."""
-        observer = MetricsObserver(self.fleet.url)
+        observer = MetricsObserver(self.fleet.url, token=self.metrics_token)
         try:
             release = Release(self.fleet, observer, self._probe, self.schema, timing=self.timing)
             report = release.run(build, who=self.who)
