@@ -153,6 +153,8 @@ def _cost_ratios(issuance_rates: list[float], rendered: list[Figure]) -> list[Fi
     """Returns a full issuance's cost per document against the render-only baselines."""
     rates = {f.name: f.median for f in rendered if f.unit == "docs/s"}
     issuance = statistics.median(issuance_rates)
+    if issuance <= 0:  # nothing acknowledged in the window (a starved machine): no ratio
+        return []
     section = "cost per document: full issuance ÷ render+sign only"
     return [
         Figure(section, f"÷ {name}", "×", [rate / issuance], higher_is_better=False, target=1.5)
