@@ -34,7 +34,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 
 from minwon.client.journal import KeyJournal
@@ -48,6 +47,7 @@ from minwon.operations.cluster.status import parse_members
 from minwon.operations.dr.site import SecondSite
 from minwon.operations.load import IssuanceLoad
 from minwon.operations.scenarios.ledger import SqlLedger
+from support.backup_cluster import superuser
 from support.binaries import require_binaries
 from support.scenario_records import ARTIFACTS
 
@@ -246,15 +246,7 @@ def test_4_with_the_link_cut_the_loss_is_what_dr_status_said(
     # A fresh WAL segment first: what follows cannot fill it, so no finished segment of
     # the writes after the cut reaches the standby through the archive either (in a real
     # fire the archive is across the same cut link).
-    leader = primary.spec.node("pg1")
-    with psycopg.connect(
-        host=leader.host,
-        port=leader.pg_port,
-        user=primary.spec.superuser,
-        password=primary.credentials.superuser_password,
-        dbname="postgres",
-        autocommit=True,
-    ) as conn:
+    with superuser(primary, "pg1") as conn:
         conn.execute("SELECT pg_switch_wal()")
     where = ("--root", str(pair.primary_root), "--site", str(pair.root))
     assert _minwon(story, "dr", "link", "cut", *where).returncode == 0

@@ -9,7 +9,23 @@ import subprocess
 import sys
 from typing import Any
 
+import psycopg
+
 from minwon.operations.cluster.local import LocalCluster
+
+
+def superuser(cluster: LocalCluster, member: str) -> psycopg.Connection[Any]:
+    """Returns an autocommit connection to `member`'s ``postgres`` database as the
+    superuser (a WAL switch, the archiver's view); use it as a context manager."""
+    node = cluster.spec.node(member)
+    return psycopg.connect(
+        host=node.host,
+        port=node.pg_port,
+        user=cluster.spec.superuser,
+        password=cluster.credentials.superuser_password,
+        dbname="postgres",
+        autocommit=True,
+    )
 
 
 def minwon(

@@ -17,14 +17,13 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 
 from minwon.operations.clock import wait_until
 from minwon.operations.cluster import render
 from minwon.operations.cluster.local import LocalCluster
 from minwon.operations.processes import run_as
-from support.backup_cluster import listed, minwon
+from support.backup_cluster import listed, minwon, superuser
 
 pytestmark = [pytest.mark.slow, pytest.mark.cluster]
 
@@ -38,15 +37,7 @@ def _listed(cluster: LocalCluster) -> dict[str, Any]:
 
 
 def test_wal_switched_on_the_primary_reaches_the_repository(cluster: LocalCluster) -> None:
-    node = cluster.spec.node(cluster.leader())
-    with psycopg.connect(
-        host=node.host,
-        port=node.pg_port,
-        user=cluster.spec.superuser,
-        password=cluster.credentials.superuser_password,
-        dbname="postgres",
-        autocommit=True,
-    ) as conn:
+    with superuser(cluster, cluster.leader()) as conn:
         row = conn.execute("SELECT pg_walfile_name(pg_switch_wal())").fetchone()
         assert row is not None
         segment = str(row[0])
