@@ -258,7 +258,7 @@ def drift(kind: str) -> Callable[[World], None]:
         elif kind == "dcs":
             b = replace(b, dcs={"ttl": 30})
         else:
-            b = replace(b, settings=None)
+            b, c = replace(b, settings=None), replace(c, dcs=None)
         w.cluster.configs_value = (a, b, c)
 
     return change
@@ -331,7 +331,7 @@ BREAKS: list[tuple[str, Callable[[World], None], Grade]] = [
     ("config.drift", drift("file"), W),
     ("config.drift", drift("setting"), W),
     ("config.drift", drift("dcs"), W),
-    ("config.drift", drift("unread"), C),
+    ("config.drift", drift("two_unread"), C),
 ]
 
 
@@ -376,3 +376,12 @@ def test_an_app_status_with_ready_apps_is_read_from_the_apps_port_not_status(wor
     _status(world, apps=(AppStatus("1", "u", False),), etcd=(EtcdStatus("e1", "u", False),))
     report = world.inspect("app.", "etcd.")
     assert {r.grade for r in report.results} == {Grade.OK}
+
+
+def test_drift_compares_the_nodes_that_answer_and_names_the_silent_one(world: World) -> None:
+    a, b, c = world.cluster.configs_value
+    world.cluster.configs_value = (a, replace(b, settings=None), c)
+    result = world.inspect("config.drift").results[0]
+    assert result.grade is Grade.OK and "pg2" in result.reason
+    world.cluster.configs_value = (a, replace(b, settings=None), replace(c, files={"x": "1"}))
+    assert world.inspect("config.drift").results[0].grade is Grade.WARN

@@ -344,28 +344,28 @@ def _differences(values: dict[str, dict[str, str]]) -> list[str]:
 
 def config_drift(ctx: Context) -> CheckResult:
     """Returns 주의 when the nodes' files, PostgreSQL settings or Patroni DCS configuration
-    differ (node-specific values left out); 위험 when a node's could not be read."""
+    differ (node-specific values left out) among the nodes that answer; 위험 when fewer
+    than two answer."""
     id, title = "config.drift", "노드 간 설정 차이"
     nodes = ctx.cluster.configs()
     unread = [n.name for n in nodes if n.settings is None or n.dcs is None]
-    files = _differences({n.name: n.files for n in nodes})
-    settings = _differences({n.name: n.settings or {} for n in nodes if n.settings is not None})
+    read = [n for n in nodes if n.name not in unread]
+    files = _differences({n.name: n.files for n in read})
+    settings = _differences({n.name: n.settings or {} for n in read})
     dcs = _differences(
         {n.name: {"dcs": json.dumps(n.dcs, sort_keys=True)} for n in nodes if n.dcs is not None}
     )
     measured = {"files": files, "settings": settings, "dcs": bool(dcs), "unread": unread}
-    if len(nodes) < 2:
-        return critical(
-            id, title, "비교할 노드가 둘 미만입니다.", "노드 상태를 확인하세요.", **measured
-        )
-    if unread:
+    if len(nodes) - len(unread) < 2:
         return critical(
             id,
             title,
-            f"설정을 읽지 못한 노드: {', '.join(unread)}.",
-            "해당 노드의 PostgreSQL과 Patroni REST API가 응답하는지 확인하세요.",
+            f"설정을 비교할 수 있는 노드가 둘 미만입니다 (읽지 못함: {', '.join(unread) or '-'}).",
+            "노드의 PostgreSQL과 Patroni REST API가 응답하는지 확인하세요.",
             **measured,
         )
+    # A node that does not answer is the members check's finding; the rest are compared.
+    skipped = f" (응답 없는 {', '.join(unread)} 제외)" if unread else ""
     if files or settings or dcs:
         said = [f"파일 {', '.join(files)}"] if files else []
         said += [f"PostgreSQL 설정 {', '.join(settings[:8])}"] if settings else []
@@ -373,11 +373,14 @@ def config_drift(ctx: Context) -> CheckResult:
         return warn(
             id,
             title,
-            "노드마다 다른 설정: " + "; ".join(said) + ".",
+            "노드마다 다른 설정: " + "; ".join(said) + f".{skipped}",
             "설정 파일을 `minwon cluster plan`의 템플릿으로 다시 쓰고 `patronictl edit-config`로 "
             "맞추세요.",
             **measured,
         )
     return ok(
-        id, title, f"노드 {len(nodes)}대의 설정 파일·실효 설정·DCS 설정이 같습니다.", **measured
+        id,
+        title,
+        f"노드 {len(read)}대의 설정 파일·실효 설정·DCS 설정이 같습니다{skipped}.",
+        **measured,
     )
