@@ -166,3 +166,15 @@ def test_rehearsal_records_are_read_and_a_missing_store_is_none(tmp_path: Path) 
     found = read_rehearsals([tmp_path])
     assert found is not None and [r.fault for r in found] == ["F2a"]
     assert replace(found[0], lost=1).lost == 1
+
+
+def test_a_replicas_recovery_settings_are_its_role_not_drift(tmp_path: Path) -> None:
+    node = _node("pg1", 5432, tmp_path)
+    leader = node_config(None, node, {"work_mem": "4MB"}, {})  # type: ignore[arg-type]
+    replica = node_config(
+        None,  # type: ignore[arg-type]
+        node,
+        {"work_mem": "4MB", "recovery_target_time": "", "primary_conninfo": "host=x"},
+        {},
+    )
+    assert leader.settings == replica.settings

@@ -4,6 +4,7 @@ exit codes; the HTML and PDF reports carry every check."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -113,3 +114,17 @@ def test_the_pdf_report_is_a_pdf_in_korean(world: World) -> None:
     pdf = render_pdf(world.inspect())
     assert pdf.startswith(b"%PDF") and len(pdf) > 2000
     assert b"NanumGothic" in pdf
+
+
+def test_a_check_given_a_longer_deadline_may_take_it_and_the_rest_keep_theirs() -> None:
+    def slow(id: str, seconds: float) -> Callable[[], CheckResult]:
+        return lambda: (time.sleep(seconds), ok(id, id, "좋음"))[1]
+
+    checks = [
+        Check("a.slow", "a", slow("a.slow", 0.6), timeout=2),
+        Check("b.hung", "b", slow("b.hung", 5)),
+    ]
+    report = run_checks(checks, timeout=0.3)
+    assert report.result("a.slow").grade is Grade.OK
+    assert report.result("b.hung").grade is Grade.CRITICAL
+    assert "응답 없음" in report.result("b.hung").reason

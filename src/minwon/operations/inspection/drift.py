@@ -52,6 +52,8 @@ NODE_SETTINGS = frozenset(
         "search_path",
     }
 )
+# Settings Patroni writes for a replica's recovery only (recovery_target_*, ...).
+ROLE_PREFIXES = ("recovery_",)
 # Keys of patroni.yml that name the node itself.
 NODE_KEYS = ("name",)
 
@@ -106,6 +108,12 @@ def node_config(
             text = f"(읽을 수 없음: {type(exc).__name__})"
         files[name] = _patroni_yml(text) if name == "patroni.yml" and text[:1] != "(" else text
     kept = (
-        None if settings is None else {k: v for k, v in settings.items() if k not in NODE_SETTINGS}
+        None
+        if settings is None
+        else {
+            k: v
+            for k, v in settings.items()
+            if k not in NODE_SETTINGS and not k.startswith(ROLE_PREFIXES)
+        }
     )
     return NodeConfig(node.name, files=files, settings=kept, dcs=dcs)

@@ -104,6 +104,8 @@ class Thresholds:
     """Every limit a check grades against; defaults fit the local cluster and a city."""
 
     timeout_seconds: float = 20.0  # per check: a check that takes longer is 위험 응답 없음
+    # pgbackrest verify reads every backup file back: minutes on a large repository.
+    verify_timeout_seconds: float = 300.0
     lag_warn_bytes: int = 1024 * 1024
     lag_critical_bytes: int = 16 * 1024 * 1024  # status.py's "unhealthy" line
     etcd_db_warn_bytes: int = 1024 * 1024 * 1024  # half of etcd's 2 GiB default quota

@@ -24,6 +24,7 @@ class Check:
     id: str
     title: str
     run: Callable[[], CheckResult]
+    timeout: float | None = None  # None: the runner's own
 
 
 class _Slot:
@@ -75,8 +76,8 @@ def _finished(check: Check, slot: _Slot, timeout: float) -> CheckResult:
 def run_checks(
     checks: Sequence[Check], *, timeout: float, target: str = "", now: datetime | None = None
 ) -> InspectionReport:
-    """Runs `checks` concurrently, each given `timeout` seconds; returns the report with
-    the results in the order of `checks`."""
+    """Runs `checks` concurrently, each given its own timeout or `timeout` seconds;
+    returns the report with the results in the order of `checks`."""
     started_at = now or datetime.now(UTC)
     began = time.monotonic()
     slots = [_Slot() for _ in checks]
@@ -84,11 +85,12 @@ def run_checks(
         threading.Thread(
             target=_run, args=(check, slot), name=f"inspect-{check.id}", daemon=True
         ).start()
-    deadline = began + timeout
-    for slot in slots:
-        slot.done.wait(max(0.0, deadline - time.monotonic()))
+    limits = [check.timeout or timeout for check in checks]
+    for slot, limit in zip(slots, limits, strict=True):
+        slot.done.wait(max(0.0, began + limit - time.monotonic()))
     results = tuple(
-        _finished(check, slot, timeout) for check, slot in zip(checks, slots, strict=True)
+        _finished(check, slot, limit)
+        for check, slot, limit in zip(checks, slots, limits, strict=True)
     )
     return InspectionReport(
         target=target,

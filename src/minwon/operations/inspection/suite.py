@@ -44,8 +44,9 @@ CHECKS: tuple[tuple[str, str, Callable[[Context], CheckResult]], ...] = (
 
 def checks_for(ctx: Context, only: tuple[str, ...] = ()) -> list[Check]:
     """Returns the checks bound to `ctx` (those whose id starts with one of `only`)."""
+    slow = {"backup.verify": ctx.thresholds.verify_timeout_seconds}
     return [
-        Check(id, title, partial(fn, ctx))
+        Check(id, title, partial(fn, ctx), slow.get(id))
         for id, title, fn in CHECKS
         if not only or any(id.startswith(prefix) for prefix in only)
     ]
