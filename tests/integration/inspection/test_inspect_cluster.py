@@ -31,6 +31,7 @@ from minwon.operations.inspection.local import local_ports
 from minwon.operations.inspection.model import Grade, InspectionReport, Thresholds
 from minwon.operations.inspection.suite import inspect
 from support.binaries import require_binaries, require_root
+from support.rrn_leaks import assert_no_full_number
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 
@@ -97,6 +98,8 @@ def test_a_healthy_cluster_is_ok_everywhere_with_json_html_and_pdf(
         i for i, g in found.items() if g == "ok"
     }, shown
     page = html.read_text(encoding="utf-8")
+    assert_no_full_number(page, "inspection HTML")
+    assert_no_full_number(done.stdout, "inspection JSON")
     assert all(f'id="{i}"' in page for i in found)
     assert pdf.read_bytes().startswith(b"%PDF")
     table = minwon(cluster)  # the person's view: a table, same exit code

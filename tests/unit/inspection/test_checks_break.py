@@ -385,3 +385,9 @@ def test_drift_compares_the_nodes_that_answer_and_names_the_silent_one(world: Wo
     assert result.grade is Grade.OK and "pg2" in result.reason
     world.cluster.configs_value = (a, replace(b, settings=None), replace(c, files={"x": "1"}))
     assert world.inspect("config.drift").results[0].grade is Grade.WARN
+
+
+def test_without_a_supervisor_self_healing_is_not_configured_not_ok(world: World) -> None:
+    _status(world, supervisor=None)
+    result = world.inspect("cluster.self_healing").results[0]
+    assert result.grade is Grade.NOT_CONFIGURED and "systemd" in result.reason

@@ -137,13 +137,18 @@ class LocalClusterView:
         return tuple(found)
 
     def apps(self) -> tuple[AppFacts, ...]:
-        """Returns each app instance: ready, and the build ``state.json`` says it runs."""
+        """Returns each app instance: ready, and the build it runs (``state.json``'s, marked
+        with the process's own Python when that is another one)."""
         fleet = ClusterFleet(self.cluster)
         ready = {a.name: a.ready for a in self.status().apps}
-        return tuple(
-            AppFacts(app.name, ready.get(app.name, False), fleet.build_of(app.name).id)
-            for app in self.cluster.spec.apps
-        )
+        found = []
+        for app in self.cluster.spec.apps:
+            build = fleet.build_of(app.name)
+            process = fleet.process_python(app.name)
+            # The process itself (/proc), not only what state.json assigned it.
+            label = build.id if process in (None, build.python) else f"{build.id}?{process}"
+            found.append(AppFacts(app.name, ready.get(app.name, False), label))
+        return tuple(found)
 
     def clocks(self) -> tuple[ClockReading, ...]:
         """Returns each node's PostgreSQL clock and each etcd member's HTTP Date against

@@ -8,6 +8,7 @@ from functools import partial
 
 from minwon.operations.inspection import checks_cluster as c
 from minwon.operations.inspection import checks_host as h
+from minwon.operations.inspection import checks_nodes as n
 from minwon.operations.inspection import checks_records as r
 from minwon.operations.inspection.model import CheckResult, InspectionReport, Thresholds
 from minwon.operations.inspection.ports import ClusterView, Context, HostView, RecordsView
@@ -35,10 +36,10 @@ CHECKS: tuple[tuple[str, str, Callable[[Context], CheckResult]], ...] = (
     ("cert.root", "루트 인증서와 키", h.root_certificate),
     ("cert.tls", "TLS 인증서와 키", h.tls_certificates),
     ("host.disk", "디스크·아이노드 여유", h.disk_headroom),
-    ("host.clock_skew", "노드 간 시계 차이", c.clock_skew),
+    ("host.clock_skew", "노드 간 시계 차이", n.clock_skew),
     ("rendering.fonts", "문서 글꼴", h.fonts),
     ("catalog.valid", "문서 종류 카탈로그", h.catalog),
-    ("config.drift", "노드 간 설정 차이", c.config_drift),
+    ("config.drift", "노드 간 설정 차이", n.config_drift),
 )
 
 
