@@ -90,6 +90,11 @@ def backup_verify(ctx: Context) -> CheckResult:
     return ok(id, title, "모든 백업 파일과 WAL의 체크섬이 맞습니다.", status=report.status)
 
 
+def _is_segment(name: str) -> bool:
+    head = name[:24]
+    return len(head) == 24 and all(ch in "0123456789ABCDEFabcdef" for ch in head)
+
+
 def _segment_number(name: str) -> int:
     # 24 hex digits: timeline, log, segment; with 16 MiB segments 256 per log.
     return int(name[8:16], 16) * 0x100 + int(name[16:24], 16)
@@ -127,6 +132,12 @@ def wal_archive(ctx: Context) -> CheckResult:
             "아직 아카이브된 WAL이 없습니다.",
             "`minwon backup check`로 WAL 아카이브를 점검하세요.",
             **measured,
+        )
+    if not _is_segment(facts.last_archived):
+        # A timeline history file (``00000002.history``), archived at a promotion just
+        # before the new timeline's first segment: nothing waits behind it yet.
+        return ok(
+            id, title, f"마지막 아카이브: {facts.last_archived} (타임라인 전환 직후).", **measured
         )
     behind = max(
         0, _segment_number(facts.current_segment) - _segment_number(facts.last_archived) - 1
