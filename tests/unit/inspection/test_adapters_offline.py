@@ -178,3 +178,28 @@ def test_a_replicas_recovery_settings_are_its_role_not_drift(tmp_path: Path) -> 
         {},
     )
     assert leader.settings == replica.settings
+
+
+def test_the_second_site_is_read_from_its_link_journal_and_absent_without_one(
+    tmp_path: Path,
+) -> None:
+    import time
+
+    from minwon.operations.cluster.local import LocalCluster
+    from minwon.operations.dr.link import LinkJournal, Sample
+    from minwon.operations.inspection.local import LocalClusterView, LocalRecords
+
+    records = LocalRecords(LocalClusterView(LocalCluster(tmp_path)))
+    assert records.second_site() is None and records.rehearsals() is None
+    site = tmp_path / "site2"
+    site.mkdir()
+    (site / "state.json").write_text("{}")
+    now = time.time()
+    LinkJournal(site).write(
+        [Sample(now - 1, 5_000, 4_000, 4_000, True), Sample(now - 0.5, 9_000, 8_000, 8_000, True)]
+    )
+    facts = records.second_site()
+    assert facts is not None and facts.following and facts.lag.bytes == 1_000
+    assert facts.newest_sample_at == pytest.approx(now - 0.5)
+    (tmp_path / "rehearsals").mkdir()
+    assert records.rehearsals() == ()
