@@ -245,8 +245,8 @@ def haproxy_paths(ctx: Context) -> CheckResult:
     dead = [p.name for p in paths if not p.reaches_primary]
     silent = [p.name for p in paths if p.servers is None]
     if not paths or dead or silent:
-        said = [f"경로 {n}가 프라이머리에 닿지 않음" for n in dead]
-        said += [f"경로 {n}의 관리 소켓이 응답하지 않음" for n in silent if n not in dead]
+        said = [f"경로 {n}: 프라이머리에 닿지 않음" for n in dead]
+        said += [f"경로 {n}: 관리 소켓이 응답하지 않음" for n in silent if n not in dead]
         return critical(
             id,
             title,
