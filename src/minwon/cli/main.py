@@ -12,6 +12,7 @@ from minwon.cli import (
     db,
     documents,
     dr,
+    inspect,
     kiosk,
     notify,
     probe,
@@ -47,6 +48,7 @@ keys_app.command("init")(admin.keys_init)
 keys_app.command("rotate-token")(trust.rotate_token)
 app.command("issue")(documents.issue)
 app.command("verify")(verify.verify)
+app.command("inspect")(inspect.inspect)
 
 if __name__ == "__main__":
     app()
