@@ -37,7 +37,9 @@ def test_the_database_keeps_incidents_and_notes_with_who_and_when(engine: Engine
     store.save([opened])
     closed = opened.but(ended_at=101.25, settled_at=102.0, cause_detail="SIGKILL", updated_at=102.0)
     store.save([closed])
-    note = Note.new(opened.id, author="김운영", kind=NoteKind.ROOT_CAUSE, text="전원 불량", at=200.5)
+    note = Note.new(
+        opened.id, author="김운영", kind=NoteKind.ROOT_CAUSE, text="전원 불량", at=200.5
+    )
     store.add_notes([note, note])  # twice: kept once
     (record,) = store.records()
     assert record.incident == closed
