@@ -247,3 +247,24 @@ def test_without_traffic_the_gap_is_not_measured() -> None:
     run.round(101.0, procs=[proc("app:1", 2)], issued={"1": 5.0})
     run.round(102.0 + GAP_WAIT_SECONDS, procs=[proc("app:1", 2)], issued={"1": 5.0})
     assert run.only().ended_at == 101.0 and run.only().issuance_gap_seconds is None
+
+
+def test_apps_and_paths_failing_during_a_database_fault_join_its_incident() -> None:
+    run = Run()
+    procs = [proc("patroni:pg1", 1), proc("postgres:pg1", 2)]
+    run.round(0.0, path_reading(0.0, "1", True), app_reading(0.0, "1", True), procs=procs)
+    dead = [proc("patroni:pg1", 1), proc("postgres:pg1", 2, False)]
+    run.round(0.5, procs=dead)
+    run.round(1.0, path_reading(1.0, "1", False), app_reading(1.0, "1", False), procs=dead)
+    incident = run.only()
+    assert incident.component == "postgres:pg1"
+    assert incident.also == ("app.not_ready@app:1", "haproxy.path_down@haproxy:1")
+    back = [proc("patroni:pg1", 1), proc("postgres:pg1", 3)]
+    run.round(3.0, path_reading(3.0, "1", True), app_reading(3.0, "1", True), procs=back)
+    assert len(run.seen) == 1 and run.only().settled_at == 3.0
+
+
+def test_an_app_not_ready_with_nothing_below_failing_is_its_own_incident() -> None:
+    run = Run()
+    run.round(0.0, app_reading(0.0, "2", False))
+    assert run.only().component == "app:2" and run.only().cause is Cause.APP_NOT_READY

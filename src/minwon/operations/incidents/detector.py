@@ -22,12 +22,20 @@ from dataclasses import dataclass, field
 
 from minwon.operations.incidents.conditions import Blip, Condition, Key, Reading, Resolution
 from minwon.operations.incidents.gap import IssuanceTrack
-from minwon.operations.incidents.model import PRIORITY, Incident
+from minwon.operations.incidents.model import PRIORITY, Cause, Incident
 
 GAP_WAIT_SECONDS = 120.0  # after settling, how long to wait for issuance to resume
 # A recorded resolution earlier than its incident's start by more than this belongs to
 # an older fault (a restart before this one).
 RESOLUTION_SLACK = 1.0
+# Symptoms that follow from a fault further down: an app is not ready while the database
+# it needs fails over, a path reaches no primary while there is none. Seen while an
+# incident is open on a part they depend on, they join that incident (``also`` gets
+# ``cause@component``) instead of opening one each.
+DEPENDS_ON: dict[Cause, tuple[str, ...]] = {
+    Cause.APP_NOT_READY: ("postgres:", "patroni:", "etcd", "haproxy:"),
+    Cause.HAPROXY_PATH_DOWN: ("postgres:", "patroni:", "etcd"),
+}
 
 
 @dataclass
@@ -39,6 +47,7 @@ class Detector:
     _open: dict[str, Incident] = field(default_factory=dict)  # by component
     _gap_pending: dict[str, Incident] = field(default_factory=dict)  # by id
     _resolutions: dict[Key, Resolution] = field(default_factory=dict)
+    _absorbed: set[str] = field(default_factory=set)  # components whose ``also`` grew
 
     def resume(self, incidents: Iterable[Incident]) -> None:
         """Takes back the incidents a previous watcher left open."""
@@ -85,7 +94,7 @@ class Detector:
                 del self._open[component]
                 self._gap_pending[updated.id] = updated
         for component, found in by_component.items():
-            if component in self._open:
+            if component in self._open or self._explained(found, at):
                 continue
             first = min(found, key=lambda c: PRIORITY.index(c.cause))
             incident = Incident.open(component, first.cause, first.detail, at=first.since or at)
@@ -95,6 +104,9 @@ class Detector:
             )
             self._open[component] = incident
             changed[incident.id] = incident
+        for component in self._absorbed & set(self._open):
+            changed[self._open[component].id] = self._open[component]
+        self._absorbed.clear()
         for blip in blips:
             if blip.component in self._open:
                 continue  # the open incident there already covers it
@@ -105,6 +117,25 @@ class Detector:
         for incident in self._measure(at):
             changed[incident.id] = incident
         return list(changed.values())
+
+    def _explained(self, found: list[Condition], at: float) -> bool:
+        """Returns True (and notes it) if an open incident further down explains every
+        condition `found` on a component."""
+        upstream = []
+        for c in found:
+            parts = DEPENDS_ON.get(c.cause, ())
+            cover = [i for i in self._open.values() if i.component.startswith(parts)]
+            if not cover:
+                return False
+            upstream.append((min(cover, key=lambda i: i.started_at), c))
+        for incident, c in upstream:
+            current = self._open[incident.component]
+            mark = f"{c.cause.value}@{c.component}"
+            if mark not in current.also:
+                also = tuple(sorted({*current.also, mark}))
+                self._open[incident.component] = current.but(also=also, updated_at=at)
+                self._absorbed.add(incident.component)
+        return True
 
     def _follow(self, incident: Incident, present: list[Condition], at: float) -> Incident:
         keys = {c.cause for c in present}
