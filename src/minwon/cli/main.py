@@ -14,6 +14,7 @@ from minwon.cli import (
     dr,
     kiosk,
     notify,
+    ops,
     probe,
     release,
     trust,
@@ -39,6 +40,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(release.app, name="release")
 app.add_typer(backup.app, name="backup")
 app.add_typer(dr.app, name="dr")
+app.add_typer(ops.app, name="ops")
 
 app.command("init")(admin.init)
 app.command("demo-data")(admin.demo_data)
