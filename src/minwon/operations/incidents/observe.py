@@ -221,7 +221,8 @@ class LocalObserver:
     def _seen(self, state: ClusterState) -> list[ProcessSeen]:
         seen = []
         for ref, launched in state.processes.items():
-            if not is_supervised(ref.kind):
+            # Not the supervisor: ``down`` stops it first, and that is no fault.
+            if not is_supervised(ref.kind) or ref.kind is ProcessKind.WATCH:
                 continue
             record = state.restarts.get(ref)
             seen.append(
@@ -241,8 +242,6 @@ class LocalObserver:
                     pid = postmaster_pid(data_dir)
                     name = str(ProcessRef(ProcessKind.POSTGRES, ref.name))
                     seen.append(ProcessSeen(name, pid, pid is not None))
-        if state.supervisor is not None:
-            seen.append(ProcessSeen("supervisor", state.supervisor.pid, is_ours(state.supervisor)))
         return seen
 
     def look(self, at: float) -> tuple[list[Reading], dict[str, float]]:
