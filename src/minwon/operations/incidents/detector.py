@@ -35,6 +35,9 @@ RESOLUTION_SLACK = 1.0
 DEPENDS_ON: dict[Cause, tuple[str, ...]] = {
     Cause.APP_NOT_READY: ("postgres:", "patroni:", "etcd", "haproxy:"),
     Cause.HAPROXY_PATH_DOWN: ("postgres:", "patroni:", "etcd"),
+    # The other replicas follow a failover: they stop streaming a moment to re-point.
+    Cause.REPLICATION_STOPPED: ("postgres:", "patroni:"),
+    Cause.REPLICATION_LAG: ("postgres:", "patroni:"),
 }
 
 
