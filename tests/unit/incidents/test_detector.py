@@ -59,7 +59,8 @@ def test_a_killed_haproxy_is_one_incident_from_its_death_to_the_supervisors_rest
     incident = run.only()
     assert (incident.component, incident.cause) == ("haproxy:1", Cause.PROCESS_EXIT)
     assert incident.started_at == 100.5
-    assert incident.ended_at == 101.2 and incident.settled_at == 101.2
+    # Ended at the supervisor's restart; settled when the path was seen reaching again.
+    assert incident.ended_at == 101.2 and incident.settled_at == 101.5
     assert incident.cause_detail == "SIGKILL"
     assert incident.also == ("haproxy.path_down",)
     assert incident.duration == 0.7
@@ -268,3 +269,11 @@ def test_an_app_not_ready_with_nothing_below_failing_is_its_own_incident() -> No
     run = Run()
     run.round(0.0, app_reading(0.0, "2", False))
     assert run.only().component == "app:2" and run.only().cause is Cause.APP_NOT_READY
+
+
+def test_an_end_is_when_the_probe_looked_not_when_the_round_read_it() -> None:
+    run = Run()
+    run.round(10.0, app_reading(9.8, "1", False))
+    run.round(10.5, app_reading(10.2, "1", True))
+    incident = run.only()
+    assert (incident.started_at, incident.ended_at, incident.settled_at) == (9.8, 10.2, 10.2)

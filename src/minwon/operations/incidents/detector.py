@@ -51,6 +51,8 @@ class Detector:
     _gap_pending: dict[str, Incident] = field(default_factory=dict)  # by id
     _resolutions: dict[Key, Resolution] = field(default_factory=dict)
     _absorbed: set[str] = field(default_factory=set)  # components whose ``also`` grew
+    _shown_by: dict[Key, str] = field(default_factory=dict)  # the source that showed it
+    _last_keys: dict[str, set[Cause]] = field(default_factory=dict)  # per open component
 
     def resume(self, incidents: Iterable[Incident]) -> None:
         """Takes back the incidents a previous watcher left open."""
@@ -84,6 +86,7 @@ class Detector:
             for c in reading.conditions:
                 since = c.since if c.since is not None else reading.at
                 active.setdefault(c.key, Condition(c.component, c.cause, c.detail, since))
+                self._shown_by[c.key] = reading.source
         by_component: dict[str, list[Condition]] = {}
         for c in active.values():
             by_component.setdefault(c.component, []).append(c)
@@ -140,12 +143,22 @@ class Detector:
                 self._absorbed.add(incident.component)
         return True
 
+    def _cleared_at(self, key: Key, at: float) -> float:
+        """Returns when the condition `key` was first seen gone: the time of the look of
+        the source that showed it (a probe began it before this round), else `at`."""
+        source = self._shown_by.get(key)
+        reading = self._readings.get(source) if source is not None else None
+        return reading.at if reading is not None and reading.at <= at else at
+
     def _follow(self, incident: Incident, present: list[Condition], at: float) -> Incident:
         keys = {c.cause for c in present}
         also = set(incident.also) | {c.value for c in keys if c is not incident.cause}
         updated = incident.but(also=tuple(sorted(also)))
+        before = self._last_keys.get(incident.component, {incident.cause})
+        self._last_keys[incident.component] = keys
         if incident.ended_at is None and incident.cause not in keys:
-            end, detail = at, incident.cause_detail
+            end = self._cleared_at((incident.component, incident.cause), at)
+            end, detail = max(end, incident.started_at), incident.cause_detail
             found = self._resolutions.get((incident.component, incident.cause))
             if found is not None and incident.started_at - RESOLUTION_SLACK <= found.at <= at:
                 end, detail = max(found.at, incident.started_at), found.detail or detail
@@ -155,8 +168,10 @@ class Detector:
             # incident; ``round`` opens a new one for the new fault at once.
             return updated.but(settled_at=at, updated_at=at)
         if updated.ended_at is not None and not present:
-            settled = at if incident.ended_at is not None else updated.ended_at
-            updated = updated.but(settled_at=max(settled, updated.ended_at))
+            others = [c for c in before if c is not incident.cause]
+            cleared = [self._cleared_at((incident.component, c), at) for c in others]
+            updated = updated.but(settled_at=max([updated.ended_at, *cleared]))
+            del self._last_keys[incident.component]
         if updated != incident:
             updated = updated.but(updated_at=at)
         return updated
