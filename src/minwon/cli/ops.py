@@ -18,6 +18,7 @@ from rich.table import Table
 
 from minwon.cli.options import DEFAULT_ROOT, RootOption
 from minwon.cli.plain import console, fail
+from minwon.operations.cluster.errors import ClusterNotFoundError
 from minwon.operations.incidents.local import local_incidents, local_watcher
 from minwon.operations.incidents.model import IncidentRecord, Note, NoteKind
 
@@ -39,7 +40,7 @@ def watch(root: RootOption = DEFAULT_ROOT) -> None:
     """(내부용) 장애를 스스로 기록하는 감시자: `cluster up`이 띄우고 `down`이 내립니다."""
     try:
         watcher = local_watcher(root)
-    except FileNotFoundError:
+    except ClusterNotFoundError:
         fail(f"{root}에 클러스터 상태가 없습니다.", "cluster.none", 2)
     watcher.run()
 
@@ -53,7 +54,7 @@ def incidents(
     """장애 목록: 구성요소, 원인 분류, 시작·끝, 발급 공백, 운영자 메모."""
     try:
         store, engine = local_incidents(root)
-    except FileNotFoundError:
+    except ClusterNotFoundError:
         fail(f"{root}에 클러스터 상태가 없습니다.", "cluster.none", 2)
     try:
         records = store.records(limit=limit)
@@ -103,7 +104,7 @@ def note(
         fail("--root-cause, --prevention, --comment 중 하나와 --by가 필요합니다.", "ops.note", 2)
     try:
         store, engine = local_incidents(root)
-    except FileNotFoundError:
+    except ClusterNotFoundError:
         fail(f"{root}에 클러스터 상태가 없습니다.", "cluster.none", 2)
     try:
         found = [r.incident for r in store.records(limit=10_000)]

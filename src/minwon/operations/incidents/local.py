@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from minwon.adapters.database import make_engine
 from minwon.operations.cluster.control import STATE_FILE, read_credentials
+from minwon.operations.cluster.errors import ClusterNotFoundError
 from minwon.operations.cluster.state import StateStore
 from minwon.operations.incidents.journal import JOURNAL_FILE, Journal
 from minwon.operations.incidents.store import DurableIncidents, SqlIncidents
@@ -17,10 +18,10 @@ from minwon.operations.incidents.watch import Watcher
 
 
 def cluster_engine(root: Path) -> Engine:
-    """Returns an engine on the cluster's database (FileNotFoundError: no cluster)."""
+    """Returns an engine on the cluster's database (ClusterNotFoundError: no cluster)."""
     state = StateStore(root / STATE_FILE).read()
     if state is None:
-        raise FileNotFoundError(f"no cluster state in {root}")
+        raise ClusterNotFoundError(f"no cluster state in {root}")
     password = read_credentials(root).app_password
     return make_engine(state.spec.database_url(password), pool_size=2)
 

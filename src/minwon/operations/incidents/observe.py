@@ -27,6 +27,7 @@ import psycopg
 from prometheus_client.parser import text_string_to_metric_families
 
 from minwon.operations.cluster.control import STATE_FILE, is_supervised, read_credentials
+from minwon.operations.cluster.errors import ClusterNotFoundError
 from minwon.operations.cluster.faults import ProcessKind, ProcessRef
 from minwon.operations.cluster.probes import (
     app_ready,
@@ -179,7 +180,7 @@ class LocalObserver:
         self._store = StateStore(root / STATE_FILE)
         state = self._store.read()
         if state is None:
-            raise FileNotFoundError(f"no cluster state in {root}")
+            raise ClusterNotFoundError(f"no cluster state in {root}")
         self.spec = spec = state.spec
         self.credentials = read_credentials(root)
         self.processes = ProcessTracker()
