@@ -277,3 +277,17 @@ def test_an_end_is_when_the_probe_looked_not_when_the_round_read_it() -> None:
     run.round(10.5, app_reading(10.2, "1", True))
     incident = run.only()
     assert (incident.started_at, incident.ended_at, incident.settled_at) == (9.8, 10.2, 10.2)
+
+
+def test_a_postmaster_seen_gone_names_the_pid_it_had() -> None:
+    run = Run()
+    run.round(0.0, procs=[proc("postgres:pg1", 41)])
+    run.round(0.5, procs=[ProcessSeen("postgres:pg1", None, False)])
+    assert run.only().cause_detail == "pid 41 is gone"
+
+
+def test_issuance_is_dated_by_when_the_counters_were_read() -> None:
+    run = Run()
+    for i in range(6):
+        run.detector.round(i * 0.5, [], {"1": float(i)}, issuance_at=i * 0.5 - 0.4)
+    assert [round(t, 3) for t in run.detector.track._increases] == [0.1, 0.6, 1.1, 1.6, 2.1]

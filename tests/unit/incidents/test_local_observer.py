@@ -56,7 +56,7 @@ def test_a_dead_process_is_seen_at_the_next_look_and_looks_stay_quick(
     observer = LocalObserver(tmp_path)
     detector = Detector()
     began = time.monotonic()
-    readings, _ = observer.look(time.time())
+    readings, _, _ = observer.look(time.time())
     assert time.monotonic() - began < 0.3
     assert detector.round(time.time(), readings) == [] or all(
         i.cause is not Cause.PROCESS_EXIT for i in detector.open_incidents
@@ -65,7 +65,7 @@ def test_a_dead_process_is_seen_at_the_next_look_and_looks_stay_quick(
     sleepers[1].wait()
     killed = time.time()
     began = time.monotonic()
-    readings, _ = observer.look(time.time())
+    readings, _, _ = observer.look(time.time())
     assert time.monotonic() - began < 0.3
     detector.round(time.time(), readings)
     (dead,) = [i for i in detector.open_incidents if i.cause is Cause.PROCESS_EXIT]

@@ -21,8 +21,8 @@ class Script:
     def __init__(self) -> None:
         self.path_ok = True
 
-    def look(self, at: float) -> tuple[list[Reading], dict[str, float]]:
-        return [path_reading(at, "1", self.path_ok)], {}
+    def look(self, at: float) -> tuple[list[Reading], dict[str, float], float | None]:
+        return [path_reading(at, "1", self.path_ok)], {}, None
 
 
 def test_incidents_seen_while_the_database_is_down_reach_it_once_it_answers(

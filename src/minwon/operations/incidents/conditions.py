@@ -106,7 +106,9 @@ class ProcessTracker:
         for p in seen:
             before = self._last.get(p.ref)
             if not p.alive:
-                detail = "held down (stopped on purpose)" if p.held else f"pid {p.pid} is gone"
+                pid = p.pid if p.pid is not None else (before.pid if before else None)
+                gone = f"pid {pid} is gone" if pid is not None else "not running"
+                detail = "held down (stopped on purpose)" if p.held else gone
                 conditions.append(Condition(p.ref, Cause.PROCESS_EXIT, detail))
                 continue
             if p.restarted_at is not None:

@@ -70,8 +70,13 @@ class Detector:
         at: float,
         readings: Iterable[Reading],
         issuance: dict[str, float] | None = None,
+        issuance_at: float | None = None,
     ) -> list[Incident]:
-        """Feeds one round; returns every incident opened, changed or closed by it."""
+        """Feeds one round; returns every incident opened, changed or closed by it.
+
+        `issuance` is each app's issuance counter as last read, `issuance_at` when those
+        reads began (default: `at`).
+        """
         changed: dict[str, Incident] = {}
         blips: list[Blip] = []
         for reading in readings:
@@ -80,7 +85,7 @@ class Detector:
                 self._resolutions[r.key] = r
             blips.extend(reading.blips)
         if issuance is not None:
-            self.track.sample(at, issuance)
+            self.track.sample(issuance_at if issuance_at is not None else at, issuance)
         active: dict[Key, Condition] = {}
         for reading in self._readings.values():
             for c in reading.conditions:

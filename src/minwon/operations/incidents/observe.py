@@ -55,6 +55,7 @@ from minwon.operations.incidents.conditions import (
 T = TypeVar("T")
 PROBE_SECONDS = 0.5
 HTTP_TIMEOUT = 0.5
+METRICS_TIMEOUT = 3.0
 ARCHIVE_SECONDS = 5.0  # pg_stat_archiver changes slowly: a look every 5 s is plenty
 ISSUING = re.compile(r"/(issuances|issue)$")  # POST routes that issue a document
 BACKUP_FAILED = re.compile(r"^(\S+) scheduled (\w+) backup FAILED (.*)$")
@@ -115,7 +116,9 @@ def issued_total(metrics_text: str) -> float:
 def app_metrics(url: str) -> float | None:
     """Returns an app's issued total, or None if its ``/metrics`` did not answer."""
     try:
-        response = httpx.get(f"{url}/metrics", timeout=HTTP_TIMEOUT)
+        # A busy app (the only one left serving) may take a while: a read that timed out
+        # would look like issuance that stopped. The prober's thread can wait.
+        response = httpx.get(f"{url}/metrics", timeout=METRICS_TIMEOUT)
     except httpx.HTTPError:
         return None
     return issued_total(response.text) if response.status_code == 200 else None
@@ -245,8 +248,9 @@ class LocalObserver:
                     seen.append(ProcessSeen(name, pid, pid is not None))
         return seen
 
-    def look(self, at: float) -> tuple[list[Reading], dict[str, float]]:
-        """Returns this round's readings and the issued totals of the apps that answered."""
+    def look(self, at: float) -> tuple[list[Reading], dict[str, float], float | None]:
+        """Returns this round's readings, the issued totals of the apps that answered and
+        when the latest of those reads began."""
         readings: list[Reading] = []
         state = self._store.read()
         if state is not None:
@@ -270,7 +274,9 @@ class LocalObserver:
         if failures:
             readings.append(backup_reading(at, failures))
         issued: dict[str, float] = {}
+        read_at: float | None = None
         for app, counter in zip(self.spec.apps, self._metrics, strict=True):
             if (total := counter.fresh()) is not None and total[1] is not None:
                 issued[app.name] = total[1]
-        return readings, issued
+                read_at = max(read_at or total[0], total[0])
+        return readings, issued, read_at

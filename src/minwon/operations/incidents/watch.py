@@ -123,7 +123,7 @@ class Watcher:
         self,
         root: Path,
         store: DurableIncidents,
-        observe: Callable[[float], tuple[list[Reading], dict[str, float]]],
+        observe: Callable[[float], tuple[list[Reading], dict[str, float], float | None]],
         *,
         interval: float = ROUND_SECONDS,
         out: TextIO | None = None,
@@ -170,8 +170,8 @@ class Watcher:
         """Looks once, detects, and queues what changed for storing."""
         (self.root / BEAT_FILE).touch()
         at = time.time()
-        readings, issued = self.observe(at)
-        changed = self.detector.round(at, readings, issued)
+        readings, issued, issued_at = self.observe(at)
+        changed = self.detector.round(at, readings, issued, issued_at)
         for incident in changed:
             self.log(describe(incident))
         self.writer.put(changed)
