@@ -70,3 +70,28 @@ def test_a_dead_process_is_seen_at_the_next_look_and_looks_stay_quick(
     detector.round(time.time(), readings)
     (dead,) = [i for i in detector.open_incidents if i.cause is Cause.PROCESS_EXIT]
     assert dead.component == "app:1" and abs(dead.started_at - killed) < 0.3
+
+
+def test_a_part_stopped_on_purpose_is_no_fault_but_a_dead_host_is(
+    tmp_path: Path, sleepers: list[subprocess.Popen[bytes]]
+) -> None:
+    spec = example_local_spec(first_port=free_port(), run_dir=str(tmp_path / "run"))
+    state = ClusterState(
+        str(tmp_path), str(tmp_path / "run"), "minwon-db", "haproxy", sys.executable, 0.0, spec
+    )
+    time.sleep(0.2)
+    for ref, p in zip([app("1"), app("2")], sleepers, strict=True):
+        state.record(ref, Launched(str(ref), p.pid, cmdline(p.pid) or (), "/dev/null"))
+    state.hold(app("1"))  # minwon cluster stop app:1 (a release, say)
+    state.hold(app("2"))  # minwon cluster kill app:2 --hold (a dead host)
+    state.mark_killed(app("2"))
+    for p in sleepers:
+        p.kill()
+        p.wait()
+    state.save(tmp_path / "state.json")
+    (tmp_path / "secrets.json").write_text(json.dumps(Credentials.placeholders().to_dict()))
+    readings, _, _ = LocalObserver(tmp_path).look(time.time())
+    detector = Detector()
+    detector.round(time.time(), readings)
+    faults = {i.component for i in detector.open_incidents if i.cause is Cause.PROCESS_EXIT}
+    assert faults == {"app:2"}

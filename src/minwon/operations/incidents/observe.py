@@ -225,8 +225,11 @@ class LocalObserver:
     def _seen(self, state: ClusterState) -> list[ProcessSeen]:
         seen = []
         for ref, launched in state.processes.items():
-            # Not the supervisor: ``down`` stops it first, and that is no fault.
             if not is_supervised(ref.kind) or ref.kind is ProcessKind.WATCH:
+                continue
+            # Stopped on purpose (``cluster stop``, a release replacing an app) is held
+            # and not killed: no fault. A dead host (``kill --hold``) is both: a fault.
+            if ref in state.held and ref not in state.killed:
                 continue
             record = state.restarts.get(ref)
             seen.append(
