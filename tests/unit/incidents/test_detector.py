@@ -291,3 +291,18 @@ def test_issuance_is_dated_by_when_the_counters_were_read() -> None:
     for i in range(6):
         run.detector.round(i * 0.5, [], {"1": float(i)}, issuance_at=i * 0.5 - 0.4)
     assert [round(t, 3) for t in run.detector.track._increases] == [0.1, 0.6, 1.1, 1.6, 2.1]
+
+
+def test_a_watcher_started_during_a_failover_keeps_it_open_until_a_leader_runs() -> None:
+    lost = Incident.open("postgres:pg1", Cause.ROLE_FAILOVER, "no leader", at=3.0)
+    detector = Detector()
+    detector.resume([lost])
+    roles = RoleTracker(max_lag_bytes=1000)
+    roles.remember("pg1", lost_at=3.0)
+    run = Run(detector)
+    none = [MemberStatus("pg1", "replica", "stopped", 3, 0, False)]
+    run.round(10.0, roles.read(10.0, none))
+    assert run.seen == {}
+    new = [*none, MemberStatus("pg2", "leader", "running", 4, 0, False)]
+    run.round(12.0, roles.read(12.0, new))
+    assert run.only().id == lost.id and run.only().ended_at == 12.0

@@ -145,6 +145,11 @@ class RoleTracker:
     _timeline: int | None = None
     _lost_at: float | None = None
 
+    def remember(self, leader: str, *, lost_at: float) -> None:
+        """Takes over what a previous watcher knew: `leader` lost its role at `lost_at`
+        (an open ``role.failover`` incident), so that it stays open until a leader runs."""
+        self._leader, self._lost_at = leader, lost_at
+
     def read(self, at: float, members: Iterable[MemberStatus]) -> Reading:
         """Returns the reading of one ``GET /cluster`` answer (members as parsed)."""
         members = tuple(members)

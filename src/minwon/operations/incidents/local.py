@@ -39,4 +39,4 @@ def local_watcher(root: Path, *, out: TextIO | None = None) -> Watcher:
     root = root.absolute()
     store, _ = local_incidents(root)
     observer = LocalObserver(root)
-    return Watcher(root, store, observer.look, out=out)
+    return Watcher(root, store, observer.look, out=out, on_resume=observer.resume)

@@ -51,6 +51,7 @@ from minwon.operations.incidents.conditions import (
     etcd_reading,
     path_reading,
 )
+from minwon.operations.incidents.model import Cause, Incident
 
 T = TypeVar("T")
 PROBE_SECONDS = 0.5
@@ -221,6 +222,12 @@ class LocalObserver:
         if leader is None or not self.spec.node(leader).backup_config:
             return None
         return archive_failing(self.spec, self.credentials, leader)
+
+    def resume(self, incidents: list[Incident]) -> None:
+        """Takes over the leader a previous watcher saw lose its role."""
+        for i in incidents:
+            if i.cause is Cause.ROLE_FAILOVER and i.ended_at is None:
+                self.roles.remember(i.component.partition(":")[2], lost_at=i.started_at)
 
     def _seen(self, state: ClusterState) -> list[ProcessSeen]:
         seen = []

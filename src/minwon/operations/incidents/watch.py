@@ -127,6 +127,7 @@ class Watcher:
         *,
         interval: float = ROUND_SECONDS,
         out: TextIO | None = None,
+        on_resume: Callable[[list[Incident]], None] | None = None,
     ) -> None:
         self.root = root
         self.interval = interval
@@ -136,6 +137,7 @@ class Watcher:
         self.detector = Detector()
         self.writer = Writer(store, self.log)
         self._stopping = False
+        self.on_resume = on_resume  # the observer takes over what it needs to know
 
     def log(self, message: str) -> None:
         """Writes one timestamped line to the watcher's log (its standard output)."""
@@ -152,6 +154,8 @@ class Watcher:
         signal.signal(signal.SIGINT, stop)
         resumed = self.store.open_incidents()
         self.detector.resume(resumed)
+        if self.on_resume is not None:
+            self.on_resume(resumed)
         for incident in resumed:
             self.log(f"resumed open incident {incident.id[:8]}: {incident.component}")
         self.writer.start()
