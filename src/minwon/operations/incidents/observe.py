@@ -119,7 +119,11 @@ def app_metrics(url: str) -> float | None:
     try:
         # A busy app (the only one left serving) may take a while: a read that timed out
         # would look like issuance that stopped. The prober's thread can wait.
-        response = httpx.get(f"{url}/metrics", timeout=METRICS_TIMEOUT)
+        # /metrics answers operators only: loopback by default, else the bearer token the
+        # app's env file gives (the watcher runs with that environment).
+        token = os.environ.get("MINWON_METRICS_TOKEN", "")
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = httpx.get(f"{url}/metrics", timeout=METRICS_TIMEOUT, headers=headers)
     except httpx.HTTPError:
         return None
     return issued_total(response.text) if response.status_code == 200 else None
