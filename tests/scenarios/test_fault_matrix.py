@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import pytest
 
+from minwon.operations.cluster.local import LocalCluster
+from minwon.operations.incidents.model import Cause
 from minwon.operations.scenarios.runbooks import (
     APP_RESTARTED,
     ETCD_STAYS_DOWN,
@@ -37,13 +39,14 @@ from minwon.operations.scenarios.steps import (
     STANDBY_PROMOTED,
     STEADY_LOAD,
 )
+from support.incidents import recorded_incident
 from support.scenario_records import Begin, held
 
 pytestmark = pytest.mark.cluster
 
 
 def test_f3_when_one_haproxy_dies_traffic_continues_and_the_supervisor_restarts_it(
-    scenario: Begin,
+    scenario: Begin, cluster: LocalCluster
 ) -> None:
     with scenario("F3") as s:
         s.given(HEALTHY_CLUSTER)
@@ -54,11 +57,19 @@ def test_f3_when_one_haproxy_dies_traffic_continues_and_the_supervisor_restarts_
         s.then(CLUSTER_HEALTHY)
         s.when(LOAD_STOPPED)
         s.then(NOTHING_LOST_OR_DOUBLED)
-    assert held(s.record).gap_seconds < 10
+    record = held(s.record)
+    assert record.gap_seconds < 10
+    recorded_incident(
+        cluster,
+        record,
+        component="haproxy:1",
+        causes={Cause.PROCESS_EXIT},
+        recovered="recovered_at",
+    )
 
 
 def test_f6_when_an_app_instance_dies_mid_request_retries_succeed_once_and_it_restarts(
-    scenario: Begin,
+    scenario: Begin, cluster: LocalCluster
 ) -> None:
     with scenario("F6") as s:
         s.given(HEALTHY_CLUSTER)
@@ -74,6 +85,9 @@ def test_f6_when_an_app_instance_dies_mid_request_retries_succeed_once_and_it_re
     # A request in flight on the killed instance is taken over once its heartbeat lapses
     # (0.75 s), not after the 10 s idempotency lease (the tester saw 10.35 s and 39 × 409).
     assert record.details["longest_request_seconds"] < 5.0, record.details
+    recorded_incident(
+        cluster, record, component="app:1", causes={Cause.PROCESS_EXIT}, recovered="recovered_at"
+    )
 
 
 def test_f7_when_etcd_loses_quorum_the_primary_keeps_serving(scenario: Begin) -> None:
@@ -93,7 +107,9 @@ def test_f7_when_etcd_loses_quorum_the_primary_keeps_serving(scenario: Begin) ->
     assert record.gap_seconds < 10
 
 
-def test_f2a_when_the_primary_postmaster_is_killed_a_standby_takes_over(scenario: Begin) -> None:
+def test_f2a_when_the_primary_postmaster_is_killed_a_standby_takes_over(
+    scenario: Begin, cluster: LocalCluster
+) -> None:
     with scenario("F2a") as s:
         s.given(HEALTHY_CLUSTER)
         s.given(STEADY_LOAD)
@@ -104,11 +120,22 @@ def test_f2a_when_the_primary_postmaster_is_killed_a_standby_takes_over(scenario
         s.then(CLUSTER_HEALTHY)
         s.when(LOAD_STOPPED)
         s.then(NOTHING_LOST_OR_DOUBLED)
-    assert held(s.record).gap_seconds < 20
+    record = held(s.record)
+    assert record.gap_seconds < 20
+    # The old primary's incident: its postmaster's death (the failover joins it), settled
+    # once it streams again as a replica, when the scenario saw it rejoin.
+    assert record.old_primary is not None
+    recorded_incident(
+        cluster,
+        record,
+        component=f"postgres:{record.old_primary}",
+        causes={Cause.PROCESS_EXIT, Cause.ROLE_FAILOVER},
+        recovered="rejoined_at",
+    )
 
 
 def test_f2b_when_the_primary_host_dies_the_sync_standby_takes_over_within_the_lease(
-    scenario: Begin,
+    scenario: Begin, cluster: LocalCluster
 ) -> None:
     with scenario("F2b") as s:
         s.given(HEALTHY_CLUSTER)
@@ -122,4 +149,16 @@ def test_f2b_when_the_primary_host_dies_the_sync_standby_takes_over_within_the_l
         s.then(CLUSTER_HEALTHY)
         s.when(LOAD_STOPPED)
         s.then(NOTHING_LOST_OR_DOUBLED)
-    assert held(s.record).gap_seconds < 45
+    record = held(s.record)
+    assert record.gap_seconds < 45
+    # The old primary's PostgreSQL: down with its host until started again, settled once
+    # it streams again, when the scenario saw it rejoin. (Its Patroni's death is an
+    # incident of its own, on patroni:<old primary>.)
+    assert record.old_primary is not None
+    recorded_incident(
+        cluster,
+        record,
+        component=f"postgres:{record.old_primary}",
+        causes={Cause.PROCESS_EXIT, Cause.ROLE_FAILOVER},
+        recovered="rejoined_at",
+    )

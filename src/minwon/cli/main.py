@@ -15,6 +15,7 @@ from minwon.cli import (
     inspect,
     kiosk,
     notify,
+    ops,
     probe,
     release,
     trust,
@@ -40,6 +41,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(release.app, name="release")
 app.add_typer(backup.app, name="backup")
 app.add_typer(dr.app, name="dr")
+app.add_typer(ops.app, name="ops")
 
 app.command("init")(admin.init)
 app.command("demo-data")(admin.demo_data)

@@ -5,7 +5,11 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from minwon.adapters import drill_tables, party_tables  # noqa: F401  (their tables join the metadata)
+from minwon.adapters import (  # noqa: F401  (their tables join the metadata)
+    drill_tables,
+    incident_tables,
+    party_tables,
+)
 from minwon.adapters.tables import metadata
 
 config = context.config

@@ -104,7 +104,8 @@ def test_cluster_comes_up_healthy_switches_over_and_goes_down_without_leftovers(
         cluster.down()
         down_seconds = time.monotonic() - began
 
-        assert len(pids) == 3 + 3 + 3 + 2 + 2 + 1  # etcd, Patroni, guards, paths, apps, supervisor
+        # etcd, Patroni, guards, paths, apps, the incident watcher, the supervisor
+        assert len(pids) == 3 + 3 + 3 + 2 + 2 + 1 + 1
         for pid in [*pids.values(), *postmasters]:
             assert not Path(f"/proc/{pid}").exists() or _is_zombie(pid), pid
         assert [p for p in ports if not _nothing_listens(p)] == []

@@ -50,6 +50,9 @@ def test_every_kind_has_one_row_and_postgres_is_started_by_patroni() -> None:
 
 
 def test_etcd_starts_first_and_stops_last_apps_the_other_way_round() -> None:
-    assert START_ORDER[0] is ProcessKind.ETCD and START_ORDER[-1] is ProcessKind.APP
+    assert START_ORDER[0] is ProcessKind.ETCD and START_ORDER[-2:] == (
+        ProcessKind.APP,
+        ProcessKind.WATCH,
+    )
     assert tuple(reversed(STOP_ORDER)) == START_ORDER
     assert ProcessKind.POSTGRES not in START_ORDER

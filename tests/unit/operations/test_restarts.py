@@ -28,6 +28,7 @@ def test_the_delays_are_the_systemd_units_restart_sec() -> None:
         ProcessKind.HAPROXY: 0.5,
         ProcessKind.APP: 1.0,
         ProcessKind.GUARD: 1.0,
+        ProcessKind.WATCH: 1.0,
     }
     assert ProcessKind.POSTGRES not in BASE_DELAY  # Patroni restarts its postmaster
 

@@ -79,7 +79,9 @@ def launch(
 def kind_context(state: ClusterState, credentials: Credentials) -> KindContext:
     """Returns what starting or checking a process of this cluster needs."""
     pythons = {name: state.app_python(name) for name in state.app_builds}
-    return KindContext(state.spec, credentials, state.haproxy_bin, state.python, pythons)
+    return KindContext(
+        state.spec, credentials, state.haproxy_bin, state.python, pythons, root=state.root
+    )
 
 
 def launched_by(ref: ProcessRef) -> ProcessRef:

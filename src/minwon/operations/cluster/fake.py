@@ -208,6 +208,7 @@ class FakeCluster(PartitionModel):
             ProcessKind.HAPROXY: self.haproxy_names,
             ProcessKind.APP: self.app_names,
             ProcessKind.GUARD: self.member_names,
+            ProcessKind.WATCH: (),  # not modelled
         }[ref.kind]
         if ref.name not in names:
             raise UnknownProcessError(f"no {ref.kind} named {ref.name!r}")

@@ -22,9 +22,10 @@ class ProcessKind(StrEnum):
     HAPROXY = "haproxy"
     APP = "app"
     GUARD = "guard"  # beside each Patroni: fences a primary that stops answering
+    WATCH = "watch"  # the incident watcher (``minwon ops watch``): records every fault
 
 
-EXAMPLES = "postgres:pg1, patroni:pg1, guard:pg1, etcd:e1, haproxy:1, app:1"
+EXAMPLES = "postgres:pg1, patroni:pg1, guard:pg1, etcd:e1, haproxy:1, app:1, watch:incidents"
 
 
 @dataclass(frozen=True, order=True)

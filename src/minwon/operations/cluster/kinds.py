@@ -43,6 +43,7 @@ class KindContext:
     haproxy_bin: str
     python: str
     app_pythons: dict[str, str] = field(default_factory=dict)  # a release's builds
+    root: str = ""  # the cluster's folder (state.json, logs), for the watcher
 
     def db_env(self, extra: dict[str, str]) -> dict[str, str]:
         """Returns a minimal environment for a database-side process, plus `extra`."""
@@ -152,6 +153,23 @@ def _guard_command(ctx: KindContext, name: str, rejoin: bool) -> Command:
     # The superuser's password comes from the node's Patroni env file, as Patroni's does.
     env = {**ctx.app_env(), **_env_file(node.env_file)}
     return Command(tuple(argv), Path(node.node_dir), env, False, node.netns)
+
+
+WATCHER = "incidents"  # the one watcher's name: ``watch:incidents``
+WATCH_BEAT = "watch.beat"  # touched by the watcher every round (operations/incidents/watch)
+
+
+def _watch_command(ctx: KindContext, name: str, rejoin: bool) -> Command:
+    argv = ctx.minwon_argv("ops", "watch", "--root", ctx.root)
+    return Command(tuple(argv), Path(ctx.root), ctx.app_env(), False)
+
+
+def _watcher_ready(ctx: KindContext) -> bool:
+    """Returns True once the watcher has made a round in the last 2 s."""
+    try:
+        return time.time() - (Path(ctx.root) / WATCH_BEAT).stat().st_mtime < 2.0
+    except OSError:
+        return False
 
 
 def _guards_ready(ctx: KindContext) -> bool:
@@ -290,15 +308,25 @@ KINDS: dict[ProcessKind, KindSpec] = {
         ),
         stop=_stop_together(10),
     ),
+    ProcessKind.WATCH: KindSpec(
+        ProcessKind.WATCH,
+        "watch",
+        names=lambda spec: [WATCHER],
+        command=_watch_command,
+        readiness=Readiness("the incident watcher (its first round)", 30, _watcher_ready),
+        stop=_stop_together(10),  # SIGTERM: it stores what it has before it ends
+    ),
 }
 
-# etcd first (Patroni keeps its lease there), the apps last (they need a primary).
+# etcd first (Patroni keeps its lease there), the apps next to last (they need a
+# primary), the incident watcher last: it records faults of a cluster that was whole.
 START_ORDER = (
     ProcessKind.ETCD,
     ProcessKind.PATRONI,
     ProcessKind.GUARD,
     ProcessKind.HAPROXY,
     ProcessKind.APP,
+    ProcessKind.WATCH,
 )
 STOP_ORDER = tuple(reversed(START_ORDER))
 # A standby site's HAProxy carries the link its leader's first copy comes over: before it.

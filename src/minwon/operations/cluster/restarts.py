@@ -28,6 +28,7 @@ BASE_DELAY: dict[ProcessKind, float] = {
     ProcessKind.HAPROXY: 0.5,
     ProcessKind.APP: 1.0,
     ProcessKind.GUARD: 1.0,  # minwon-pgguard.service: RestartSec=1
+    ProcessKind.WATCH: 1.0,  # minwon-watch.service: RestartSec=1
 }
 STABLE_SECONDS = 30.0  # a start that lived this long was a good one: the delay resets
 MAX_DELAY = 30.0

@@ -183,7 +183,9 @@ class ScenarioContext:
     def fault_begins(self) -> None:
         """Marks this moment as the fault's injection (for gaps and resume times)."""
         self.injected = self.clock.monotonic()
-        self.started_at = self.clock.now().isoformat(timespec="seconds")
+        now = self.clock.now()
+        self.started_at = now.isoformat(timespec="seconds")
+        self.figures["injected_at"] = round(now.timestamp(), 3)  # wall: incidents compare
 
     def paths(self) -> NetworkPaths:
         """Returns the network paths; StepFailedError if the scenario has none."""

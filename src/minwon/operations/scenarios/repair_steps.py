@@ -36,13 +36,17 @@ def restarted_by_supervisor(what: str, seconds: float, *, what_ko: str) -> Step:
         last: list[ClusterStatus] = []
 
         def back() -> bool:
+            looked_at = ctx.clock.now().timestamp()
             last[:] = [ctx.cluster.status()]
             supervisor = last[0].supervisor
             if supervisor is None:
                 raise StepFailedError("no supervisor reports on this cluster")
-            return all(
+            done = all(
                 supervisor.restarted(str(r)) > counts[r] and serving(last[0], r) for r in refs
             )
+            if done:  # wall time of the look that saw it serve (incidents compare with it)
+                ctx.figures["recovered_at"] = round(looked_at, 3)
+            return done
 
         timeout = injected + seconds - ctx.clock.monotonic()
         if not wait_until(back, timeout=timeout, clock=ctx.clock, interval=POLL):

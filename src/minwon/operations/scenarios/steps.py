@@ -198,9 +198,12 @@ def _wait_for(ctx: ScenarioContext, what: str, check: Callable[[ClusterStatus], 
     last: list[ClusterStatus] = []
 
     def ready() -> bool:
+        looked_at = ctx.clock.now().timestamp()
         last[:] = [ctx.cluster.status()]
         note = check(last[0])
         found[:] = [note] if note else []
+        if found:  # wall time of the look that saw it (incidents are compared with it)
+            ctx.figures[f"{what}_at"] = round(looked_at, 3)
         return bool(found)
 
     timeout = ctx.settings.heal_timeout

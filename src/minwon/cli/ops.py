@@ -1,0 +1,122 @@
+"""``minwon ops``: the incidents of the local cluster at ``--root``.
+
+``watch`` is the watcher (started by ``minwon cluster up``; a systemd unit on real
+hosts) that records every fault by itself; ``incidents`` lists them; ``note`` adds an
+operator's root cause, prevention step or comment, kept with who wrote it and when.
+Exit codes: 0 done, 1 failed, 2 nothing to act on (no cluster, no such incident).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from minwon.cli.options import DEFAULT_ROOT, RootOption
+from minwon.cli.plain import console, fail
+from minwon.operations.cluster.errors import ClusterNotFoundError
+from minwon.operations.incidents.local import local_incidents, local_watcher
+from minwon.operations.incidents.model import IncidentRecord, Note, NoteKind
+
+app = typer.Typer(help="장애 기록: 감시자가 남긴 장애 목록과 운영자 메모.", no_args_is_help=True)
+
+
+def _local(at: float | None) -> str:
+    if at is None:
+        return "-"
+    return datetime.fromtimestamp(at).astimezone().isoformat(timespec="milliseconds")
+
+
+def _record_dict(record: IncidentRecord) -> dict[str, object]:
+    return {**record.incident.to_dict(), "notes": [n.to_dict() for n in record.notes]}
+
+
+@app.command("watch")
+def watch(root: RootOption = DEFAULT_ROOT) -> None:
+    """(내부용) 장애를 스스로 기록하는 감시자: `cluster up`이 띄우고 `down`이 내립니다."""
+    try:
+        watcher = local_watcher(root)
+    except ClusterNotFoundError:
+        fail(f"{root}에 클러스터 상태가 없습니다.", "cluster.none", 2)
+    watcher.run()
+
+
+@app.command("incidents")
+def incidents(
+    root: RootOption = DEFAULT_ROOT,
+    limit: Annotated[int, typer.Option(min=1, help="최근 몇 건")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON으로 출력")] = False,
+) -> None:
+    """장애 목록: 구성요소, 원인 분류, 시작·끝, 발급 공백, 운영자 메모."""
+    try:
+        store, engine = local_incidents(root)
+    except ClusterNotFoundError:
+        fail(f"{root}에 클러스터 상태가 없습니다.", "cluster.none", 2)
+    try:
+        records = store.records(limit=limit)
+    finally:
+        engine.dispose()
+    if as_json:
+        typer.echo(json.dumps([_record_dict(r) for r in records], ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"장애 기록 ({len(records)}건)")
+    for column in ("ID", "구성요소", "원인", "상세", "시작", "지속(초)", "발급 공백(초)", "메모"):
+        table.add_column(column)
+    for r in records:
+        i = r.incident
+        table.add_row(
+            i.id[:8],
+            i.component,
+            i.cause.value,
+            i.cause_detail,
+            _local(i.started_at),
+            "진행 중" if i.duration is None else f"{i.duration:.2f}",
+            "-" if i.issuance_gap_seconds is None else f"{i.issuance_gap_seconds:.2f}",
+            "\n".join(f"{n.kind.value} ({n.author}, {_local(n.at)}): {n.text}" for n in r.notes),
+        )
+    console.print(table)
+
+
+@app.command("note")
+def note(
+    incident_id: Annotated[str, typer.Argument(help="장애 ID (앞부분만 써도 됩니다)")],
+    by: Annotated[str, typer.Option("--by", help="작성자")],
+    root_cause: Annotated[str, typer.Option("--root-cause", help="근본 원인")] = "",
+    prevention: Annotated[str, typer.Option("--prevention", help="재발 방지 조치")] = "",
+    comment: Annotated[str, typer.Option("--comment", help="그 밖의 메모")] = "",
+    root: RootOption = DEFAULT_ROOT,
+) -> None:
+    """장애에 근본 원인·재발 방지 조치·메모를 남깁니다 (작성자와 시각이 함께 남습니다)."""
+    texts = [
+        (kind, text.strip())
+        for kind, text in (
+            (NoteKind.ROOT_CAUSE, root_cause),
+            (NoteKind.PREVENTION, prevention),
+            (NoteKind.COMMENT, comment),
+        )
+        if text.strip()
+    ]
+    if not texts or not by.strip():
+        fail("--root-cause, --prevention, --comment 중 하나와 --by가 필요합니다.", "ops.note", 2)
+    try:
+        store, engine = local_incidents(root)
+    except ClusterNotFoundError:
+        fail(f"{root}에 클러스터 상태가 없습니다.", "cluster.none", 2)
+    try:
+        found = [r.incident for r in store.records(limit=10_000)]
+        matches = [i for i in found if i.id.startswith(incident_id.strip())]
+        if len(matches) != 1:
+            what = "없습니다" if not matches else "여럿입니다"
+            fail(f"ID가 {incident_id}(으)로 시작하는 장애가 {what}.", "ops.incident", 2)
+        stored = True
+        for kind, text in texts:
+            added = Note.new(matches[0].id, author=by.strip(), kind=kind, text=text, at=time.time())
+            stored = store.add_note(added) and stored
+    finally:
+        engine.dispose()
+    where = "" if stored else " (데이터베이스가 응답하지 않아 로컬 기록에; 나중에 합쳐집니다)"
+    console.print(f"장애 {matches[0].id[:8]}에 메모 {len(texts)}건을 남겼습니다{where}.")

@@ -1,0 +1,193 @@
+"""Opens and closes incidents from the readings of each round (pure).
+
+Each round brings readings from some sources (a source that did not answer this round
+keeps its last reading: a slow probe is not a recovery). Their conditions are the faults
+present now. A component with a condition and no open incident gets one, named after
+the first of its conditions by ``model.PRIORITY`` and started at the condition's own
+``since`` or at the reading's time. Further conditions on that component join the
+incident (``also``). The incident ends when its cause's condition clears, at the time
+its source recorded (``Resolution``: the supervisor's restart) or else the round's; it
+settles when no condition is left on the component. The issuance gap is measured after
+it settles, once issuance has resumed (or given up on after ``GAP_WAIT_SECONDS``).
+
+A watcher that starts again resumes the incidents it left open (``resume``): the same
+condition continues the same incident; one that cleared meanwhile closes it at its
+source's recorded time if there is one. Nothing is opened twice or lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from minwon.operations.incidents.conditions import Blip, Condition, Key, Reading, Resolution
+from minwon.operations.incidents.gap import IssuanceTrack
+from minwon.operations.incidents.model import PRIORITY, Cause, Incident
+
+GAP_WAIT_SECONDS = 120.0  # after settling, how long to wait for issuance to resume
+# A recorded resolution earlier than its incident's start by more than this belongs to
+# an older fault (a restart before this one).
+RESOLUTION_SLACK = 1.0
+# Symptoms that follow from a fault further down: an app is not ready while the database
+# it needs fails over, a path reaches no primary while there is none. Seen while an
+# incident is open on a part they depend on, they join that incident (``also`` gets
+# ``cause@component``) instead of opening one each.
+DEPENDS_ON: dict[Cause, tuple[str, ...]] = {
+    Cause.APP_NOT_READY: ("postgres:", "patroni:", "etcd", "haproxy:"),
+    Cause.HAPROXY_PATH_DOWN: ("postgres:", "patroni:", "etcd"),
+    # The other replicas follow a failover: they stop streaming a moment to re-point.
+    Cause.REPLICATION_STOPPED: ("postgres:", "patroni:"),
+    Cause.REPLICATION_LAG: ("postgres:", "patroni:"),
+}
+
+
+@dataclass
+class Detector:
+    """The incidents of one watcher: those open, and the settled ones awaiting their gap."""
+
+    track: IssuanceTrack = field(default_factory=IssuanceTrack)
+    _readings: dict[str, Reading] = field(default_factory=dict)
+    _open: dict[str, Incident] = field(default_factory=dict)  # by component
+    _gap_pending: dict[str, Incident] = field(default_factory=dict)  # by id
+    _resolutions: dict[Key, Resolution] = field(default_factory=dict)
+    _absorbed: set[str] = field(default_factory=set)  # components whose ``also`` grew
+    _shown_by: dict[Key, str] = field(default_factory=dict)  # the source that showed it
+    _last_keys: dict[str, set[Cause]] = field(default_factory=dict)  # per open component
+
+    def resume(self, incidents: Iterable[Incident]) -> None:
+        """Takes back the incidents a previous watcher left open."""
+        for incident in incidents:
+            if incident.is_open:
+                self._open[incident.component] = incident
+
+    @property
+    def open_incidents(self) -> list[Incident]:
+        """Returns the incidents not yet settled."""
+        return list(self._open.values())
+
+    def round(
+        self,
+        at: float,
+        readings: Iterable[Reading],
+        issuance: dict[str, float] | None = None,
+        issuance_at: float | None = None,
+    ) -> list[Incident]:
+        """Feeds one round; returns every incident opened, changed or closed by it.
+
+        `issuance` is each app's issuance counter as last read, `issuance_at` when those
+        reads began (default: `at`).
+        """
+        changed: dict[str, Incident] = {}
+        blips: list[Blip] = []
+        for reading in readings:
+            self._readings[reading.source] = reading
+            for r in reading.resolutions:
+                self._resolutions[r.key] = r
+            blips.extend(reading.blips)
+        if issuance is not None:
+            self.track.sample(issuance_at if issuance_at is not None else at, issuance)
+        active: dict[Key, Condition] = {}
+        for reading in self._readings.values():
+            for c in reading.conditions:
+                since = c.since if c.since is not None else reading.at
+                active.setdefault(c.key, Condition(c.component, c.cause, c.detail, since))
+                self._shown_by[c.key] = reading.source
+        by_component: dict[str, list[Condition]] = {}
+        for c in active.values():
+            by_component.setdefault(c.component, []).append(c)
+        for component, incident in list(self._open.items()):
+            updated = self._follow(incident, by_component.get(component, []), at)
+            if updated != incident:
+                changed[updated.id] = updated
+            if updated.is_open:
+                self._open[component] = updated
+            else:
+                del self._open[component]
+                self._gap_pending[updated.id] = updated
+        for component, found in by_component.items():
+            if component in self._open or self._explained(found, at):
+                continue
+            first = min(found, key=lambda c: PRIORITY.index(c.cause))
+            incident = Incident.open(component, first.cause, first.detail, at=first.since or at)
+            incident = incident.but(
+                also=tuple(sorted({c.cause.value for c in found} - {first.cause.value})),
+                updated_at=at,
+            )
+            self._open[component] = incident
+            changed[incident.id] = incident
+        for component in self._absorbed & set(self._open):
+            changed[self._open[component].id] = self._open[component]
+        self._absorbed.clear()
+        for blip in blips:
+            if blip.component in self._open:
+                continue  # the open incident there already covers it
+            done = Incident.open(blip.component, blip.cause, blip.detail, at=blip.started_at)
+            done = done.but(ended_at=blip.ended_at, settled_at=blip.ended_at, updated_at=at)
+            self._gap_pending[done.id] = done
+            changed[done.id] = done
+        for incident in self._measure(at):
+            changed[incident.id] = incident
+        return list(changed.values())
+
+    def _explained(self, found: list[Condition], at: float) -> bool:
+        """Returns True (and notes it) if an open incident further down explains every
+        condition `found` on a component."""
+        upstream = []
+        for c in found:
+            parts = DEPENDS_ON.get(c.cause, ())
+            cover = [i for i in self._open.values() if i.component.startswith(parts)]
+            if not cover:
+                return False
+            upstream.append((min(cover, key=lambda i: i.started_at), c))
+        for incident, c in upstream:
+            current = self._open[incident.component]
+            mark = f"{c.cause.value}@{c.component}"
+            if mark not in current.also:
+                also = tuple(sorted({*current.also, mark}))
+                self._open[incident.component] = current.but(also=also, updated_at=at)
+                self._absorbed.add(incident.component)
+        return True
+
+    def _cleared_at(self, key: Key, at: float) -> float:
+        """Returns when the condition `key` was first seen gone: the time of the look of
+        the source that showed it (a probe began it before this round), else `at`."""
+        source = self._shown_by.get(key)
+        reading = self._readings.get(source) if source is not None else None
+        return reading.at if reading is not None and reading.at <= at else at
+
+    def _follow(self, incident: Incident, present: list[Condition], at: float) -> Incident:
+        keys = {c.cause for c in present}
+        also = set(incident.also) | {c.value for c in keys if c is not incident.cause}
+        updated = incident.but(also=tuple(sorted(also)))
+        before = self._last_keys.get(incident.component, {incident.cause})
+        self._last_keys[incident.component] = keys
+        if incident.ended_at is None and incident.cause not in keys:
+            end = self._cleared_at((incident.component, incident.cause), at)
+            end, detail = max(end, incident.started_at), incident.cause_detail
+            found = self._resolutions.get((incident.component, incident.cause))
+            if found is not None and incident.started_at - RESOLUTION_SLACK <= found.at <= at:
+                end, detail = max(found.at, incident.started_at), found.detail or detail
+            updated = updated.but(ended_at=end, cause_detail=detail)
+        elif incident.ended_at is not None and incident.cause in keys:
+            # The cause came back while other symptoms lingered: that was the end of this
+            # incident; ``round`` opens a new one for the new fault at once.
+            return updated.but(settled_at=at, updated_at=at)
+        if updated.ended_at is not None and not present:
+            others = [c for c in before if c is not incident.cause]
+            cleared = [self._cleared_at((incident.component, c), at) for c in others]
+            updated = updated.but(settled_at=max([updated.ended_at, *cleared]))
+            del self._last_keys[incident.component]
+        if updated != incident:
+            updated = updated.but(updated_at=at)
+        return updated
+
+    def _measure(self, at: float) -> list[Incident]:
+        measured = []
+        for key, incident in list(self._gap_pending.items()):
+            assert incident.settled_at is not None
+            gap, final = self.track.gap(incident.started_at, incident.settled_at)
+            waited = at - incident.settled_at > GAP_WAIT_SECONDS
+            if final or waited:
+                del self._gap_pending[key]
+                measured.append(incident.but(issuance_gap_seconds=gap, updated_at=at))
+        return measured
