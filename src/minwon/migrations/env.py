@@ -9,6 +9,7 @@ from minwon.adapters import (  # noqa: F401  (their tables join the metadata)
     drill_tables,
     incident_tables,
     party_tables,
+    traffic_tables,
 )
 from minwon.adapters.tables import metadata
 

@@ -1,0 +1,1 @@
+"""Availability: what each channel served, minute by minute, and the report made of it."""
