@@ -25,7 +25,9 @@ from minwon.issuance.claims import AbandonedClaims
 from minwon.issuance.context import IssuanceContext
 from minwon.issuance.services import release_abandoned
 from minwon.notifications.delivery import NotificationContext
+from minwon.operations.availability.sql import SqlTrafficLog
 from minwon.operations.heartbeat import Heartbeat
+from minwon.operations.incidents.store import SqlIncidents
 from minwon.registry.services import RegistryContext
 from minwon.registry.vault import RrnVault
 from minwon.rendering.documents import DocumentRenderer
@@ -86,6 +88,16 @@ class Container:
             grace=issuance.heartbeat_grace_seconds,
             chores=[partial(release_abandoned, self.issuance)],
         )
+
+    @cached_property
+    def traffic_log(self) -> SqlTrafficLog:
+        """Where this process writes its requests per channel and minute."""
+        return SqlTrafficLog(self.engine)
+
+    @cached_property
+    def incident_store(self) -> SqlIncidents:
+        """The incidents the watcher records (read for /metrics' open incidents)."""
+        return SqlIncidents(self.engine)
 
     @cached_property
     def biometrics(self) -> BiometricVerifier:

@@ -116,6 +116,17 @@ class AuditSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class TrafficSettings:
+    """Each app's requests per channel and minute (operations/availability/)."""
+
+    # How often a serving process writes its minutes to traffic_minutes (0: never; the
+    # /metrics families still count). Minutes the database missed wait in memory for
+    # keep_hours, then are dropped.
+    flush_seconds: float = 10.0
+    keep_hours: float = 24.0
+
+
+@dataclass(frozen=True, slots=True)
 class NotificationSettings:
     """Delivering notices to residents: SMTP, the SMS simulator, retries."""
 
@@ -153,6 +164,7 @@ class Settings:
     web: WebSettings = field(default_factory=WebSettings)
     audit: AuditSettings = field(default_factory=AuditSettings)
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
+    traffic: TrafficSettings = field(default_factory=TrafficSettings)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -349,6 +361,8 @@ VARIABLES: dict[str, Variable] = {
     ),
     "notify_lease_seconds": Variable("notifications", "lease_seconds", _positive(float)),
     "notify_poll_seconds": Variable("notifications", "poll_seconds", _positive(float)),
+    "traffic_flush_seconds": Variable("traffic", "flush_seconds", _non_negative),
+    "traffic_keep_hours": Variable("traffic", "keep_hours", _positive(float)),
 }
 
 _SECTIONS: dict[str, type[Any]] = {
@@ -359,6 +373,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "web": WebSettings,
     "audit": AuditSettings,
     "notifications": NotificationSettings,
+    "traffic": TrafficSettings,
 }
 
 
