@@ -119,9 +119,8 @@ class AuditSettings:
 class TrafficSettings:
     """Each app's requests per channel and minute (operations/availability/)."""
 
-    # How often a serving process writes its minutes to traffic_minutes (0: never; the
-    # /metrics families still count). Minutes the database missed wait in memory for
-    # keep_hours, then are dropped.
+    # How often a server writes its minutes to traffic_minutes (0: never); minutes the
+    # database missed wait in memory for keep_hours.
     flush_seconds: float = 10.0
     keep_hours: float = 24.0
 

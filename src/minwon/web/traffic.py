@@ -5,7 +5,8 @@ Pages belong to their area by path: ``/counter`` (창구), ``/kiosk`` (무인민
 shared: verification and trust routes are the verification channel, sign-in routes the
 channel they sign in to, and every other route the channel of the principal who called it
 (a clerk: counter, a kiosk: kiosk, a citizen or nobody: online). Health, readiness,
-metrics, static files and the API's docs are nobody's channel and are not counted.
+metrics, static files, the API's docs, the public status page and the operators' pages
+(/ops) are nobody's channel and are not counted.
 """
 
 from __future__ import annotations
@@ -18,7 +19,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from minwon.operations.availability.recorder import ChannelRecorder
 
 API = "/api/v1"
-NOT_COUNTED = ("/healthz", "/readyz", "/metrics", "/static/", "/favicon.ico", f"{API}/docs")
+# Also the public status page and the operators' pages: nobody's service channel.
+NOT_COUNTED = (
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/static/",
+    "/favicon.ico",
+    f"{API}/docs",
+    "/status",
+    "/ops",
+)
 NOT_COUNTED_EXACT = {f"{API}/openapi.json", f"{API}/docs"}
 PAGE_AREAS = {
     "counter": "counter",

@@ -29,7 +29,11 @@ from minwon.operations.availability.traffic import CHANNELS
 from minwon.operations.incidents.model import Cause, Incident
 from minwon.operations.incidents.store import SqlIncidents
 from minwon.rendering.keys import init_keys
+from minwon.web.api import auth, issuance, notices, registry, verification
 from minwon.web.app import create_app
+from minwon.web.pages import counter, kiosk, kiosk_setup, oversight, portal, public
+from minwon.web.pages import notices as notices_pages
+from minwon.web.traffic import SIGN_IN, channel_of
 from support.world import World
 
 API = "/api/v1"
@@ -245,3 +249,75 @@ def test_a_lost_database_is_failed_requests_an_issuance_gap_and_unreadable_incid
     assert samples[("minwon_incidents_open", ())] == -1
     failed = ("minwon_channel_requests_total", (("channel", "online"), ("outcome", "failed")))
     assert samples[failed] == 2
+
+
+def test_every_route_of_the_app_has_its_channel() -> None:
+    # A new route lands on a channel by these rules, or this fails and says which.
+    areas = {
+        counter: "counter",
+        oversight: "counter",
+        kiosk: "kiosk",
+        kiosk_setup: "kiosk",
+        portal: "online",
+        notices_pages: "online",
+    }
+    for module, channel in areas.items():
+        for route in module.router.routes:
+            assert channel_of(route.path) == channel, route.path  # type: ignore[attr-defined]
+    for route in public.router.routes:
+        path = route.path  # type: ignore[attr-defined]
+        assert channel_of(path) == ("verification" if path.startswith("/verify") else "online")
+    for router in (
+        auth.router,
+        issuance.router,
+        notices.router,
+        registry.router,
+        verification.router,
+    ):
+        for route in router.routes:
+            path = f"{API}{route.path}"  # type: ignore[attr-defined]
+            tags = set(route.tags)  # type: ignore[attr-defined]
+            if "verification" in tags:
+                expected = dict.fromkeys(("clerk", "kiosk", "citizen", None), "verification")
+            elif path.startswith(f"{API}/auth/") and path.rsplit("/", 1)[1] in SIGN_IN:
+                expected = dict.fromkeys(
+                    ("clerk", "kiosk", "citizen", None), SIGN_IN[path.rsplit("/", 1)[1]]
+                )
+            else:
+                expected = {
+                    "clerk": "counter",
+                    "kiosk": "kiosk",
+                    "citizen": "online",
+                    None: "online",
+                }
+            for kind, channel in expected.items():
+                assert channel_of(path, kind) == channel, (path, kind)
+    for path in (
+        "/healthz",
+        "/healthz/echo",
+        "/readyz",
+        "/metrics",
+        "/static/app.js",
+        "/status",
+        "/ops",
+    ):
+        assert channel_of(path) is None
+
+
+def test_a_request_that_raises_is_a_failed_one_and_an_issuance_attempt(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clerk = _login(client, "clerk", "clerk")
+    me = world.resident(world.citizen("citizen3").resident_id or "")
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("a bug in the issuance")
+
+    monkeypatch.setattr(issuance, "issue_document", broken)
+    wall = world.clock.now().timestamp()
+    with TestClient(client.app, raise_server_exceptions=False, client=("127.0.0.1", 5003)) as c:
+        body = {"name": me.name, "rrn": me.rrn, "id_checked": True}
+        assert _issue(c, clerk, "traffic-broken-1", requester=body) == 500
+    assert _counts(client)["counter"] == (1, 1, 0)  # the sign-in, the failure
+    # Never issued: counted from the failure, which came after `wall`.
+    assert 7 < _recorder(client).issuance_gap(wall + 12) <= 12

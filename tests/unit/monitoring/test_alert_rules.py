@@ -20,6 +20,8 @@ import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
+from minwon.operations.cluster.plan import write_plan
+from minwon.operations.cluster.topology import hosts_spec
 from minwon.operations.inspection.fake import NOW, FakeCluster, FakeHost, FakeRecords
 from minwon.operations.inspection.model import Grade, Thresholds
 from minwon.operations.inspection.suite import CHECKS, inspect
@@ -255,3 +257,14 @@ def test_the_textfile_is_replaced_whole(tmp_path: Path) -> None:
     assert target.read_text() == "minwon_inspection_last_run_timestamp_seconds 2\n"
     assert oct(target.stat().st_mode & 0o777) == "0o644"
     assert [p.name for p in target.parent.iterdir()] == ["minwon.prom"]  # no temporary left
+
+
+def test_the_plan_for_real_hosts_carries_the_rules(promtool: str, tmp_path: Path) -> None:
+    written = write_plan(hosts_spec(["10.0.0.11", "10.0.0.12", "10.0.0.13"]), tmp_path)
+    rules = tmp_path / "prometheus" / "minwon-alerts.yml"
+    assert rules in written and rules.read_text() == RULES.read_text()
+    assert "prometheus/minwon-alerts.yml" in (tmp_path / "INSTALL.txt").read_text()
+    done = subprocess.run(
+        [promtool, "check", "rules", str(rules)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
