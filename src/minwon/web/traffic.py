@@ -77,10 +77,13 @@ class RecordTraffic:
         self.recorder = recorder
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or channel_of(scope["path"]) is None:
+        path = scope["path"] if scope["type"] == "http" else ""
+        channel = channel_of(path) if path else None  # the API's: refined by who called
+        if channel is None:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        issuing = scope["method"] == "POST" and ISSUING.match(path) is not None
         status = 0  # no answer (yet)
         replayed = False
 
@@ -88,8 +91,8 @@ class RecordTraffic:
             nonlocal status, replayed
             if message["type"] == "http.response.start":
                 status = message["status"]
-                # The API answers a retry with the document it issued before: not a new one.
-                replayed = (REPLAYED, b"true") in message.get("headers", ())
+                if issuing:  # the API answers a retry with the document it issued before
+                    replayed = (REPLAYED, b"true") in message.get("headers", ())
             await send(message)
 
         try:
@@ -97,16 +100,15 @@ class RecordTraffic:
         finally:
             elapsed = time.perf_counter() - started
             kind = scope.get("state", {}).get(PRINCIPAL_KIND)
-            channel = channel_of(scope["path"], kind)
-            issuing = scope["method"] == "POST" and ISSUING.match(scope["path"]) is not None
+            if kind is not None:
+                channel = channel_of(path, kind) or channel
             success = 200 <= status < 400
-            if channel is not None:
-                self.recorder.record(
-                    channel,
-                    ok=0 < status < 500,
-                    seconds=elapsed,
-                    issued=issuing and success and not replayed,
-                )
+            self.recorder.record(
+                channel,
+                ok=0 < status < 500,
+                seconds=elapsed,
+                issued=issuing and success and not replayed,
+            )
             if issuing and not 400 <= status < 500:
                 # A 4xx is the caller's mistake (a form, a rule): no sign either way.
                 self.recorder.issuance(succeeded=success)
