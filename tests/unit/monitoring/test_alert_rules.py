@@ -9,8 +9,11 @@ The textfile ``minwon inspect --prometheus`` writes is read by the same rules.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
+import sys
+import time
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -19,8 +22,11 @@ from typing import Any
 import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
+from typer.testing import CliRunner
 
+from minwon.cli.main import app
 from minwon.operations.cluster.plan import write_plan
+from minwon.operations.cluster.state import ClusterState
 from minwon.operations.cluster.topology import hosts_spec
 from minwon.operations.inspection.fake import NOW, FakeCluster, FakeHost, FakeRecords
 from minwon.operations.inspection.model import Grade, Thresholds
@@ -31,6 +37,7 @@ from minwon.operations.inspection.textfile import (
     write_textfile,
 )
 from support.binaries import require
+from support.cluster_specs import example_local_spec
 
 RULES = Path(str(resources.files("minwon") / "data" / "minwon-alerts.yml"))
 APP = {"instance": "app1:8000", "job": "minwon"}
@@ -268,3 +275,40 @@ def test_the_plan_for_real_hosts_carries_the_rules(promtool: str, tmp_path: Path
         [promtool, "check", "rules", str(rules)], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_minwon_inspect_writes_the_textfile_the_rules_read(promtool: str, tmp_path: Path) -> None:
+    # A cluster that was started once and is all down now: every check answers quickly.
+    root = tmp_path / "cluster"
+    root.mkdir()
+    spec = example_local_spec(first_port=47300, run_dir=str(root / "run"))
+    ClusterState(
+        root=str(root),
+        run_dir=str(root / "run"),
+        os_user="minwon-db",
+        haproxy_bin="/usr/sbin/haproxy",
+        python=sys.executable,
+        started_at=time.time(),
+        spec=spec,
+    ).save(root / "state.json")
+    target = tmp_path / "textfile" / "minwon.prom"
+    target.parent.mkdir()
+    target.write_text("stale 1\n")
+    done = CliRunner().invoke(
+        app, ["inspect", "--root", str(root), "--json", "--prometheus", str(target)]
+    )
+    assert done.exit_code == 2, done.output  # 위험: nothing runs
+    checks = json.loads(done.stdout)["checks"]
+    values = {"ok": 0, "warn": 1, "critical": 2, "not_configured": -1}
+    grades = {c["id"]: values[c["grade"]] for c in checks}
+    text = target.read_text()
+    assert "stale" not in text
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            if s.name == "minwon_inspection_grade":
+                assert grades.pop(s.labels["check"]) == s.value
+    assert grades == {}  # each check once
+    lint = subprocess.run(
+        [promtool, "check", "metrics"], input=text, capture_output=True, text=True, timeout=60
+    )
+    assert lint.returncode == 0, lint.stdout + lint.stderr
