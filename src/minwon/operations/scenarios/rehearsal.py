@@ -21,8 +21,8 @@ from minwon.client.journal import KeyJournal
 from minwon.client.retrying import RetryingClient
 from minwon.operations.cluster.backend import ClusterBackend
 from minwon.operations.scenarios.record import ScenarioRecord
-from minwon.operations.scenarios.runbook import Runbook
 from minwon.operations.scenarios.release_runbooks import BAD_RELEASES
+from minwon.operations.scenarios.runbook import Runbook
 from minwon.operations.scenarios.runbooks import RUNBOOKS
 from minwon.operations.scenarios.runner import run_scenario
 
