@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from sqlalchemy import Engine, text
 from minwon.adapters.database import make_engine
 from minwon.adapters.migrate import upgrade
 from minwon.bootstrap import Container, bootstrap
+from minwon.clock import FixedClock
 from minwon.config import Settings
 from minwon.operations.availability.sql import SqlTrafficLog
 from minwon.operations.availability.traffic import ChannelMinute, minute_of
@@ -51,16 +53,18 @@ class Site:
     client: TestClient
     container: Container
     engine: Engine
+    clock: FixedClock
 
 
 def _site(tmp_path: Path, keys_dir: Path, database_url: str) -> Iterator[Site]:
     settings = Settings.from_env(
         {}, data_dir=tmp_path, database_url=database_url, keys_dir=keys_dir
     )
-    container = bootstrap(settings)
+    clock = FixedClock(datetime.now(UTC))  # the board's age moves only when told
+    container = bootstrap(settings, clock=clock)
     try:
         with TestClient(create_app(container)) as client:
-            yield Site(client, container, container.engine)
+            yield Site(client, container, container.engine, clock)
     finally:
         container.close()
 
@@ -171,3 +175,6 @@ def test_a_crowd_refreshing_costs_one_read_per_interval(site: Site) -> None:
         assert site.client.get("/status").status_code == 200
         assert site.client.get("/status.json").json()["state"] == "operational"
     assert site.container.public_status.reads == 1
+    site.clock.advance(timedelta(seconds=5))
+    assert site.client.get("/status.json").json()["state"] == "outage"
+    assert site.container.public_status.reads == 2

@@ -4,9 +4,12 @@ public sentence for every cause, nothing internal in it, and a board read once p
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from minwon.cli import ops
 from minwon.operations.availability.board import PublicStatus, make_board
 from minwon.operations.availability.public_text import (
     PUBLIC_CAUSES,
@@ -172,3 +175,14 @@ def test_the_board_is_read_once_per_ttl_and_unknown_when_the_store_fails() -> No
     clock[0] += 1.0
     status.board()
     assert status.reads == 2  # a failed read is kept as long
+
+
+def test_ops_note_takes_a_public_statement(tmp_path: Path) -> None:
+    runner = CliRunner()
+    env = {"COLUMNS": "400"}
+    where = ["--by", "홍길동", "--root", str(tmp_path)]
+    alone = runner.invoke(ops.app, ["note", "abc", *where], env=env)
+    assert alone.exit_code == 2 and "--public" in alone.output
+    # With a statement, the note gets as far as looking for the cluster (there is none).
+    result = runner.invoke(ops.app, ["note", "abc", "--public", "복구되었습니다", *where], env=env)
+    assert result.exit_code == 2 and "클러스터 상태가 없습니다" in result.output, result.output
