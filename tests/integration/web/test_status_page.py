@@ -178,3 +178,11 @@ def test_a_crowd_refreshing_costs_one_read_per_interval(site: Site) -> None:
     site.clock.advance(timedelta(seconds=5))
     assert site.client.get("/status.json").json()["state"] == "outage"
     assert site.container.public_status.reads == 2
+
+
+def test_unreadable_traffic_leaves_the_states_to_the_incidents(site: Site) -> None:
+    _seed(site.engine)
+    with site.engine.begin() as conn:
+        conn.execute(text("DROP TABLE traffic_minutes"))
+    data = site.client.get("/status.json")
+    assert data.status_code == 200 and data.json()["state"] == "outage"

@@ -58,6 +58,7 @@ def minutes(channel: str, ok: int, failed: int, *, ago: float = 60) -> ChannelMi
         (incident(Cause.APP_NOT_READY, "app:2"), DEGRADED),
         (incident(Cause.PROCESS_EXIT, "haproxy:1"), DEGRADED),
         (incident(Cause.PROCESS_EXIT, "postgres:pg3"), OPERATIONAL),  # a replica
+        (incident(Cause.PROCESS_EXIT, "postgres:pg3", also=("app.not_ready@app:1",)), DEGRADED),
         (incident(Cause.REPLICATION_STOPPED), OPERATIONAL),
         (incident(Cause.REPLICATION_LAG), OPERATIONAL),
         (incident(Cause.BACKUP_FAILED, "backup"), OPERATIONAL),

@@ -18,9 +18,11 @@ the database is down reach this page once merged into the database.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import structlog
@@ -69,6 +71,11 @@ class StatusBoard:
     def unfelt(self) -> list[PublicIncident]:
         """Returns the incidents with no public impact, newest first."""
         return [i for i in self.incidents if i.impact == NONE]
+
+    @cached_property
+    def json(self) -> str:
+        """Returns ``to_dict`` as JSON text, made once per board (not once per visitor)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Returns the board as /status.json shows it (stable keys and codes)."""

@@ -19,9 +19,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any
 
+from minwon.clock import KST
 from minwon.operations.availability.status import (
     CHANNEL_NAMES,
     DEGRADED,
@@ -33,8 +34,6 @@ from minwon.operations.availability.status import (
 )
 from minwon.operations.availability.traffic import CHANNELS
 from minwon.operations.incidents.model import Cause, Incident, Note, NoteKind
-
-KST = timezone(timedelta(hours=9), "KST")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,10 @@ it into a class, and nothing it returns carries one.
   reached ``GAP_OUTAGE_SECONDS``: the apps' own counters say issuing stopped.
 * ``degraded`` (일부 장애): a part that serves requests itself stopped or stopped
   answering, while others kept serving: an app instance not ready or exited, a
-  load-balancer path or process down. Requests in flight there may have failed.
+  load-balancer path or process down (also when such a symptom joined another
+  incident as ``also``). Requests in flight there may have failed. Every app instance
+  down is no state of its own: this page is served by an app instance, so while it
+  answers one runs; afterwards the measured issuance gap makes that incident an outage.
 * ``none`` (영향 없음): a part the public does not meet while the service fully works:
   a replica that stopped streaming or lags, a replica's or an etcd member's process, WAL
   archiving, a scheduled backup. A replica down with issuance running is not a public
@@ -89,7 +92,7 @@ def impact_of(incident: Incident) -> str:
     gap = incident.issuance_gap_seconds
     if _causes(incident) & set(_EVERYONE) or (gap is not None and gap >= GAP_OUTAGE_SECONDS):
         return OUTAGE
-    if incident.cause is Cause.HAPROXY_PATH_DOWN or incident.cause is Cause.APP_NOT_READY:
+    if _causes(incident) & {Cause.HAPROXY_PATH_DOWN, Cause.APP_NOT_READY}:
         return DEGRADED
     if incident.cause in _FELT_WHERE_SERVING and incident.component.startswith(_SERVING):
         return DEGRADED

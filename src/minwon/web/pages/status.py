@@ -13,8 +13,6 @@ cookie. When the incidents cannot be read the page says the state cannot be told
 
 from __future__ import annotations
 
-import json
-
 from fastapi import APIRouter, Request, Response
 
 from minwon.operations.availability.board import StatusBoard
@@ -76,5 +74,4 @@ def status_page(request: Request, c: ContainerDep) -> Response:
 @router.get("/status.json")
 def status_json(c: ContainerDep) -> Response:
     """The same, machine-readable: stable state, impact and cause codes."""
-    body = json.dumps(c.public_status.board().to_dict(), ensure_ascii=False)
-    return Response(body, media_type="application/json", headers=CACHE)
+    return Response(c.public_status.board().json, media_type="application/json", headers=CACHE)
