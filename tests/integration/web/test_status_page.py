@@ -186,3 +186,23 @@ def test_unreadable_traffic_leaves_the_states_to_the_incidents(site: Site) -> No
         conn.execute(text("DROP TABLE traffic_minutes"))
     data = site.client.get("/status.json")
     assert data.status_code == 200 and data.json()["state"] == "outage"
+
+
+def test_one_channel_failing_is_shown_as_that_channel_alone(site: Site) -> None:
+    now = site.clock.now().timestamp()
+    SqlTrafficLog(site.engine).record(
+        [
+            ChannelMinute("app:1", minute_of(now), "kiosk", ok=1, failed=50),
+            ChannelMinute("app:1", minute_of(now), "online", ok=95, failed=5),
+            ChannelMinute("app:1", minute_of(now), "counter", ok=50, failed=0),
+        ]
+    )
+    data = site.client.get("/status.json").json()
+    assert {c["channel"]: c["state"] for c in data["channels"]} == {
+        "counter": "operational",
+        "kiosk": "outage",
+        "online": "degraded",
+        "verification": "operational",
+    }
+    page = site.client.get("/status").text
+    assert "일부 이용 경로에서 서비스가 중단되어 있습니다" in page

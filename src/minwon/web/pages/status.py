@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request, Response
 
 from minwon.operations.availability.board import StatusBoard
 from minwon.operations.availability.public_text import PublicIncident, kst, span
-from minwon.operations.availability.status import HISTORY_DAYS, IMPACTS, STATES, UNKNOWN
+from minwon.operations.availability.status import HISTORY_DAYS, IMPACTS, UNKNOWN
 from minwon.web.deps import ContainerDep
 from minwon.web.pages.rendering import render
 
@@ -29,6 +29,13 @@ HEADLINES = {
     "outage": "민원 서비스 이용이 중단되어 있습니다. 복구 중입니다.",
     UNKNOWN: "지금은 서비스 상태를 확인할 수 없습니다. 잠시 뒤 다시 확인해 주세요.",
 }
+SOME_STOPPED = "일부 이용 경로에서 서비스가 중단되어 있습니다. 아래 경로별 상태를 확인해 주세요."
+
+
+def _headline(board: StatusBoard) -> str:
+    if board.state == "outage" and set(board.states.values()) != {"outage"}:
+        return SOME_STOPPED
+    return HEADLINES[board.state]
 
 
 def _when(incident: PublicIncident) -> str:
@@ -57,12 +64,11 @@ def status_page(request: Request, c: ContainerDep) -> Response:
         {
             "page_title": "서비스 상태",
             "board": board,
-            "headline": HEADLINES[board.state],
+            "headline": _headline(board),
             "generated": kst(board.generated_at),
             "channels": _channels(board),
             "days": HISTORY_DAYS,
             "impact_labels": IMPACTS,
-            "state_labels": STATES,
             "when": _when,
             "kst": kst,
         },
