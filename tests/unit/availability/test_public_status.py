@@ -4,6 +4,8 @@ public sentence for every cause, nothing internal in it, and a board read once p
 from __future__ import annotations
 
 import re
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -28,7 +30,7 @@ from minwon.operations.availability.status import (
     impact_of,
 )
 from minwon.operations.availability.traffic import CHANNELS, ChannelMinute, MemoryTrafficLog
-from minwon.operations.incidents.model import Cause, Incident, Note, NoteKind
+from minwon.operations.incidents.model import Cause, Incident, IncidentRecord, Note, NoteKind
 from minwon.operations.incidents.store import MemoryIncidents
 
 NOW = 1_796_083_200.0  # 2026-12-01 00:00 UTC = 09:00 KST
@@ -187,3 +189,36 @@ def test_ops_note_takes_a_public_statement(tmp_path: Path) -> None:
     # With a statement, the note gets as far as looking for the cluster (there is none).
     result = runner.invoke(ops.app, ["note", "abc", "--public", "복구되었습니다", *where], env=env)
     assert result.exit_code == 2 and "클러스터 상태가 없습니다" in result.output, result.output
+
+
+class GatedIncidents(MemoryIncidents):
+    """A store whose reads wait for the test to open the gate: a slow database."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+
+    def records(self, *, limit: int = 100, open_only: bool = False) -> list[IncidentRecord]:
+        self.gate.wait(10)
+        return super().records(limit=limit, open_only=open_only)
+
+
+def test_while_one_visitor_waits_on_a_slow_read_the_others_get_the_kept_board() -> None:
+    store = GatedIncidents()
+    store.save([incident(Cause.ROLE_FAILOVER)])
+    clock = [NOW]
+    status = PublicStatus(store, None, now=lambda: clock[0])
+    store.gate.set()
+    assert status.board().state == OUTAGE
+    store.gate.clear()
+    clock[0] += 6.0
+    slow = threading.Thread(target=status.board)
+    slow.start()
+    while status.reads < 2:
+        time.sleep(0.01)
+    started = time.monotonic()
+    states = [status.board().state for _ in range(100)]
+    assert time.monotonic() - started < 1.0  # nobody queued behind the slow read
+    assert set(states) == {OUTAGE} and status.reads == 2
+    store.gate.set()
+    slow.join(5)
