@@ -220,5 +220,7 @@ def test_while_one_visitor_waits_on_a_slow_read_the_others_get_the_kept_board() 
     states = [status.board().state for _ in range(100)]
     assert time.monotonic() - started < 1.0  # nobody queued behind the slow read
     assert set(states) == {OUTAGE} and status.reads == 2
+    clock[0] += 30.0  # the read still hangs: the kept board is too old to be the truth
+    assert status.board().state == UNKNOWN and status.reads == 2
     store.gate.set()
     slow.join(5)

@@ -5,15 +5,17 @@ the database is what fails. So the board is read by one thread at a time and kep
 ``TTL_SECONDS``: however many ask, the database sees at most three small queries (the
 last ``INCIDENT_LIMIT`` incidents, their notes, the last minutes of traffic) per
 interval per process. While one thread reads, the others are served the board it
-replaces; when there is none yet, they wait up to ``FIRST_WAIT_SECONDS`` and then get an
-``unknown`` board, never a long queue of threads waiting for a database that does not
-answer. A failed read is kept the same
-``TTL_SECONDS`` too, so a dead database is not asked again for every visitor.
+replaces (up to ``STALE_SECONDS`` old); when there is none yet, they wait up to
+``FIRST_WAIT_SECONDS``; past either, they get an ``unknown`` board: never a long queue of
+threads waiting for a database that does not answer, nor an old 정상 while it hangs. A
+failed read is kept the same ``TTL_SECONDS`` too, so a dead database is not asked again
+for every visitor.
 
 When the incidents cannot be read, every channel is ``unknown`` (확인할 수 없음): the
 page says it cannot tell, not that all is well. Traffic that cannot be read leaves the
 states to the incidents alone. Incidents the watcher holds in its local journal while
-the database is down reach this page once merged into the database.
+the database is down reach this page once merged into the database. Only the newest
+``INCIDENT_LIMIT`` incidents are read: 90 days with more than that show the newest ones.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from minwon.operations.incidents.store import IncidentStore, StoreUnavailableErr
 LOG = structlog.get_logger("minwon.status")
 TTL_SECONDS = 5.0
 FIRST_WAIT_SECONDS = 3.0
+STALE_SECONDS = 30.0  # a kept board older than this is not shown while a read hangs
 INCIDENT_LIMIT = 200  # the newest incidents read; the history shows those in its window
 
 
@@ -145,7 +148,9 @@ class PublicStatus:
         # With a board to serve, nobody waits; with none yet (a fresh process), briefly.
         got = self._lock.acquire(timeout=FIRST_WAIT_SECONDS) if kept is None else False
         if not got and not self._lock.acquire(blocking=False):
-            return kept if kept is not None else unknown_board(now)
+            if kept is not None and now - kept.generated_at < STALE_SECONDS:
+                return kept
+            return unknown_board(now)  # a read hangs: an old 정상 would not be the truth
         try:
             kept = self._board
             if kept is not None and 0 <= now - kept.generated_at < self.ttl:

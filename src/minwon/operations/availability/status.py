@@ -33,6 +33,11 @@ channel's own traffic over the last ``RECENT_SECONDS``: with at least
 ``OUTAGE_RATIO`` or more 서비스 중단. The worse of the two wins. Without any readable
 incident record the state is ``unknown`` (확인할 수 없음), never a guessed 정상. A quiet
 channel (no requests) is judged by incidents alone.
+
+**The history** (``Window``): every incident started in the last ``HISTORY_DAYS``, and any
+still open however old, newest first. Those the public felt are shown one by one; those
+with impact ``none`` are shown too, folded together on the page (an honest page errs on
+showing), each with its own line.
 """
 
 from __future__ import annotations
