@@ -25,7 +25,10 @@ from minwon.issuance.claims import AbandonedClaims
 from minwon.issuance.context import IssuanceContext
 from minwon.issuance.services import release_abandoned
 from minwon.notifications.delivery import NotificationContext
+from minwon.operations.availability.board import PublicStatus
+from minwon.operations.availability.sql import SqlTrafficLog
 from minwon.operations.heartbeat import Heartbeat
+from minwon.operations.incidents.store import SqlIncidents
 from minwon.registry.services import RegistryContext
 from minwon.registry.vault import RrnVault
 from minwon.rendering.documents import DocumentRenderer
@@ -191,6 +194,15 @@ class Container:
             public_base_url=self.settings.public_base_url,
             digest_key=digest_key(self.keys),
             office_seal=self.office_seal,
+        )
+
+    @cached_property
+    def public_status(self) -> PublicStatus:
+        """The public status board (/status): incidents and traffic, kept a few seconds."""
+        return PublicStatus(
+            SqlIncidents(self.engine),
+            SqlTrafficLog(self.engine),
+            now=lambda: self.clock.now().timestamp(),
         )
 
     def close(self) -> None:

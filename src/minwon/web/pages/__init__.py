@@ -21,6 +21,7 @@ from minwon.web.pages import (
     oversight,
     portal,
     public,
+    status,
 )
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -30,6 +31,7 @@ def install(app: FastAPI) -> None:
     """Adds the page routers, ``/static`` and HTML error pages outside ``/api``."""
     routers = (
         public.router,
+        status.router,
         portal.router,
         notices.router,
         counter.router,
