@@ -11,7 +11,7 @@ from minwon.operations.availability.report import AvailabilityReport
 
 # How each figure is made, as the PDF and the page print it (report.py's docstring).
 BASIS_KO: tuple[str, ...] = (
-    "가용률 = (측정 시간 − 장애 시간) ÷ 측정 시간 × 100. 측정 시간은 기간의 시작부터 "
+    "가용률 = (측정 시간 - 장애 시간) ÷ 측정 시간 × 100. 측정 시간은 기간의 시작부터 "
     "기간의 끝(진행 중인 기간은 보고서 작성 시각)까지입니다.",
     "장애 시간은 서비스가 중단된 구간의 합집합입니다: 겹치는 장애는 한 번만 세고, 기간 "
     "밖의 부분은 잘라 냅니다.",
@@ -26,18 +26,18 @@ BASIS_KO: tuple[str, ...] = (
     "발급량은 발급된 증명서 수(창구·무인민원발급기·인터넷)이고, 진위 확인은 요청 수입니다.",
     "지연 시간 p50·p95·p99는 히스토그램 구간 안에서 선형 보간한 값입니다. 마지막 경계 "
     "(5초)를 넘는 값은 '> 5 s'로만 표시합니다.",
-    "오류 예산 = (1 − 목표 가용률) × 기간 전체 시간. 사용량은 장애 시간, 남은 예산은 "
-    "허용량 − 사용량이며 초과하면 음수입니다.",
+    "오류 예산 = (1 - 목표 가용률) × 기간 전체 시간. 사용량은 장애 시간, 남은 예산은 "
+    "허용량 - 사용량이며 초과하면 음수입니다.",
     "복구 시간 = 장애 시작부터 모든 증상이 사라질 때(settled)까지. 평균 복구 시간(MTTR)은 "
     "복구된 장애만으로 냅니다.",
 )
 
 
 def seconds(value: float | None) -> str:
-    """Returns a duration: "-", "12.3초", "21분 36초", "1시간 2분 3초" (negative: "−…")."""
+    """Returns a duration: "-", "12.3초", "21분 36초", "1시간 2분 3초" (negative: "-…")."""
     if value is None:
         return "-"
-    sign = "−" if value < 0 else ""
+    sign = "-" if value < 0 else ""
     left = abs(value)
     if left < 60:
         return f"{sign}{left:.1f}초"
