@@ -36,11 +36,8 @@ def length(intervals: Iterable[Interval]) -> float:
 
 def merge_histograms(histograms: Iterable[Sequence[int]]) -> tuple[int, ...]:
     """Returns the bucket-wise sum of latency histograms."""
-    total = [0] * (len(LATENCY_BOUNDS_MS) + 1)
-    for histogram in histograms:
-        for i, count in enumerate(histogram):
-            total[i] += count
-    return tuple(total)
+    columns = tuple(sum(bucket) for bucket in zip(*histograms, strict=True))
+    return columns or (0,) * (len(LATENCY_BOUNDS_MS) + 1)
 
 
 def percentile(histogram: Sequence[int], q: float) -> float | None:

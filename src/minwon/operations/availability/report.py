@@ -330,35 +330,40 @@ def compute(
     outage = round(length(down), 3)
     allowed = round((1 - target / 100) * period.seconds, 3)
     budget = Budget(allowed, outage)
-    channels = tuple(
-        _channel(c, [m for m in minutes if m.channel == c], outage, measured, budget)
-        for c in CHANNELS
-    )
-    days: list[DayFigures] = []
-    for day, start, end in period.days():
-        today = [m for m in minutes if start <= m.minute < end]
-        days.append(
-            DayFigures(
-                day=day,
-                outage_seconds=round(length(clip(down, start, end)), 3),
-                requests=sum(m.requests for m in today),
-                failed=sum(m.failed for m in today),
-                consumed_to_date=round(length(clip(down, period.start, end)), 3),
-            )
+    by_channel: dict[str, list[ChannelMinute]] = {c: [] for c in CHANNELS}
+    for m in minutes:
+        by_channel[m.channel].append(m)
+    channels = tuple(_channel(c, by_channel[c], outage, measured, budget) for c in CHANNELS)
+    spans = period.days()
+    served = [[0, 0] for _ in spans]  # requests, failed per day (KST days are 86,400 s)
+    for m in minutes:
+        n = int((m.minute - period.start) // 86_400)
+        if 0 <= n < len(spans):
+            served[n][0] += m.requests
+            served[n][1] += m.failed
+    days = [
+        DayFigures(
+            day=day,
+            outage_seconds=round(length(clip(down, start, end)), 3),
+            requests=served[n][0],
+            failed=served[n][1],
+            consumed_to_date=round(length(clip(down, period.start, end)), 3),
         )
+        for n, (day, start, end) in enumerate(spans)
+    ]
     causes = []
     for cause, found in sorted(by_cause.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         recovered = [
             line.recovery_seconds for line, _ in found if line.recovery_seconds is not None
         ]
-        spans = [iv for _, iv in found if iv is not None]
+        gaps = [iv for _, iv in found if iv is not None]
         causes.append(
             CauseFigures(
                 cause=cause,
                 name=found[0][0].cause_name,
                 count=len(found),
                 mttr_seconds=round(sum(recovered) / len(recovered), 3) if recovered else None,
-                downtime_seconds=round(length(clip(spans, period.start, horizon)), 3),
+                downtime_seconds=round(length(clip(gaps, period.start, horizon)), 3),
             )
         )
     return AvailabilityReport(
