@@ -147,6 +147,8 @@ class Settings:
     trust_bundle: Path | None = None
     public_base_url: str = "http://127.0.0.1:8000"
     log_json: bool = False
+    # The city's availability target in percent: the availability report's error budget.
+    availability_target: float = 99.95
     identity: IdentitySettings = field(default_factory=IdentitySettings)
     issuance: IssuanceSettings = field(default_factory=IssuanceSettings)
     verification: VerificationSettings = field(default_factory=VerificationSettings)
@@ -283,6 +285,13 @@ def _non_negative(name: str, raw: str) -> float:
     return value
 
 
+def _percent(name: str, raw: str) -> float:
+    value = _non_negative(name, raw)
+    if not 0 < value < 100:
+        raise _invalid(name, raw, "0보다 크고 100보다 작은 백분율 (예: 99.95)")
+    return value
+
+
 def _invalid(name: str, raw: str, wanted: str) -> SettingsError:
     shown = raw if len(raw) <= 40 else raw[:40] + "…"
     variable = f"MINWON_{name.upper()}"
@@ -314,6 +323,7 @@ VARIABLES: dict[str, Variable] = {
     "trust_bundle": Variable(None, "trust_bundle", _optional_path),
     "public_base_url": Variable(None, "public_base_url", _text),
     "log_json": Variable(None, "log_json", _flag),
+    "availability_target": Variable(None, "availability_target", _percent),
     "max_body_bytes": Variable("web", "max_body_bytes", _positive(int)),
     "trusted_proxies": Variable("web", "trusted_proxies", _networks),
     "metrics_networks": Variable("web", "metrics_networks", _networks),

@@ -18,6 +18,7 @@ from minwon.web.pages import (
     kiosk,
     kiosk_setup,
     notices,
+    ops,
     oversight,
     portal,
     public,
@@ -36,6 +37,7 @@ def install(app: FastAPI) -> None:
         notices.router,
         counter.router,
         oversight.router,
+        ops.router,
         kiosk.router,
         kiosk_setup.router,
     )
