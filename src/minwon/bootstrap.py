@@ -25,8 +25,12 @@ from minwon.issuance.claims import AbandonedClaims
 from minwon.issuance.context import IssuanceContext
 from minwon.issuance.services import release_abandoned
 from minwon.notifications.delivery import NotificationContext
-from minwon.operations.availability.sql import SqlTrafficLog
+from minwon.operations.availability.board import PublicStatus
+from minwon.operations.availability.period import Period
+from minwon.operations.availability.report import AvailabilityReport
+from minwon.operations.availability.sql import SqlTrafficLog, open_incidents, read_report
 from minwon.operations.heartbeat import Heartbeat
+from minwon.operations.incidents.model import IncidentRecord
 from minwon.operations.incidents.store import SqlIncidents
 from minwon.registry.services import RegistryContext
 from minwon.registry.vault import RrnVault
@@ -204,6 +208,24 @@ class Container:
             digest_key=digest_key(self.keys),
             office_seal=self.office_seal,
         )
+
+    @cached_property
+    def public_status(self) -> PublicStatus:
+        """The public status board (/status): incidents and traffic, kept a few seconds."""
+        return PublicStatus(
+            SqlIncidents(self.engine),
+            SqlTrafficLog(self.engine),
+            now=lambda: self.clock.now().timestamp(),
+        )
+
+    def availability_report(self, period: Period, *, now: float) -> AvailabilityReport:
+        """Returns the availability report of `period` (StoreUnavailableError: no database)."""
+        target = self.settings.availability_target
+        return read_report(self.engine, period, target=target, now=now)
+
+    def open_incidents(self) -> list[IncidentRecord]:
+        """Returns the incidents not settled yet (StoreUnavailableError: no database)."""
+        return open_incidents(self.engine)
 
     def close(self) -> None:
         if "engine" in self.__dict__:

@@ -104,6 +104,8 @@ class WebSettings:
         IPv6Network("::1/128"),
     )
     metrics_token: str = ""
+    # How often a server writes its requests per channel and minute to traffic_minutes.
+    traffic_flush_seconds: float = 10.0  # 0: never
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,16 +115,6 @@ class AuditSettings:
     # How often a running server signs the chain's head (0: never; `minwon audit
     # checkpoint` from cron instead).
     checkpoint_seconds: float = 300
-
-
-@dataclass(frozen=True, slots=True)
-class TrafficSettings:
-    """Each app's requests per channel and minute (operations/availability/)."""
-
-    # How often a server writes its minutes to traffic_minutes (0: never); minutes the
-    # database missed wait in memory for keep_hours.
-    flush_seconds: float = 10.0
-    keep_hours: float = 24.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,13 +149,14 @@ class Settings:
     trust_bundle: Path | None = None
     public_base_url: str = "http://127.0.0.1:8000"
     log_json: bool = False
+    # The city's availability target in percent: the availability report's error budget.
+    availability_target: float = 99.95
     identity: IdentitySettings = field(default_factory=IdentitySettings)
     issuance: IssuanceSettings = field(default_factory=IssuanceSettings)
     verification: VerificationSettings = field(default_factory=VerificationSettings)
     web: WebSettings = field(default_factory=WebSettings)
     audit: AuditSettings = field(default_factory=AuditSettings)
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
-    traffic: TrafficSettings = field(default_factory=TrafficSettings)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -294,6 +287,13 @@ def _non_negative(name: str, raw: str) -> float:
     return value
 
 
+def _percent(name: str, raw: str) -> float:
+    value = _non_negative(name, raw)
+    if not 0 < value < 100:
+        raise _invalid(name, raw, "0보다 크고 100보다 작은 백분율 (예: 99.95)")
+    return value
+
+
 def _invalid(name: str, raw: str, wanted: str) -> SettingsError:
     shown = raw if len(raw) <= 40 else raw[:40] + "…"
     variable = f"MINWON_{name.upper()}"
@@ -325,6 +325,7 @@ VARIABLES: dict[str, Variable] = {
     "trust_bundle": Variable(None, "trust_bundle", _optional_path),
     "public_base_url": Variable(None, "public_base_url", _text),
     "log_json": Variable(None, "log_json", _flag),
+    "availability_target": Variable(None, "availability_target", _percent),
     "max_body_bytes": Variable("web", "max_body_bytes", _positive(int)),
     "trusted_proxies": Variable("web", "trusted_proxies", _networks),
     "metrics_networks": Variable("web", "metrics_networks", _networks),
@@ -360,8 +361,7 @@ VARIABLES: dict[str, Variable] = {
     ),
     "notify_lease_seconds": Variable("notifications", "lease_seconds", _positive(float)),
     "notify_poll_seconds": Variable("notifications", "poll_seconds", _positive(float)),
-    "traffic_flush_seconds": Variable("traffic", "flush_seconds", _non_negative),
-    "traffic_keep_hours": Variable("traffic", "keep_hours", _positive(float)),
+    "traffic_flush_seconds": Variable("web", "traffic_flush_seconds", _non_negative),
 }
 
 _SECTIONS: dict[str, type[Any]] = {
@@ -372,7 +372,6 @@ _SECTIONS: dict[str, type[Any]] = {
     "web": WebSettings,
     "audit": AuditSettings,
     "notifications": NotificationSettings,
-    "traffic": TrafficSettings,
 }
 
 

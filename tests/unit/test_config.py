@@ -21,6 +21,7 @@ def test_every_variable_lands_in_its_section(tmp_path: Path) -> None:
         "MINWON_IDEMPOTENCY_LEASE_SECONDS": "15",
         "MINWON_VERIFY_RATE_PER_MINUTE": "300",
         "MINWON_LOG_JSON": "1",
+        "MINWON_AVAILABILITY_TARGET": "99.9",
     }
     s = Settings.from_env(env)
     assert s.database.url.startswith("postgresql")
@@ -31,6 +32,7 @@ def test_every_variable_lands_in_its_section(tmp_path: Path) -> None:
     assert s.issuance.idempotency_lease_seconds == 15
     assert s.verification.rate_per_minute == 300
     assert s.log_json is True and not s.is_sqlite
+    assert s.availability_target == 99.9 and Settings.from_env({}).availability_target == 99.95
 
 
 def test_moving_the_data_folder_moves_the_database_and_keys(tmp_path: Path) -> None:
@@ -48,6 +50,9 @@ def test_moving_the_data_folder_moves_the_database_and_keys(tmp_path: Path) -> N
         ("MINWON_VERIFY_RATE_PER_MINUTE", "-5"),
         ("MINWON_DB_RETRY_SECONDS", "nan-ish"),
         ("MINWON_LOG_JSON", "maybe"),
+        ("MINWON_AVAILABILITY_TARGET", "100"),
+        ("MINWON_AVAILABILITY_TARGET", "0"),
+        ("MINWON_AVAILABILITY_TARGET", "99.9%"),
     ],
 )
 def test_a_bad_value_is_reported_with_its_variable(variable: str, value: str) -> None:

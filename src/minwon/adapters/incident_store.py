@@ -20,6 +20,10 @@ from minwon.adapters.incident_tables import incident_notes, incidents
 _TIMES = ("started_at", "ended_at", "settled_at", "updated_at")
 
 
+def _at(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
 def _to_db(row: dict[str, Any], times: Sequence[str]) -> dict[str, Any]:
     out = dict(row)
     for key in times:
@@ -72,6 +76,18 @@ class IncidentTable:
         query = select(incidents).order_by(incidents.c.started_at.desc()).limit(limit)
         if open_only:
             query = query.where(incidents.c.settled_at.is_(None))
+        with self._engine.connect() as conn:
+            return [_from_db(dict(r._mapping), _TIMES) for r in conn.execute(query)]
+
+    def overlapping(self, start: float, end: float) -> list[dict[str, Any]]:
+        """Returns the incidents begun before `end` and not settled by `start`, oldest first."""
+        c = incidents.c
+        query = (
+            select(incidents)
+            .where(c.started_at < _at(end))
+            .where(c.settled_at.is_(None) | (c.settled_at > _at(start)))
+            .order_by(c.started_at)
+        )
         with self._engine.connect() as conn:
             return [_from_db(dict(r._mapping), _TIMES) for r in conn.execute(query)]
 

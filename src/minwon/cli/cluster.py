@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from minwon.cli import cluster_daemons, cluster_processes
+from minwon.cli import cluster_daemons, cluster_processes, cluster_rehearse
 from minwon.cli.cluster_processes import attach
 from minwon.cli.options import DEFAULT_ROOT, RootOption
 from minwon.cli.plain import console, fail
@@ -216,6 +216,9 @@ def switchover(
     except ClusterError as exc:
         fail(str(exc), "cluster.switchover")
     console.print(f"리더 교체: {old} → {new} ({time.monotonic() - began:.1f}초)")
+
+
+app.command("rehearse")(cluster_rehearse.rehearse_command)
 
 
 @app.command("plan")

@@ -18,6 +18,7 @@ from minwon.cli import (
     ops,
     probe,
     release,
+    report,
     trust,
     verify,
 )
@@ -42,6 +43,7 @@ app.add_typer(release.app, name="release")
 app.add_typer(backup.app, name="backup")
 app.add_typer(dr.app, name="dr")
 app.add_typer(ops.app, name="ops")
+app.add_typer(report.app, name="report")
 
 app.command("init")(admin.init)
 app.command("demo-data")(admin.demo_data)

@@ -2,7 +2,8 @@
 
 ``watch`` is the watcher (started by ``minwon cluster up``; a systemd unit on real
 hosts) that records every fault by itself; ``incidents`` lists them; ``note`` adds an
-operator's root cause, prevention step or comment, kept with who wrote it and when.
+operator's root cause, prevention step, comment or public statement (the only kind the
+public status page /status shows), kept with who wrote it and when.
 Exit codes: 0 done, 1 failed, 2 nothing to act on (no cluster, no such incident).
 """
 
@@ -88,20 +89,30 @@ def note(
     root_cause: Annotated[str, typer.Option("--root-cause", help="근본 원인")] = "",
     prevention: Annotated[str, typer.Option("--prevention", help="재발 방지 조치")] = "",
     comment: Annotated[str, typer.Option("--comment", help="그 밖의 메모")] = "",
+    public: Annotated[
+        str,
+        typer.Option("--public", help="대외 안내문: 공개 상태 페이지(/status)에 그대로 실립니다"),
+    ] = "",
     root: RootOption = DEFAULT_ROOT,
 ) -> None:
-    """장애에 근본 원인·재발 방지 조치·메모를 남깁니다 (작성자와 시각이 함께 남습니다)."""
+    """장애에 근본 원인·재발 방지 조치·메모·대외 안내문을 남깁니다 (작성자와 시각이 함께
+    남습니다). 대외 안내문(--public)만 공개 상태 페이지에 실리고, 나머지는 내부용입니다."""
     texts = [
         (kind, text.strip())
         for kind, text in (
             (NoteKind.ROOT_CAUSE, root_cause),
             (NoteKind.PREVENTION, prevention),
             (NoteKind.COMMENT, comment),
+            (NoteKind.PUBLIC, public),
         )
         if text.strip()
     ]
     if not texts or not by.strip():
-        fail("--root-cause, --prevention, --comment 중 하나와 --by가 필요합니다.", "ops.note", 2)
+        fail(
+            "--root-cause, --prevention, --comment, --public 중 하나와 --by가 필요합니다.",
+            "ops.note",
+            2,
+        )
     try:
         store, engine = local_incidents(root)
     except ClusterNotFoundError:

@@ -109,9 +109,7 @@ def create_app(container: Container, *, lifespan: Lifespan[FastAPI] | None = Non
     app.state.container = container
     # This app's requests per channel and minute (the flusher in asgi.py writes them).
     traffic = ChannelRecorder(
-        container.instance_id,
-        clock=lambda: container.clock.now().timestamp(),
-        keep_seconds=container.settings.traffic.keep_hours * 3600,
+        container.instance_id, clock=lambda: container.clock.now().timestamp()
     )
     app.state.traffic = traffic
     channel_families = exposition(traffic, OpenIncidents(container.incident_store))

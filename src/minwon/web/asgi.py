@@ -47,7 +47,7 @@ def make_app():  # type: ignore[no-untyped-def]
                 heartbeat.stop()
 
     def traffic_flusher(app: FastAPI) -> TrafficFlusher | None:
-        every = container.settings.traffic.flush_seconds
+        every = container.settings.web.traffic_flush_seconds
         if every <= 0:
             return None
         return TrafficFlusher(app.state.traffic, container.traffic_log, interval=every).start()

@@ -33,13 +33,15 @@ from minwon.operations.inspection.suite import inspect
 from support.binaries import require_binaries, require_root
 from support.rrn_leaks import assert_no_full_number
 
+Done = subprocess.CompletedProcess[str]
+
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 
 SCHEDULE = BackupSchedule(
     full_every=timedelta(hours=24), diff_every=timedelta(hours=24), check_every=timedelta(seconds=1)
 )
-# What no local cluster has yet: TLS, a second site, a rehearsal record.
-NOT_CONFIGURED = {"cert.tls", "dr.lag", "cluster.failover_rehearsal"}
+# What this cluster has not got: TLS (no issue has built it), a second site (`--sites 2`).
+NOT_CONFIGURED = {"cert.tls", "dr.lag"}
 
 
 @pytest.fixture(scope="module")
@@ -60,10 +62,23 @@ def cluster() -> Iterator[LocalCluster]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def minwon(cluster: LocalCluster, *args: str) -> subprocess.CompletedProcess[str]:
-    argv = [sys.executable, "-m", "minwon.cli.main", "inspect", "--root", str(cluster.root), *args]
+def minwon(cluster: LocalCluster, *args: str, group: tuple[str, ...] = ("inspect",)) -> Done:
+    argv = [sys.executable, "-m", "minwon.cli.main", *group, *args, "--root", str(cluster.root)]
     env = {**os.environ, "COLUMNS": "200"}
     return subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False, env=env)
+
+
+def test_before_any_rehearsal_the_rehearsal_check_is_not_configured_then_f3_is_rehearsed(
+    cluster: LocalCluster,
+) -> None:
+    before = inspected(cluster)
+    assert grades(before)["cluster.failover_rehearsal"] is Grade.NOT_CONFIGURED
+    done = minwon(cluster, "F3", group=("cluster", "rehearse"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    (record,) = (cluster.root / "rehearsals").glob("F3-*.json")
+    assert json.loads(record.read_text(encoding="utf-8"))["healed"] is True
+    assert str(record) in done.stdout.replace("\n", "")
+    assert grades(inspected(cluster))["cluster.failover_rehearsal"] is Grade.OK
 
 
 def inspected(cluster: LocalCluster, thresholds: Thresholds | None = None) -> InspectionReport:

@@ -138,3 +138,38 @@ def test_open_incidents_come_from_the_database_and_the_journal(tmp_path: Path) -
     durable.save([in_db.but(ended_at=5.0, settled_at=5.0, updated_at=500.0)])
     database.down = False
     assert [i.id for i in durable.open_incidents()] == [in_journal.id]
+
+
+@pytest.mark.parametrize("kind", ["sql", "memory", "durable"])
+def test_a_period_holds_the_incidents_overlapping_it(
+    engine: Engine, tmp_path: Path, kind: str
+) -> None:
+    # The period is [1000, 2000): what settled before it or began at its end is not in it.
+    def made(at: float, settled: float | None, component: str) -> Incident:
+        found = incident(at=at, component=component)
+        return found if settled is None else found.but(ended_at=settled, settled_at=settled)
+
+    before = made(100.0, 1000.0, "app:1")
+    crossing_start = made(900.0, 1000.5, "app:2")
+    inside = made(1500.0, 1600.0, "haproxy:1")
+    still_open = made(500.0, None, "etcd")
+    crossing_end = made(1999.0, 2500.0, "haproxy:2")
+    at_the_end = made(2000.0, 2100.0, "postgres:pg1")
+    everything = [before, crossing_start, inside, still_open, crossing_end, at_the_end]
+    note = Note.new(inside.id, author="김운영", kind=NoteKind.PREVENTION, text="점검", at=1700)
+    if kind == "memory":
+        store: MemoryIncidents | SqlIncidents | DurableIncidents = MemoryIncidents()
+    else:
+        store = SqlIncidents(engine)
+    if kind == "durable":  # one incident only in the journal (written while the database was down)
+        journal = Journal(tmp_path / "incidents.jsonl")
+        journal.save([still_open])
+        store = DurableIncidents(SqlIncidents(engine), journal)
+        store.database.save([i for i in everything if i is not still_open])
+        store.database.add_notes([note])
+    else:
+        store.save(everything)
+        store.add_notes([note])
+    found = store.between(1000.0, 2000.0)
+    assert [r.incident.component for r in found] == ["etcd", "app:2", "haproxy:1", "haproxy:2"]
+    assert found[2].notes == (note,)

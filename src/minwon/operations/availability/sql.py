@@ -1,5 +1,6 @@
 """The traffic log in the database (table ``traffic_minutes``, adapters/traffic_tables.py);
-implements ``traffic.TrafficLog``."""
+implements ``traffic.TrafficLog``. And the report read from one database (``read_report``:
+its incidents and its minutes), as the CLI and the ``/ops`` page read it."""
 
 from __future__ import annotations
 
@@ -7,9 +8,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from minwon.adapters.traffic_tables import traffic_minutes
+from minwon.operations.availability.period import Period
+from minwon.operations.availability.report import AvailabilityReport, build
 from minwon.operations.availability.traffic import ChannelMinute
+from minwon.operations.incidents.model import IncidentRecord
+from minwon.operations.incidents.store import SqlIncidents, StoreUnavailableError
 
 
 def _at(seconds: float) -> datetime:
@@ -67,3 +73,18 @@ class SqlTrafficLog:
                 )
                 for r in conn.execute(query)
             ]
+
+
+def read_report(engine: Engine, period: Period, *, target: float, now: float) -> AvailabilityReport:
+    """Returns the report of `period` from the database's incidents and traffic minutes;
+    raises StoreUnavailableError if the database does not answer (or lacks the tables)."""
+    try:
+        return build(SqlIncidents(engine), SqlTrafficLog(engine), period, target=target, now=now)
+    except SQLAlchemyError as exc:
+        raise StoreUnavailableError(f"{type(exc).__name__}: {exc}".splitlines()[0]) from exc
+
+
+def open_incidents(engine: Engine) -> list[IncidentRecord]:
+    """Returns the incidents not settled yet, newest first (StoreUnavailableError if the
+    database does not answer)."""
+    return SqlIncidents(engine).records(limit=50, open_only=True)

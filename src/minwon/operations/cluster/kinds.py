@@ -23,6 +23,7 @@ from minwon.operations.cluster.faults import ProcessKind
 from minwon.operations.cluster.guard import PROBE_TABLE
 from minwon.operations.cluster.probes import (
     app_ready,
+    as_superuser,
     etcd_healthy,
     fetch_cluster,
     path_ready,
@@ -181,14 +182,7 @@ def _guards_ready(ctx: KindContext) -> bool:
         return False
     node = ctx.spec.node(leader)
     try:
-        with psycopg.connect(
-            host=node.host,
-            port=node.pg_port,
-            user=ctx.spec.superuser,
-            password=ctx.credentials.superuser_password,
-            dbname="postgres",
-            connect_timeout=1,
-        ) as conn:
+        with as_superuser(ctx.spec, ctx.credentials, node, connect_timeout=1) as conn:
             row = conn.execute(
                 f"SELECT now() - at < interval '2 seconds' FROM {PROBE_TABLE} WHERE id = 1"
             ).fetchone()

@@ -148,6 +148,32 @@ class WalSender:
     reply_age_seconds: float | None  # since the replica's last status reply
 
 
+def as_superuser(
+    spec: ClusterSpec,
+    credentials: Credentials,
+    node: PatroniNode,
+    *,
+    connect_timeout: int = 2,
+    statement_timeout_ms: int | None = None,
+    dbname: str = "postgres",
+) -> psycopg.Connection[Any]:
+    """Returns an autocommit connection to `node`'s PostgreSQL as the cluster's superuser
+    (who sees every column of the statistics views), bounded by the given timeouts."""
+    options = (
+        None if statement_timeout_ms is None else f"-c statement_timeout={statement_timeout_ms}"
+    )
+    return psycopg.connect(
+        host=node.host,
+        port=node.pg_port,
+        user=spec.superuser,
+        password=credentials.superuser_password,
+        dbname=dbname,
+        connect_timeout=connect_timeout,
+        autocommit=True,
+        options=options,
+    )
+
+
 def walsenders(
     spec: ClusterSpec, credentials: Credentials, leader: str, timeout: int = 1
 ) -> list[WalSender] | None:
@@ -155,15 +181,8 @@ def walsenders(
     column), or None if the leader's PostgreSQL does not answer within `timeout`."""
     node = spec.node(leader)
     try:
-        with psycopg.connect(
-            host=node.host,
-            port=node.pg_port,
-            user=spec.superuser,
-            password=credentials.superuser_password,
-            dbname="postgres",
-            connect_timeout=timeout,
-            autocommit=True,
-            options=f"-c statement_timeout={timeout * 1000}",
+        with as_superuser(
+            spec, credentials, node, connect_timeout=timeout, statement_timeout_ms=timeout * 1000
         ) as conn:
             rows = conn.execute(
                 "SELECT application_name, state,"

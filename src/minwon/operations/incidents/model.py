@@ -55,6 +55,7 @@ class NoteKind(StrEnum):
     ROOT_CAUSE = "root_cause"
     PREVENTION = "prevention"
     COMMENT = "comment"
+    PUBLIC = "public"  # a statement for the public status page (/status); the others stay inside
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 import httpx
-import psycopg
 from prometheus_client.parser import text_string_to_metric_families
 
 from minwon.operations.cluster.control import STATE_FILE, is_supervised, read_credentials
@@ -31,6 +30,7 @@ from minwon.operations.cluster.errors import ClusterNotFoundError
 from minwon.operations.cluster.faults import ProcessKind, ProcessRef
 from minwon.operations.cluster.probes import (
     app_ready,
+    as_superuser,
     etcd_healthy,
     fetch_cluster,
     reaches_primary,
@@ -132,15 +132,7 @@ def app_metrics(url: str) -> float | None:
 def archive_failing(spec: ClusterSpec, credentials: Credentials, leader: str) -> tuple[bool, str]:
     """Returns whether the leader's last WAL archiving attempt failed (and which file)."""
     node = spec.node(leader)
-    with psycopg.connect(
-        host=node.host,
-        port=node.pg_port,
-        user=spec.superuser,
-        password=credentials.superuser_password,
-        dbname="postgres",
-        connect_timeout=2,
-        autocommit=True,
-    ) as conn:
+    with as_superuser(spec, credentials, node) as conn:
         row = conn.execute(
             "SELECT last_failed_time IS NOT NULL AND last_failed_time >"
             " coalesce(last_archived_time, '-infinity'), coalesce(last_failed_wal, '')"

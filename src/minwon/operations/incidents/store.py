@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Sequence
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -46,6 +46,11 @@ class IncidentStore(Protocol):
         """Returns the incidents whose id starts with `prefix`."""
         ...
 
+    def between(self, start: float, end: float) -> list[IncidentRecord]:
+        """Returns the incidents overlapping [start, end) (begun before `end`, not settled
+        by `start`; open ones included) with their notes, oldest first."""
+        ...
+
 
 class SqlIncidents:
     """Incidents in the database; any database error is a StoreUnavailableError."""
@@ -64,17 +69,22 @@ class SqlIncidents:
     def records(self, *, limit: int = 100, open_only: bool = False) -> list[IncidentRecord]:
         """Returns the last incidents with their notes, newest first."""
 
-        def read() -> list[IncidentRecord]:
-            rows = self._table.rows(limit=limit, open_only=open_only)
-            notes = [Note.from_dict(n) for n in self._table.notes([r["id"] for r in rows])]
-            return [
-                IncidentRecord(
-                    Incident.from_dict(r), tuple(n for n in notes if n.incident_id == r["id"])
-                )
-                for r in rows
-            ]
+        return self._call(
+            lambda: self._with_notes(self._table.rows(limit=limit, open_only=open_only))
+        )
 
-        return self._call(read)
+    def between(self, start: float, end: float) -> list[IncidentRecord]:
+        """Returns the incidents overlapping [start, end) with their notes, oldest first."""
+        return self._call(lambda: self._with_notes(self._table.overlapping(start, end)))
+
+    def _with_notes(self, rows: list[dict[str, Any]]) -> list[IncidentRecord]:
+        notes = [Note.from_dict(n) for n in self._table.notes([r["id"] for r in rows])]
+        return [
+            IncidentRecord(
+                Incident.from_dict(r), tuple(n for n in notes if n.incident_id == r["id"])
+            )
+            for r in rows
+        ]
 
     def find(self, prefix: str) -> list[Incident]:
         """Returns the incidents whose id starts with `prefix`."""
@@ -128,6 +138,17 @@ class MemoryIncidents:
         """Returns the incidents whose id starts with `prefix`."""
         self._check()
         return [i for i in self.incidents.values() if i.id.startswith(prefix)]
+
+    def between(self, start: float, end: float) -> list[IncidentRecord]:
+        """Returns the incidents overlapping [start, end) with their notes, oldest first."""
+        self._check()
+        found = [
+            i
+            for i in sorted(self.incidents.values(), key=lambda i: i.started_at)
+            if i.started_at < end and (i.settled_at is None or i.settled_at > start)
+        ]
+        by = sorted(self.notes.values(), key=lambda n: n.at)
+        return [IncidentRecord(i, tuple(n for n in by if n.incident_id == i.id)) for i in found]
 
 
 class DurableIncidents:
@@ -187,6 +208,24 @@ class DurableIncidents:
         by_id: dict[str, IncidentRecord] = {}
         with contextlib.suppress(StoreUnavailableError):
             by_id = {r.incident.id: r for r in self.database.records(limit=limit)}
+        merged = self._with_journal(by_id, lambda _: True)
+        return sorted(merged, key=lambda r: r.incident.started_at, reverse=True)[:limit]
+
+    def between(self, start: float, end: float) -> list[IncidentRecord]:
+        """Returns the incidents overlapping [start, end), the database's and the journal's
+        (the journal's version wins), with their notes, oldest first."""
+        by_id: dict[str, IncidentRecord] = {}
+        with contextlib.suppress(StoreUnavailableError):
+            by_id = {r.incident.id: r for r in self.database.between(start, end)}
+        merged = self._with_journal(
+            by_id,
+            lambda i: i.started_at < end and (i.settled_at is None or i.settled_at > start),
+        )
+        return sorted(merged, key=lambda r: r.incident.started_at)
+
+    def _with_journal(
+        self, by_id: dict[str, IncidentRecord], wanted: Callable[[Incident], bool]
+    ) -> list[IncidentRecord]:
         incidents, notes = self.journal.read()
         for incident in incidents:
             known = by_id.get(incident.id)
@@ -196,5 +235,4 @@ class DurableIncidents:
             record = by_id.get(note.incident_id)
             if record is not None and note.id not in {n.id for n in record.notes}:
                 by_id[note.incident_id] = IncidentRecord(record.incident, (*record.notes, note))
-        ordered = sorted(by_id.values(), key=lambda r: r.incident.started_at, reverse=True)
-        return ordered[:limit]
+        return [r for r in by_id.values() if wanted(r.incident)]

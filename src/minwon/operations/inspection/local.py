@@ -26,6 +26,7 @@ from minwon.operations.backup.info import StanzaInfo, VerifyReport
 from minwon.operations.cluster import balancer
 from minwon.operations.cluster.fleet import ClusterFleet
 from minwon.operations.cluster.local import LocalCluster
+from minwon.operations.cluster.probes import as_superuser
 from minwon.operations.cluster.spec import PatroniNode
 from minwon.operations.cluster.status import ClusterStatus
 from minwon.operations.dr.link import LinkJournal, lag
@@ -72,16 +73,12 @@ class LocalClusterView:
         return self.cluster.spec.node(leader)
 
     def _query(self, node: PatroniNode, sql: str, dbname: str = "postgres") -> list[Any]:
-        spec = self.cluster.spec
-        with psycopg.connect(
-            host=node.host,
-            port=node.pg_port,
-            user=spec.superuser,
-            password=self.cluster.credentials.superuser_password,
+        with as_superuser(
+            self.cluster.spec,
+            self.cluster.credentials,
+            node,
+            statement_timeout_ms=5000,
             dbname=dbname,
-            connect_timeout=2,
-            autocommit=True,
-            options="-c statement_timeout=5000",
         ) as conn:
             return list(conn.execute(sql).fetchall())
 

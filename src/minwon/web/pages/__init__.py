@@ -18,9 +18,11 @@ from minwon.web.pages import (
     kiosk,
     kiosk_setup,
     notices,
+    ops,
     oversight,
     portal,
     public,
+    status,
 )
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -30,10 +32,12 @@ def install(app: FastAPI) -> None:
     """Adds the page routers, ``/static`` and HTML error pages outside ``/api``."""
     routers = (
         public.router,
+        status.router,
         portal.router,
         notices.router,
         counter.router,
         oversight.router,
+        ops.router,
         kiosk.router,
         kiosk_setup.router,
     )

@@ -63,12 +63,14 @@ def render(
     *,
     status: int = 200,
     headers: Mapping[str, str] | None = None,
+    stateless: bool = False,
 ) -> HTMLResponse:
-    """Returns the rendered page, with this browser's CSRF token available as ``csrf_token``."""
+    """Returns the rendered page, with this browser's CSRF token available as ``csrf_token``;
+    `stateless`: a page with no form that sets no cookie (``csrf_token`` is empty)."""
     area = area_of(request.url.path)
     values: dict[str, Any] = {
         "request": request,
-        "csrf_token": csrf.token(request),
+        "csrf_token": "" if stateless else csrf.token(request),
         "csrf_field": csrf.FIELD,
         "area": area,
         "area_title": AREAS.get(area, ""),
@@ -79,7 +81,8 @@ def render(
     values.update(context or {})
     html = _env.get_template(template).render(values)
     response = HTMLResponse(html, status_code=status, headers=dict(headers or {}))
-    csrf.attach(request, response)
+    if not stateless:
+        csrf.attach(request, response)
     return response
 
 
