@@ -31,7 +31,7 @@ from minwon.operations.incidents.store import SqlIncidents
 from minwon.rendering.keys import init_keys
 from minwon.web.api import auth, issuance, notices, registry, verification
 from minwon.web.app import create_app
-from minwon.web.pages import counter, kiosk, kiosk_setup, oversight, portal, public
+from minwon.web.pages import counter, kiosk, kiosk_setup, ops, oversight, portal, public, status
 from minwon.web.pages import notices as notices_pages
 from minwon.web.traffic import SIGN_IN, channel_of
 from support.world import World
@@ -264,6 +264,8 @@ def test_every_route_of_the_app_has_its_channel() -> None:
     for module, channel in areas.items():
         for route in module.router.routes:
             assert channel_of(route.path) == channel, route.path  # type: ignore[attr-defined]
+    for route in [*status.router.routes, *ops.router.routes]:  # the city's, not a service
+        assert channel_of(route.path) is None, route.path  # type: ignore[attr-defined]
     for route in public.router.routes:
         path = route.path  # type: ignore[attr-defined]
         assert channel_of(path) == ("verification" if path.startswith("/verify") else "online")
