@@ -90,12 +90,13 @@ def write_plan(spec: ClusterSpec, out_dir: Path) -> list[Path]:
     top.chmod(0o600)
     fleet = out_dir / "fleet.json"
     fleet.write_text(release_fleet(spec).to_json(), encoding="utf-8")
+    install_lines += RELEASE_STEPS
+    if spec.backup_repo:
+        install_lines += backup_steps(spec)
     alerts = out_dir / "prometheus" / "minwon-alerts.yml"
     alerts.parent.mkdir(exist_ok=True)
     alerts.write_text(ALERT_RULES.read_text(encoding="utf-8"), encoding="utf-8")
-    install_lines += RELEASE_STEPS + MONITORING_STEPS
-    if spec.backup_repo:
-        install_lines += backup_steps(spec)
+    install_lines += MONITORING_STEPS
     install = out_dir / "INSTALL.txt"
     install.write_text("\n".join(install_lines) + "\n", encoding="utf-8")
     return [*written, top, fleet, alerts, install]
