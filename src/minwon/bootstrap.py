@@ -94,6 +94,16 @@ class Container:
         )
 
     @cached_property
+    def traffic_log(self) -> SqlTrafficLog:
+        """Where this process writes its requests per channel and minute."""
+        return SqlTrafficLog(self.engine)
+
+    @cached_property
+    def incident_store(self) -> SqlIncidents:
+        """The incidents the watcher records (read for /metrics' open incidents)."""
+        return SqlIncidents(self.engine)
+
+    @cached_property
     def biometrics(self) -> BiometricVerifier:
         if self.biometrics_override is not None:
             return self.biometrics_override

@@ -104,6 +104,8 @@ class WebSettings:
         IPv6Network("::1/128"),
     )
     metrics_token: str = ""
+    # How often a server writes its requests per channel and minute to traffic_minutes.
+    traffic_flush_seconds: float = 10.0  # 0: never
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,6 +361,7 @@ VARIABLES: dict[str, Variable] = {
     ),
     "notify_lease_seconds": Variable("notifications", "lease_seconds", _positive(float)),
     "notify_poll_seconds": Variable("notifications", "poll_seconds", _positive(float)),
+    "traffic_flush_seconds": Variable("web", "traffic_flush_seconds", _non_negative),
 }
 
 _SECTIONS: dict[str, type[Any]] = {

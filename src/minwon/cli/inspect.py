@@ -24,6 +24,7 @@ from minwon.operations.inspection.model import (
 )
 from minwon.operations.inspection.report import render_html, render_pdf
 from minwon.operations.inspection.suite import inspect as run_inspection
+from minwon.operations.inspection.textfile import prometheus_text, write_textfile
 
 STYLES = {
     Grade.OK: "green",
@@ -64,6 +65,13 @@ def inspect(
             "--thresholds", help='점검 기준을 바꾸는 JSON 파일 (예: {"backup_warn_hours": 12})'
         ),
     ] = None,
+    prometheus: Annotated[
+        Path | None,
+        typer.Option(
+            "--prometheus",
+            help="판정을 Prometheus 지표로 쓸 파일 (node_exporter textfile 수집기, 통째로 교체)",
+        ),
+    ] = None,
     only: Annotated[
         list[str] | None,
         typer.Option("--check", help="이 접두어로 시작하는 점검만 (여러 번 가능, 예: cluster.)"),
@@ -95,11 +103,13 @@ def inspect(
         html.write_text(render_html(report), encoding="utf-8")
     if pdf is not None:
         pdf.write_bytes(render_pdf(report))
+    if prometheus is not None:
+        write_textfile(prometheus, prometheus_text(report))
     if as_json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2, default=str))
     else:
         console.print(_table(report))
-        for path in (html, pdf):
+        for path in (html, pdf, prometheus):
             if path is not None:
                 console.print(f"보고서: {path}", highlight=False)
     raise typer.Exit(report.exit_code)

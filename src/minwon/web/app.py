@@ -13,10 +13,13 @@ from starlette.types import ASGIApp, Lifespan, Message, Receive, Scope, Send
 from minwon import __version__
 from minwon.bootstrap import Container
 from minwon.issuance.reading import ready
+from minwon.operations.availability.recorder import ChannelRecorder
 from minwon.web import openapi, pages, problems
 from minwon.web.api import auth, issuance, notices, registry, verification
+from minwon.web.channel_metrics import OpenIncidents, exposition
 from minwon.web.edge import BodyLimit, TrustedProxies
 from minwon.web.operator_access import from_operator
+from minwon.web.traffic import RecordTraffic
 
 ACCESS = structlog.get_logger("minwon.access")
 REQUESTS = Counter("minwon_http_requests_total", "HTTP requests", ["method", "route", "status"])
@@ -104,6 +107,12 @@ def create_app(container: Container, *, lifespan: Lifespan[FastAPI] | None = Non
         redoc_url=None,
     )
     app.state.container = container
+    # This app's requests per channel and minute (the flusher in asgi.py writes them).
+    traffic = ChannelRecorder(
+        container.instance_id, clock=lambda: container.clock.now().timestamp()
+    )
+    app.state.traffic = traffic
+    channel_families = exposition(traffic, OpenIncidents(container.incident_store))
     problems.install(app)
     api = (auth.router, issuance.router, notices.router, registry.router, verification.router)
     for router in api:
@@ -115,6 +124,7 @@ def create_app(container: Container, *, lifespan: Lifespan[FastAPI] | None = Non
     # body limit (so a 413 is counted and carries the security headers too).
     web = container.settings.web
     app.add_middleware(BodyLimit, limit=web.max_body_bytes, own_limit=UPLOAD_PATHS)
+    app.add_middleware(RecordTraffic, recorder=traffic)
     app.add_middleware(ObserveRequests)
     app.add_middleware(TrustedProxies, networks=web.trusted_proxies)
 
@@ -166,6 +176,6 @@ def create_app(container: Container, *, lifespan: Lifespan[FastAPI] | None = Non
                 "지표는 운영자 주소(MINWON_METRICS_NETWORKS)에서나 운영자 토큰"
                 "(Authorization: Bearer)으로만 볼 수 있습니다.",
             )
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest() + channel_families(), media_type=CONTENT_TYPE_LATEST)
 
     return app

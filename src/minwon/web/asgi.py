@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from minwon.audit.keeper import CheckpointKeeper
 from minwon.bootstrap import bootstrap
 from minwon.logging_setup import configure_logging
+from minwon.operations.availability.flusher import TrafficFlusher
 from minwon.web.app import create_app
 
 GIL_SWITCH_SECONDS = 0.001
@@ -32,14 +33,23 @@ def make_app():  # type: ignore[no-untyped-def]
     heartbeat = container.heartbeat()
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Beats while the process serves; a clean stop retires it, so its claims are free.
         if heartbeat is not None:
             heartbeat.start()
+        flusher = traffic_flusher(app)
         try:
             yield
         finally:
+            if flusher is not None:
+                flusher.stop()  # the last minutes written before the process goes
             if heartbeat is not None:
                 heartbeat.stop()
+
+    def traffic_flusher(app: FastAPI) -> TrafficFlusher | None:
+        every = container.settings.web.traffic_flush_seconds
+        if every <= 0:
+            return None
+        return TrafficFlusher(app.state.traffic, container.traffic_log, interval=every).start()
 
     return create_app(container, lifespan=lifespan)

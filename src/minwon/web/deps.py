@@ -37,7 +37,9 @@ def principal(request: Request, c: ContainerDep) -> Principal:
     token = bearer_token(request)
     if not token:
         raise Unauthorized("auth.required", "로그인이 필요합니다.")
-    return authenticate(c.identity, token)
+    p = authenticate(c.identity, token)
+    request.state.principal_kind = p.kind.value  # the API request's channel (web/traffic.py)
+    return p
 
 
 PrincipalDep = Annotated[Principal, Depends(principal)]

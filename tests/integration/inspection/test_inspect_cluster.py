@@ -99,8 +99,17 @@ def test_a_healthy_cluster_is_ok_everywhere_with_json_html_and_pdf(
     cluster: LocalCluster, tmp_path: Path
 ) -> None:
     html, pdf = tmp_path / "report.html", tmp_path / "report.pdf"
-    done = minwon(cluster, "--json", "--html", str(html), "--pdf", str(pdf))
+    prom = tmp_path / "textfile" / "minwon.prom"
+    done = minwon(
+        cluster, "--json", "--html", str(html), "--pdf", str(pdf), "--prometheus", str(prom)
+    )
     data: dict[str, Any] = json.loads(done.stdout)
+    # The same grades for node_exporter: 0 정상, 1 주의, 2 위험, -1 미구성.
+    values = {"ok": "0", "warn": "1", "critical": "2", "not_configured": "-1"}
+    for c in data["checks"]:
+        assert f'minwon_inspection_grade{{check="{c["id"]}"}} {values[c["grade"]]}\n' in (
+            prom.read_text()
+        )
     shown = "\n".join(f"{c['id']}: {c['grade_ko']} {c['reason']}" for c in data["checks"])
     assert done.returncode == (0 if data["counts"]["warn"] == 0 else 1), shown + done.stderr
     found = {c["id"]: c["grade"] for c in data["checks"]}

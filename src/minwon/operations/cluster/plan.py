@@ -8,6 +8,7 @@ Secrets are ``${...}`` placeholders for the operator to fill from the city's sec
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 from minwon.operations.cluster import render
@@ -92,9 +93,24 @@ def write_plan(spec: ClusterSpec, out_dir: Path) -> list[Path]:
     install_lines += RELEASE_STEPS
     if spec.backup_repo:
         install_lines += backup_steps(spec)
+    alerts = out_dir / "prometheus" / "minwon-alerts.yml"
+    alerts.parent.mkdir(exist_ok=True)
+    alerts.write_text(ALERT_RULES.read_text(encoding="utf-8"), encoding="utf-8")
+    install_lines += MONITORING_STEPS
     install = out_dir / "INSTALL.txt"
     install.write_text("\n".join(install_lines) + "\n", encoding="utf-8")
-    return [*written, top, fleet, install]
+    return [*written, top, fleet, alerts, install]
+
+
+# The alert rules the tests check with promtool (src/minwon/data/minwon-alerts.yml).
+ALERT_RULES = resources.files("minwon") / "data" / "minwon-alerts.yml"
+MONITORING_STEPS = [
+    "",
+    "# Monitoring: prometheus/minwon-alerts.yml -> the Prometheus server's rule_files; scrape",
+    "#   each app's /metrics as job minwon (MINWON_METRICS_NETWORKS or the bearer token), and",
+    "#   on one database host run `minwon inspect --prometheus <textfile dir>/minwon.prom`",
+    "#   from cron (every 15 min) for node_exporter's textfile collector.",
+]
 
 
 def backup_steps(spec: ClusterSpec) -> list[str]:
