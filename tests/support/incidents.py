@@ -2,7 +2,10 @@
 recorded it by itself, with the right component and cause class, a start within 1 s of
 the injection and an end within 1 s of the recovery, as the scenario measured them
 (``details["injected_at"]`` and the wall time its recovery step saw, e.g.
-``recovered_at`` or ``rejoined_at``)."""
+``recovered_at`` or ``rejoined_at``). A recovery seen by a look at the cluster's status
+happened after the look before it, which did not see it (``rejoined_not_yet_at``): an
+end between that look and the one that saw it, within 1 s either side, is the truth.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,17 @@ from minwon.operations.incidents.model import Cause, Incident
 from minwon.operations.scenarios import ScenarioRecord
 
 TOLERANCE = 1.0
+# The watcher dates each issuance by the app's own issued_at, the load by when each answer
+# arrived: the two timelines differ by a request's time from issuing to answering.
+GAP_TOLERANCE = 0.5
+
+
+def assert_gap(incident: Incident, record: ScenarioRecord) -> None:
+    """Asserts the incident's issuance gap is the one the load measured (its longest
+    stretch without an acknowledged issuance), within ``GAP_TOLERANCE``."""
+    measured = incident.issuance_gap_seconds
+    assert measured is not None, incident
+    assert abs(measured - record.gap_seconds) <= GAP_TOLERANCE, (measured, record.gap_seconds)
 
 
 def recorded_incident(
@@ -22,12 +36,25 @@ def recorded_incident(
     component: str,
     causes: set[Cause],
     recovered: str,
+    not_before: str | None = None,
+    ends: str = "settled",
     timeout: float = 20.0,
 ) -> Incident:
     """Returns the settled incident of `component` that began at the scenario's injection,
-    once the watcher has stored it; asserts its cause class and its start and end."""
+    once the watcher has stored it; asserts its cause class and its start and end.
+
+    `not_before` names a figure the recovery cannot precede (the old primary rejoins the
+    new leader, so not before its promotion): the lower bound when the scenario's first
+    look already saw the recovery (it waited for something else meanwhile). `ends` says
+    which end the recovery is: ``settled`` (every symptom gone: the part serves again) or
+    ``ended`` (its cause gone: a hang resumed, which the scenario did itself and so knows
+    to the millisecond, while the part's catching up after it is not measured)."""
     injected = float(record.details["injected_at"])
     recovery = float(record.details[recovered])
+    not_yet = record.details.get(recovered.removesuffix("_at") + "_not_yet_at")
+    if not_yet is None and not_before is not None:
+        not_yet = record.details[not_before]
+    earliest = float(not_yet) if not_yet is not None else recovery
     found: list[Incident] = []
 
     def stored() -> bool:
@@ -46,10 +73,11 @@ def recorded_incident(
 
     assert wait_until(stored, timeout=timeout, interval=0.5), (component, found)
     print(f"\nincident of {record.fault}: {[i.to_dict() for i in found]}")
-    print(f"  injected at {injected}, {recovered} {recovery}")
+    print(f"  injected at {injected}, {recovered} {recovery} (not yet at {earliest})")
     (incident,) = found
     assert incident.cause in causes, incident
     assert abs(incident.started_at - injected) <= TOLERANCE, (incident.started_at, injected)
-    assert incident.settled_at is not None
-    assert abs(incident.settled_at - recovery) <= TOLERANCE, (incident.settled_at, recovery)
+    assert incident.settled_at is not None and incident.ended_at is not None
+    end = incident.settled_at if ends == "settled" else incident.ended_at
+    assert earliest - TOLERANCE <= end <= recovery + TOLERANCE, (ends, end, earliest, recovery)
     return incident

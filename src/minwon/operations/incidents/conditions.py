@@ -141,6 +141,9 @@ class RoleTracker:
     leader, so that losing it is a ``role.failover`` of that member until a leader runs."""
 
     max_lag_bytes: int
+    # Every member the cluster has: one missing from Patroni's answer while a leader runs
+    # (its member key expired: a hung or dead node) is not streaming either.
+    expected: tuple[str, ...] = ()
     _leader: str | None = None
     _timeline: int | None = None
     _lost_at: float | None = None
@@ -173,6 +176,11 @@ class RoleTracker:
             conditions.append(
                 Condition(f"postgres:{self._leader}", Cause.ROLE_FAILOVER, detail, self._lost_at)
             )
+        listed = {m.name for m in members}
+        for name in self.expected:
+            if running and name not in listed:
+                detail = "not in Patroni's cluster (its member key expired)"
+                conditions.append(Condition(f"postgres:{name}", Cause.REPLICATION_STOPPED, detail))
         for m in members:
             if m.is_leader or not running:
                 continue
@@ -186,6 +194,16 @@ class RoleTracker:
 
 
 # -- the other sources ------------------------------------------------------------------
+
+
+def hang_reading(at: float, stopped: dict[str, str]) -> Reading:
+    """Returns the reading of the processes' states: a ``process.hung`` for each
+    component with a stopped process (component → detail, see ``hangs.py``)."""
+    found = tuple(
+        Condition(component, Cause.PROCESS_HUNG, detail)
+        for component, detail in sorted(stopped.items())
+    )
+    return Reading("hangs", at, found)
 
 
 def etcd_reading(at: float, healthy: dict[str, bool]) -> Reading:

@@ -17,6 +17,7 @@ class Cause(StrEnum):
     """The detected cause class of a fault: stable codes that reports and tests match on."""
 
     PROCESS_EXIT = "process.exit"  # a process of the cluster ended (signal or exit code)
+    PROCESS_HUNG = "process.hung"  # a process (or one below a postmaster) is stopped
     ROLE_FAILOVER = "role.failover"  # the leader lost its role (Patroni failed it over)
     REPLICATION_STOPPED = "replication.stopped"  # a replica not streaming
     REPLICATION_LAG = "replication.lag"  # a replica's lag over its bound
@@ -33,6 +34,7 @@ PRIORITY = tuple(Cause)
 
 SYMPTOMS_KO: dict[Cause, str] = {
     Cause.PROCESS_EXIT: "{component} 프로세스가 종료됨",
+    Cause.PROCESS_HUNG: "{component} 프로세스가 멈춤 (살아 있으나 응답하지 않음)",
     Cause.ROLE_FAILOVER: "{component}이(가) 주 서버 역할을 잃음 (장애 조치)",
     Cause.REPLICATION_STOPPED: "{component}의 복제가 스트리밍 중이 아님",
     Cause.REPLICATION_LAG: "{component}의 복제 지연이 한도를 넘음",

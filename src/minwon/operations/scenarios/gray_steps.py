@@ -145,6 +145,8 @@ def _resume_paused(ctx: ScenarioContext) -> str:
         target = ctx.paused.pop()
         ctx.cluster.resume(target)
         resumed.append(str(target))
+    if resumed:  # wall time the hang ended (incidents are compared with it)
+        ctx.figures["resumed_at"] = round(ctx.clock.now().timestamp(), 3)
     return f"resumed {', '.join(resumed)}" if resumed else "nothing was paused"
 
 

@@ -192,8 +192,13 @@ ISSUANCE_RESUMES = Step(
 )
 
 
-def _wait_for(ctx: ScenarioContext, what: str, check: Callable[[ClusterStatus], str | None]) -> str:
-    """Polls the status until `check` returns a note; StepFailedError after the timeout."""
+def wait_for(ctx: ScenarioContext, what: str, check: Callable[[ClusterStatus], str | None]) -> str:
+    """Polls the status until `check` returns a note; StepFailedError after the timeout.
+
+    Records the wall time of the look that saw it (``<what>_at``) and of the look before,
+    which did not (``<what>_not_yet_at``): it happened between the two (a status takes a
+    while), and incidents are compared with that.
+    """
     found: list[str] = []
     last: list[ClusterStatus] = []
 
@@ -202,8 +207,10 @@ def _wait_for(ctx: ScenarioContext, what: str, check: Callable[[ClusterStatus], 
         last[:] = [ctx.cluster.status()]
         note = check(last[0])
         found[:] = [note] if note else []
-        if found:  # wall time of the look that saw it (incidents are compared with it)
+        if found:
             ctx.figures[f"{what}_at"] = round(looked_at, 3)
+        else:
+            ctx.figures[f"{what}_not_yet_at"] = round(looked_at, 3)
         return bool(found)
 
     timeout = ctx.settings.heal_timeout
@@ -234,7 +241,7 @@ def _standby_promoted(ctx: ScenarioContext) -> str:
             f"it was {was} synchronous standby"
         )
 
-    return _wait_for(ctx, "promoted", check)
+    return wait_for(ctx, "promoted", check)
 
 
 def _old_primary_rejoins(ctx: ScenarioContext) -> str:
@@ -253,7 +260,7 @@ def _old_primary_rejoins(ctx: ScenarioContext) -> str:
             f"lag {member.lag_bytes} bytes"
         )
 
-    return _wait_for(ctx, "rejoined", check)
+    return wait_for(ctx, "rejoined", check)
 
 
 STANDBY_PROMOTED = Step(
