@@ -16,7 +16,7 @@ import re
 import pytest
 
 from minwon.operations.cluster.local import LocalCluster
-from minwon.operations.incidents.model import Cause
+from minwon.operations.incidents.model import PLANNED, Cause
 from minwon.operations.scenarios import Scenario, ScenarioRecord
 from minwon.operations.scenarios.gray_steps import (
     ACKED_ON_A_RUNNING_STANDBY,
@@ -99,7 +99,9 @@ def test_g2_a_hung_sync_standby_postgres_costs_no_more_than_a_dead_one(
     _hung_standby_incident(cluster, record)
 
 
-def test_sw_a_planned_switchover_under_load_costs_less_than_a_crash(scenario: Begin) -> None:
+def test_sw_a_planned_switchover_under_load_costs_less_than_a_crash(
+    scenario: Begin, cluster: LocalCluster
+) -> None:
     with scenario("SW") as s:
         s.given(HEALTHY_CLUSTER)
         s.given(STEADY_LOAD)
@@ -113,3 +115,13 @@ def test_sw_a_planned_switchover_under_load_costs_less_than_a_crash(scenario: Be
     record = held(s.record)
     assert record.new_primary != record.old_primary
     assert record.gap_seconds <= SWITCHOVER_BOUND
+    # Recorded, as the role change an operator asked for (no fault: PLANNED causes are
+    # not counted as outages), from the request until the old primary streams again.
+    incident = recorded_incident(
+        cluster,
+        record,
+        component=f"postgres:{record.old_primary}",
+        causes={Cause.ROLE_SWITCHOVER},
+        recovered="rejoined_at",
+    )
+    assert incident.cause in PLANNED and "planned switchover" in incident.cause_detail

@@ -9,7 +9,11 @@ end between that look and the one that saw it, within 1 s either side, is the tr
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
+
 from minwon.operations.clock import wait_until
+from minwon.operations.cluster.faults import ProcessKind, ProcessRef
 from minwon.operations.cluster.local import LocalCluster
 from minwon.operations.incidents.local import local_incidents
 from minwon.operations.incidents.model import Cause, Incident
@@ -23,10 +27,23 @@ GAP_TOLERANCE = 0.5
 
 def assert_gap(incident: Incident, record: ScenarioRecord) -> None:
     """Asserts the incident's issuance gap is the one the load measured (its longest
-    stretch without an acknowledged issuance), within ``GAP_TOLERANCE``."""
-    measured = incident.issuance_gap_seconds
+    stretch without an answer that issued a document: a replayed answer carries one
+    issued before the fault), within ``GAP_TOLERANCE``."""
+    measured, issued = incident.issuance_gap_seconds, record.details["issued_gap_seconds"]
+    print(f"  issuance gap: watcher {measured} s, load {issued} s (all {record.gap_seconds} s)")
     assert measured is not None, incident
-    assert abs(measured - record.gap_seconds) <= GAP_TOLERANCE, (measured, record.gap_seconds)
+    assert abs(measured - float(issued)) <= GAP_TOLERANCE, (measured, issued, record.gap_seconds)
+
+
+def _print_watch_log(cluster: LocalCluster, since: float) -> None:
+    """Prints what the watcher logged about incidents from `since` (to see why)."""
+    log = cluster.launched_log(ProcessRef(ProcessKind.WATCH, "incidents"))
+    if log is None:
+        return
+    stamp = datetime.fromtimestamp(since - 2).astimezone().isoformat(timespec="seconds")
+    for line in Path(log).read_text(encoding="utf-8", errors="replace").splitlines():
+        if line[:19] >= stamp[:19] and "incident" in line:
+            print(f"  watcher: {line}")
 
 
 def recorded_incident(
@@ -74,6 +91,8 @@ def recorded_incident(
     assert wait_until(stored, timeout=timeout, interval=0.5), (component, found)
     print(f"\nincident of {record.fault}: {[i.to_dict() for i in found]}")
     print(f"  injected at {injected}, {recovered} {recovery} (not yet at {earliest})")
+    if len(found) != 1 or found[0].cause not in causes:
+        _print_watch_log(cluster, injected)
     (incident,) = found
     assert incident.cause in causes, incident
     assert abs(incident.started_at - injected) <= TOLERANCE, (incident.started_at, injected)

@@ -16,7 +16,7 @@ from minwon.operations.cluster.pause import children, process_state
 from minwon.operations.cluster.status import MemberStatus
 from minwon.operations.incidents.conditions import RoleTracker, hang_reading
 from minwon.operations.incidents.hangs import stopped
-from minwon.operations.incidents.model import SYMPTOMS_KO, Cause, symptom
+from minwon.operations.incidents.model import PLANNED, SYMPTOMS_KO, Cause, symptom
 from support.unit_incidents import Run, proc
 
 PARENT = (
@@ -127,3 +127,29 @@ def test_a_member_missing_from_patronis_answer_is_not_streaming_until_it_is_back
     incident = run.only()
     assert (incident.started_at, incident.ended_at, incident.settled_at) == (100.5, 130.0, 140.0)
     assert incident.also == ("replication.stopped",)
+
+
+def test_a_leader_change_someone_asked_for_is_a_planned_switchover_not_a_failover() -> None:
+    run, roles = Run(), RoleTracker(1000)
+    led = members(("pg1", "leader", "running", 1), ("pg2", "replica", "streaming", 1))
+    run.round(100.0, roles.read(100.0, led))
+    asked = {"leader": "pg1", "member": "pg2"}
+    demoting = members(("pg1", "leader", "stopping", 1), ("pg2", "replica", "streaming", 1))
+    run.round(100.5, roles.read(100.5, demoting, asked))
+    run.round(101.0, roles.read(101.0, demoting, {}))  # a later read does not undo it
+    new = members(("pg1", "replica", "stopped", 1), ("pg2", "leader", "running", 2))
+    run.round(102.5, roles.read(102.5, new, {}))
+    back = members(("pg1", "replica", "streaming", 2), ("pg2", "leader", "running", 2))
+    run.round(104.0, roles.read(104.0, back))
+    incident = run.only()
+    assert (incident.component, incident.cause) == ("postgres:pg1", Cause.ROLE_SWITCHOVER)
+    assert incident.cause in PLANNED and incident.cause_detail == "pg1 → pg2, timeline 1 → 2"
+    assert (incident.started_at, incident.ended_at, incident.settled_at) == (100.5, 102.5, 104.0)
+    assert incident.symptom == "postgres:pg1이(가) 요청대로 주 서버 역할을 넘김 (계획된 전환)"
+    # The same loss with no request, or a request to move another leader, is a failover.
+    for request in ({}, {"leader": "pg3", "member": "pg2"}):
+        run, roles = Run(), RoleTracker(1000)
+        run.round(100.0, roles.read(100.0, led))
+        run.round(100.5, roles.read(100.5, demoting, request))
+        run.round(102.5, roles.read(102.5, back))
+        assert run.only().cause is Cause.ROLE_FAILOVER and Cause.ROLE_FAILOVER not in PLANNED

@@ -138,7 +138,9 @@ class ProcessTracker:
 @dataclass
 class RoleTracker:
     """Turns Patroni's members into role and replication conditions; remembers the last
-    leader, so that losing it is a ``role.failover`` of that member until a leader runs."""
+    leader, so that losing it is a ``role.failover`` of that member until a leader runs,
+    or a ``role.switchover`` if someone asked for it (``requested``: Patroni's failover
+    key named that leader, or none, when the loss was first seen)."""
 
     max_lag_bytes: int
     # Every member the cluster has: one missing from Patroni's answer while a leader runs
@@ -147,14 +149,19 @@ class RoleTracker:
     _leader: str | None = None
     _timeline: int | None = None
     _lost_at: float | None = None
+    _lost_cause: Cause = Cause.ROLE_FAILOVER
 
-    def remember(self, leader: str, *, lost_at: float) -> None:
+    def remember(self, leader: str, *, lost_at: float, cause: Cause = Cause.ROLE_FAILOVER) -> None:
         """Takes over what a previous watcher knew: `leader` lost its role at `lost_at`
-        (an open ``role.failover`` incident), so that it stays open until a leader runs."""
-        self._leader, self._lost_at = leader, lost_at
+        (an open ``role.failover`` or ``role.switchover`` incident), so that it stays
+        open until a leader runs."""
+        self._leader, self._lost_at, self._lost_cause = leader, lost_at, cause
 
-    def read(self, at: float, members: Iterable[MemberStatus]) -> Reading:
-        """Returns the reading of one ``GET /cluster`` answer (members as parsed)."""
+    def read(
+        self, at: float, members: Iterable[MemberStatus], requested: dict[str, str] | None = None
+    ) -> Reading:
+        """Returns the reading of one ``GET /cluster`` answer (members as parsed) and of
+        the switchover requested then, if it was read (``planned.py``)."""
         members = tuple(members)
         running = [m for m in members if m.role == "leader" and m.state == "running"]
         conditions: list[Condition] = []
@@ -167,15 +174,20 @@ class RoleTracker:
                 detail = f"{old} → {leader.name}, timeline {old_tl} → {leader.timeline}"
                 component = f"postgres:{old}"
                 if self._lost_at is None:  # lost and taken over between two looks
-                    blips.append(Blip(component, Cause.ROLE_FAILOVER, detail, at, at))
-                resolutions.append(Resolution(component, Cause.ROLE_FAILOVER, at, detail))
+                    cause = self._cause(old, requested)
+                    blips.append(Blip(component, cause, detail, at, at))
+                else:
+                    cause = self._lost_cause
+                resolutions.append(Resolution(component, cause, at, detail))
             self._leader, self._timeline, self._lost_at = leader.name, leader.timeline, None
         elif self._leader is not None:
-            self._lost_at = self._lost_at or at
+            if self._lost_at is None:
+                self._lost_at, self._lost_cause = at, self._cause(self._leader, requested)
             detail = f"{self._leader} is not a running leader; no leader runs"
-            conditions.append(
-                Condition(f"postgres:{self._leader}", Cause.ROLE_FAILOVER, detail, self._lost_at)
-            )
+            if self._lost_cause is Cause.ROLE_SWITCHOVER:
+                detail = f"{self._leader} hands its role over, as asked (planned switchover)"
+            component = f"postgres:{self._leader}"
+            conditions.append(Condition(component, self._lost_cause, detail, self._lost_at))
         listed = {m.name for m in members}
         for name in self.expected:
             if running and name not in listed:
@@ -191,6 +203,13 @@ class RoleTracker:
                 detail = f"lag {m.lag_bytes} bytes (bound {self.max_lag_bytes})"
                 conditions.append(Condition(component, Cause.REPLICATION_LAG, detail))
         return Reading("patroni", at, tuple(conditions), tuple(resolutions), tuple(blips))
+
+    @staticmethod
+    def _cause(leader: str, requested: dict[str, str] | None) -> Cause:
+        """Returns ``role.switchover`` if a request names `leader` (or no leader)."""
+        if requested and requested.get("leader", "") in ("", leader):
+            return Cause.ROLE_SWITCHOVER
+        return Cause.ROLE_FAILOVER
 
 
 # -- the other sources ------------------------------------------------------------------

@@ -56,6 +56,7 @@ from minwon.operations.incidents.gap import IssuanceTrack
 from minwon.operations.incidents.hangs import stopped
 from minwon.operations.incidents.issued import IssuedFeed
 from minwon.operations.incidents.model import Cause, Incident
+from minwon.operations.incidents.planned import requested_switchover
 
 T = TypeVar("T")
 PROBE_SECONDS = 0.5
@@ -202,7 +203,7 @@ class LocalObserver:
         # The PIDs of the last look, for hangs: each process, and each PostgreSQL's tree.
         self._pids: dict[str, int] = {}
         self._postmasters: dict[str, int] = {}
-        self._patroni = Prober("patroni", lambda: fetch_cluster(spec, timeout=HTTP_TIMEOUT))
+        self._patroni = Prober("patroni", self._roles)
         self._etcd = Prober("etcd", self._etcd_health)
         self._paths = [
             Prober(f"haproxy:{p.name}", partial(reaches_primary, spec, p, self.credentials))
@@ -238,6 +239,20 @@ class LocalObserver:
         round: they date the issuance gap, rather than the apps' counters."""
         self._track = track
 
+    def _roles(self) -> tuple[dict[str, Any] | None, dict[str, str] | None]:
+        """Returns ``GET /cluster`` and, when its leader is not the one last seen running
+        (lost, or another), the switchover requested then: read after the members, since
+        Patroni writes the request before the leader steps down and deletes it only once
+        a new leader runs."""
+        found = fetch_cluster(self.spec, timeout=HTTP_TIMEOUT)
+        if found is None:
+            return None, None
+        members = parse_members(found)
+        running = [m.name for m in members if m.role == "leader" and m.state == "running"]
+        if running == [self._leader] and self._leader is not None:
+            return found, None
+        return found, requested_switchover(self.spec, HTTP_TIMEOUT)
+
     def _etcd_health(self) -> dict[str, bool]:
         members = self.spec.etcd
         with ThreadPoolExecutor(max_workers=len(members)) as pool:
@@ -253,8 +268,9 @@ class LocalObserver:
     def resume(self, incidents: list[Incident]) -> None:
         """Takes over the leader a previous watcher saw lose its role."""
         for i in incidents:
-            if i.cause is Cause.ROLE_FAILOVER and i.ended_at is None:
-                self.roles.remember(i.component.partition(":")[2], lost_at=i.started_at)
+            if i.cause in (Cause.ROLE_FAILOVER, Cause.ROLE_SWITCHOVER) and i.ended_at is None:
+                member = i.component.partition(":")[2]
+                self.roles.remember(member, lost_at=i.started_at, cause=i.cause)
 
     def _seen(self, state: ClusterState) -> list[ProcessSeen]:
         seen = []
@@ -299,11 +315,11 @@ class LocalObserver:
         if state is not None:
             readings.append(self.processes.read(at, self._seen(state)))
             readings.append(hang_reading(at, stopped(self._pids, self._postmasters)))
-        if (found := self._patroni.fresh()) is not None and found[1] is not None:
-            members = parse_members(found[1])
+        if (found := self._patroni.fresh()) is not None and found[1][0] is not None:
+            members = parse_members(found[1][0])
             running = [m.name for m in members if m.role == "leader" and m.state == "running"]
             self._leader = running[0] if len(running) == 1 else None
-            readings.append(self.roles.read(found[0], members))
+            readings.append(self.roles.read(found[0], members, found[1][1]))
         if (health := self._etcd.fresh()) is not None:
             readings.append(etcd_reading(health[0], health[1]))
         for proxy, prober in zip(self.spec.haproxies, self._paths, strict=True):
