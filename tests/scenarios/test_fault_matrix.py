@@ -89,7 +89,7 @@ def test_f6_when_an_app_instance_dies_mid_request_retries_succeed_once_and_it_re
     incident = recorded_incident(
         cluster, record, component="app:1", causes={Cause.PROCESS_EXIT}, recovered="recovered_at"
     )
-    assert_gap(incident, record)
+    assert_gap(cluster, incident, record)
 
 
 def test_f7_when_etcd_loses_quorum_the_primary_keeps_serving(
@@ -142,7 +142,7 @@ def test_f2a_when_the_primary_postmaster_is_killed_a_standby_takes_over(
         causes={Cause.PROCESS_EXIT, Cause.ROLE_FAILOVER},
         recovered="rejoined_at",
     )
-    assert_gap(incident, record)
+    assert_gap(cluster, incident, record)
 
 
 def test_f2b_when_the_primary_host_dies_the_sync_standby_takes_over_within_the_lease(

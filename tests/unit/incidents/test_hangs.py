@@ -130,26 +130,46 @@ def test_a_member_missing_from_patronis_answer_is_not_streaming_until_it_is_back
 
 
 def test_a_leader_change_someone_asked_for_is_a_planned_switchover_not_a_failover() -> None:
+    """From the look that saw the request (Patroni's member keys show nothing while it
+    demotes) until a new leader runs; settled once the old leader streams from it."""
     run, roles = Run(), RoleTracker(1000)
     led = members(("pg1", "leader", "running", 1), ("pg2", "replica", "streaming", 1))
     run.round(100.0, roles.read(100.0, led))
-    asked = {"leader": "pg1", "member": "pg2"}
-    demoting = members(("pg1", "leader", "stopping", 1), ("pg2", "replica", "streaming", 1))
-    run.round(100.5, roles.read(100.5, demoting, asked))
-    run.round(101.0, roles.read(101.0, demoting, {}))  # a later read does not undo it
+    roles.request(100.2, {"leader": "pg1", "member": "pg2"})
+    run.round(100.5, roles.read(100.5, led))  # still shown leading, running
+    roles.request(100.7, {"leader": "pg1", "member": "pg2"})
+    run.round(101.0, roles.read(101.0, led))
     new = members(("pg1", "replica", "stopped", 1), ("pg2", "leader", "running", 2))
-    run.round(102.5, roles.read(102.5, new, {}))
+    run.round(102.5, roles.read(102.5, new))
+    roles.request(102.7, {"leader": "pg1", "member": "pg2"})  # not yet deleted: done with
+    run.round(103.0, roles.read(103.0, new))
+    roles.request(103.2, {})
     back = members(("pg1", "replica", "streaming", 2), ("pg2", "leader", "running", 2))
     run.round(104.0, roles.read(104.0, back))
     incident = run.only()
     assert (incident.component, incident.cause) == ("postgres:pg1", Cause.ROLE_SWITCHOVER)
     assert incident.cause in PLANNED and incident.cause_detail == "pg1 → pg2, timeline 1 → 2"
-    assert (incident.started_at, incident.ended_at, incident.settled_at) == (100.5, 102.5, 104.0)
+    assert (incident.started_at, incident.ended_at, incident.settled_at) == (100.2, 102.5, 104.0)
     assert incident.symptom == "postgres:pg1이(가) 요청대로 주 서버 역할을 넘김 (계획된 전환)"
     # The same loss with no request, or a request to move another leader, is a failover.
-    for request in ({}, {"leader": "pg3", "member": "pg2"}):
+    demoting = members(("pg1", "leader", "stopping", 1), ("pg2", "replica", "streaming", 1))
+    for request in ({}, {"leader": "pg3", "member": "pg2"}, None):
         run, roles = Run(), RoleTracker(1000)
         run.round(100.0, roles.read(100.0, led))
-        run.round(100.5, roles.read(100.5, demoting, request))
+        roles.request(100.2, request)
+        run.round(100.5, roles.read(100.5, demoting))
         run.round(102.5, roles.read(102.5, back))
         assert run.only().cause is Cause.ROLE_FAILOVER and Cause.ROLE_FAILOVER not in PLANNED
+
+
+def test_an_old_primary_streaming_on_its_old_timeline_has_not_rejoined_yet() -> None:
+    run, roles = Run(), RoleTracker(1000)
+    led = members(("pg1", "leader", "running", 1), ("pg2", "replica", "streaming", 1))
+    run.round(100.0, roles.read(100.0, led), procs=[proc("postgres:pg1", 10)])
+    run.round(100.5, roles.read(100.5, led), procs=[proc("postgres:pg1", 10, False)])
+    old = members(("pg1", "replica", "streaming", 1), ("pg2", "leader", "running", 2))
+    run.round(105.0, roles.read(105.0, old), procs=[proc("postgres:pg1", 11)])
+    assert run.only().is_open
+    back = members(("pg1", "replica", "streaming", 2), ("pg2", "leader", "running", 2))
+    run.round(115.0, roles.read(115.0, back), procs=[proc("postgres:pg1", 11)])
+    assert run.only().settled_at == 115.0

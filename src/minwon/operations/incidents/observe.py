@@ -203,7 +203,10 @@ class LocalObserver:
         # The PIDs of the last look, for hangs: each process, and each PostgreSQL's tree.
         self._pids: dict[str, int] = {}
         self._postmasters: dict[str, int] = {}
-        self._patroni = Prober("patroni", self._roles)
+        self._patroni = Prober("patroni", lambda: fetch_cluster(spec, timeout=HTTP_TIMEOUT))
+        self._switchover = Prober(
+            "switchover", lambda: requested_switchover(spec, HTTP_TIMEOUT), every=PROBE_SECONDS
+        )
         self._etcd = Prober("etcd", self._etcd_health)
         self._paths = [
             Prober(f"haproxy:{p.name}", partial(reaches_primary, spec, p, self.credentials))
@@ -226,6 +229,7 @@ class LocalObserver:
     def _probers(self) -> list[Prober[Any]]:
         return [
             self._patroni,
+            self._switchover,
             self._etcd,
             *self._paths,
             *self._apps,
@@ -238,20 +242,6 @@ class LocalObserver:
         """Hands the issuance times the feed reads to `track` (the detector's), each
         round: they date the issuance gap, rather than the apps' counters."""
         self._track = track
-
-    def _roles(self) -> tuple[dict[str, Any] | None, dict[str, str] | None]:
-        """Returns ``GET /cluster`` and, when its leader is not the one last seen running
-        (lost, or another), the switchover requested then: read after the members, since
-        Patroni writes the request before the leader steps down and deletes it only once
-        a new leader runs."""
-        found = fetch_cluster(self.spec, timeout=HTTP_TIMEOUT)
-        if found is None:
-            return None, None
-        members = parse_members(found)
-        running = [m.name for m in members if m.role == "leader" and m.state == "running"]
-        if running == [self._leader] and self._leader is not None:
-            return found, None
-        return found, requested_switchover(self.spec, HTTP_TIMEOUT)
 
     def _etcd_health(self) -> dict[str, bool]:
         members = self.spec.etcd
@@ -315,11 +305,13 @@ class LocalObserver:
         if state is not None:
             readings.append(self.processes.read(at, self._seen(state)))
             readings.append(hang_reading(at, stopped(self._pids, self._postmasters)))
-        if (found := self._patroni.fresh()) is not None and found[1][0] is not None:
-            members = parse_members(found[1][0])
+        if (asked := self._switchover.fresh()) is not None:
+            self.roles.request(asked[0], asked[1])
+        if (found := self._patroni.fresh()) is not None and found[1] is not None:
+            members = parse_members(found[1])
             running = [m.name for m in members if m.role == "leader" and m.state == "running"]
             self._leader = running[0] if len(running) == 1 else None
-            readings.append(self.roles.read(found[0], members, found[1][1]))
+            readings.append(self.roles.read(found[0], members))
         if (health := self._etcd.fresh()) is not None:
             readings.append(etcd_reading(health[0], health[1]))
         for proxy, prober in zip(self.spec.haproxies, self._paths, strict=True):

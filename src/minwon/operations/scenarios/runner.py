@@ -180,13 +180,6 @@ class Scenario:
                     3,
                 ),
                 "failures": result.failures[:5],
-                # The same gap counting only answers that issued a document: a replay
-                # answers with one issued before the fault (what the incident watcher
-                # dates by each issuance's issued_at, issue 14).
-                "issued_gap_seconds": round(
-                    longest_gap([a for a in result.acks if not a.replayed], injected - 0.5, ended),
-                    3,
-                ),
                 **ctx.figures,
             },
             steps=list(self.steps),

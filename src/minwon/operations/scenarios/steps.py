@@ -8,6 +8,7 @@ that does not hold raises StepFailedError with what it saw; nothing here asserts
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -341,6 +342,22 @@ LOAD_STOPPED = Step(
 )
 
 
+def _issued_gap(ctx: ScenarioContext, times: list[float]) -> None:
+    """Figures the longest time without issuing among the acknowledged issuances, each
+    dated by its own ``issued_at`` (an answer may come seconds after its document was
+    issued: a PDF stored after the commit waits out the failover). Wall times, from
+    half a second before the fault until the load stopped; what the incident watcher's
+    gap is compared with."""
+    wall = ctx.figures.get("injected_at")
+    if wall is None or ctx.injected is None or ctx.ended is None or not times:
+        return
+    start, end = wall - 0.5, wall + (ctx.ended - ctx.injected)
+    edges = [start, *(t for t in times if start <= t <= end), end]
+    gap, began = max((b - a, a) for a, b in itertools.pairwise(edges))
+    ctx.figures["issued_gap_seconds"] = round(gap, 3)
+    ctx.figures["issued_gap_began_at"] = round(began, 3)
+
+
 def _nothing_lost_or_doubled(ctx: ScenarioContext) -> str:
     if ctx.result is None:
         raise StepFailedError("the load never stopped, so there is nothing to check")
@@ -350,6 +367,7 @@ def _nothing_lost_or_doubled(ctx: ScenarioContext) -> str:
     lost, duplicated = ctx.ledger.audit(ctx.cluster.member_url(ctx.new_primary), numbers)
     duplicated += len(acks) - len({a.key for a in acks})  # one key answered twice
     ctx.lost, ctx.duplicated = lost, duplicated
+    _issued_gap(ctx, ctx.ledger.issued_times(ctx.cluster.member_url(ctx.new_primary), numbers))
     failures = len(ctx.result.failures)
     if lost or duplicated or failures:
         raise StepFailedError(
