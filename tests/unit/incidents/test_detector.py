@@ -11,7 +11,7 @@ from minwon.operations.incidents.conditions import (
     etcd_reading,
     path_reading,
 )
-from minwon.operations.incidents.detector import GAP_WAIT_SECONDS, Detector
+from minwon.operations.incidents.detector import GAP_WAIT_SECONDS, POSTGRES_SETTLE_HOLD, Detector
 from minwon.operations.incidents.model import Cause, Incident
 from support.unit_incidents import Run, proc
 
@@ -169,6 +169,8 @@ def test_losing_the_leader_is_a_failover_of_that_member_until_a_leader_runs() ->
             9.0, members(("pg1", "replica", "streaming", 4), ("pg2", "leader", "running", 4))
         ),
     )
+    assert run.only().is_open  # settled only once it stayed streaming a while
+    run.round(9.0 + POSTGRES_SETTLE_HOLD)
     assert run.only().settled_at == 9.0
     assert run.only().also == ("replication.stopped",)
 
@@ -229,6 +231,7 @@ def test_apps_and_paths_failing_during_a_database_fault_join_its_incident() -> N
     assert incident.also == ("app.not_ready@app:1", "haproxy.path_down@haproxy:1")
     back = [proc("patroni:pg1", 1), proc("postgres:pg1", 3)]
     run.round(3.0, path_reading(3.0, "1", True), app_reading(3.0, "1", True), procs=back)
+    run.round(3.0 + POSTGRES_SETTLE_HOLD, procs=back)
     assert len(run.seen) == 1 and run.only().settled_at == 3.0
 
 

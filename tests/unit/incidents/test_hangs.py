@@ -15,6 +15,7 @@ import pytest
 from minwon.operations.cluster.pause import children, process_state
 from minwon.operations.cluster.status import MemberStatus
 from minwon.operations.incidents.conditions import RoleTracker, hang_reading
+from minwon.operations.incidents.detector import POSTGRES_SETTLE_HOLD
 from minwon.operations.incidents.hangs import stopped
 from minwon.operations.incidents.model import PLANNED, SYMPTOMS_KO, Cause, symptom
 from support.unit_incidents import Run, proc
@@ -91,6 +92,7 @@ def test_a_hung_primary_fenced_and_failed_over_is_one_incident_from_the_hang_to_
     back = members(("pg1", "replica", "streaming", 2), ("pg2", "leader", "running", 2))
     up = [proc("postgres:pg1", 11)]
     run.round(120.0, hang_reading(120.0, {}), roles.read(120.0, back), procs=up)
+    run.round(120.0 + POSTGRES_SETTLE_HOLD, procs=up)
     incident = run.only()
     assert (incident.component, incident.cause) == ("postgres:pg1", Cause.PROCESS_HUNG)
     assert incident.cause_detail == "pid 10 (postmaster) stopped (state T)"
@@ -124,6 +126,7 @@ def test_a_member_missing_from_patronis_answer_is_not_streaming_until_it_is_back
     assert run.only().is_open
     back = members(("pg1", "replica", "streaming", 2), ("pg2", "leader", "running", 2))
     run.round(140.0, hang_reading(140.0, {}), roles.read(140.0, back))
+    run.round(140.0 + POSTGRES_SETTLE_HOLD)
     incident = run.only()
     assert (incident.started_at, incident.ended_at, incident.settled_at) == (100.5, 130.0, 140.0)
     assert incident.also == ("replication.stopped",)
@@ -146,6 +149,7 @@ def test_a_leader_change_someone_asked_for_is_a_planned_switchover_not_a_failove
     roles.request(103.2, {})
     back = members(("pg1", "replica", "streaming", 2), ("pg2", "leader", "running", 2))
     run.round(104.0, roles.read(104.0, back))
+    run.round(104.0 + POSTGRES_SETTLE_HOLD)
     incident = run.only()
     assert (incident.component, incident.cause) == ("postgres:pg1", Cause.ROLE_SWITCHOVER)
     assert incident.cause in PLANNED and incident.cause_detail == "pg1 → pg2, timeline 1 → 2"
@@ -172,4 +176,26 @@ def test_an_old_primary_streaming_on_its_old_timeline_has_not_rejoined_yet() -> 
     assert run.only().is_open
     back = members(("pg1", "replica", "streaming", 2), ("pg2", "leader", "running", 2))
     run.round(115.0, roles.read(115.0, back), procs=[proc("postgres:pg1", 11)])
+    run.round(118.0, procs=[proc("postgres:pg1", 11)])
+    assert run.only().is_open  # not streaming long enough yet to call it rejoined
+    run.round(115.0 + POSTGRES_SETTLE_HOLD, procs=[proc("postgres:pg1", 11)])
     assert run.only().settled_at == 115.0
+
+
+def test_a_member_that_streams_a_moment_then_stops_again_is_still_in_its_incident() -> None:
+    """Patroni may start the old primary, let it stream, then stop it to rewind it: the
+    incident settles only once it has streamed for a while, at the time it began to."""
+    run, roles = Run(), RoleTracker(1000)
+    led = members(("pg1", "leader", "running", 1), ("pg2", "replica", "streaming", 1))
+    up = [proc("postgres:pg1", 10)]
+    run.round(100.0, roles.read(100.0, led), procs=up)
+    gone = [proc("postgres:pg1", 10, False)]
+    new = members(("pg1", "replica", "stopped", 1), ("pg2", "leader", "running", 2))
+    run.round(100.5, roles.read(100.5, new), procs=gone)
+    moment = members(("pg1", "replica", "streaming", 2), ("pg2", "leader", "running", 2))
+    run.round(106.0, roles.read(106.0, moment), procs=[proc("postgres:pg1", 11)])
+    run.round(108.0, roles.read(108.0, new), procs=[proc("postgres:pg1", 11)])  # rewinding
+    run.round(115.0, roles.read(115.0, moment), procs=[proc("postgres:pg1", 12)])
+    run.round(126.0, roles.read(126.0, moment), procs=[proc("postgres:pg1", 12)])
+    incident = run.only()
+    assert (incident.started_at, incident.settled_at) == (100.5, 115.0)
