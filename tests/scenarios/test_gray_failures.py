@@ -116,12 +116,13 @@ def test_sw_a_planned_switchover_under_load_costs_less_than_a_crash(
     assert record.new_primary != record.old_primary
     assert record.gap_seconds <= SWITCHOVER_BOUND
     # Recorded, as the role change an operator asked for (no fault: PLANNED causes are
-    # not counted as outages), from the request until the old primary streams again.
+    # not counted as outages), from the request until the old primary streams again:
+    # when ``minwon cluster switchover`` returned, which waits for that.
     incident = recorded_incident(
         cluster,
         record,
         component=f"postgres:{record.old_primary}",
         causes={Cause.ROLE_SWITCHOVER},
-        recovered="rejoined_at",
+        recovered="switched_at",
     )
     assert incident.cause in PLANNED and "planned switchover" in incident.cause_detail

@@ -115,6 +115,8 @@ def _kill(
         for ref in refs:
             ctx.cluster.kill(ref, hold=hold)
             ctx.killed.append(ref)
+        # The fault is whole once the last kill is done (etcd loses quorum at its second).
+        ctx.figures["killed_at"] = round(ctx.clock.now().timestamp(), 3)
         held = ", held down" if hold else ""
         return f"killed {', '.join(map(str, refs))}{held} (primary was {ctx.old_primary})"
 
