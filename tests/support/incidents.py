@@ -2,9 +2,10 @@
 recorded it by itself, with the right component and cause class, a start within 1 s of
 the injection and an end within 1 s of the recovery, as the scenario measured them
 (``details["injected_at"]``, or up to its last kill, ``killed_at``, and the wall time
-its recovery step saw, e.g. ``recovered_at`` or ``rejoined_at``). A recovery seen by a look at the cluster's status
-happened after the look before it, which did not see it (``rejoined_not_yet_at``): an
-end between that look and the one that saw it, within 1 s either side, is the truth.
+its recovery step saw, e.g. ``recovered_at`` or ``rejoined_at``). A recovery seen by a
+look at the cluster's status happened after the look before it, which did not see it
+(``rejoined_not_yet_at``): an end between that look and the one that saw it, within 1 s
+either side, is the truth.
 """
 
 from __future__ import annotations
