@@ -125,4 +125,4 @@ def test_sw_a_planned_switchover_under_load_costs_less_than_a_crash(
         causes={Cause.ROLE_SWITCHOVER},
         recovered="switched_at",
     )
-    assert incident.cause in PLANNED and "planned switchover" in incident.cause_detail
+    assert incident.cause in PLANNED and f"{record.old_primary} → " in incident.cause_detail
