@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+import structlog
+
 from minwon.operations.clock import wait_until
 from minwon.operations.cluster.faults import (
     ProcessRef,
@@ -369,7 +371,10 @@ def _nothing_lost_or_doubled(ctx: ScenarioContext) -> str:
     lost, duplicated = ctx.ledger.audit(ctx.cluster.member_url(ctx.new_primary), numbers)
     duplicated += len(acks) - len({a.key for a in acks})  # one key answered twice
     ctx.lost, ctx.duplicated = lost, duplicated
-    _issued_gap(ctx, ctx.ledger.issued_times(ctx.cluster.member_url(ctx.new_primary), numbers))
+    try:  # a figure for the incidents, never a reason to fail the audit
+        _issued_gap(ctx, ctx.ledger.issued_times(ctx.cluster.member_url(ctx.new_primary), numbers))
+    except Exception as exc:
+        structlog.get_logger().warning("scenario.issued_gap_unread", error=str(exc))
     failures = len(ctx.result.failures)
     if lost or duplicated or failures:
         raise StepFailedError(
