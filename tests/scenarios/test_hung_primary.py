@@ -17,7 +17,8 @@ import pytest
 
 from minwon.operations.cluster.faults import ProcessKind, ProcessRef, postmaster_only
 from minwon.operations.cluster.local import LocalCluster
-from minwon.operations.scenarios import Scenario
+from minwon.operations.incidents.model import Cause
+from minwon.operations.scenarios import Scenario, ScenarioRecord
 from minwon.operations.scenarios.gray_steps import RESUME_PAUSED
 from minwon.operations.scenarios.hung_steps import (
     OLD_PRIMARY_ACKNOWLEDGES_NOTHING,
@@ -37,6 +38,7 @@ from minwon.operations.scenarios.steps import (
     STEADY_LOAD,
     Step,
 )
+from support.incidents import recorded_incident
 from support.scenario_records import Begin, held
 
 pytestmark = pytest.mark.cluster
@@ -60,28 +62,54 @@ def _hung_primary(s: Scenario, pause: Step, stays: Step) -> None:
     s.then(NOTHING_LOST_OR_DOUBLED)
 
 
-def test_h1_a_hung_primary_postmaster_is_fenced_and_failed_over(scenario: Begin) -> None:
+def _hung_incident(cluster: LocalCluster, record: ScenarioRecord) -> None:
+    """The old primary's incident: seen hung (stopped) at once, not only once the guard
+    fenced it or its lease ran out; the failover joins it; settled when it streams
+    again as a replica. The scenario looks for that only once the pause is over, while a
+    fenced postmaster is started again by Patroni earlier: the rejoin lies between the
+    promotion and the look that saw it."""
+    assert record.old_primary is not None
+    recorded_incident(
+        cluster,
+        record,
+        component=f"postgres:{record.old_primary}",
+        causes={Cause.PROCESS_HUNG},
+        recovered="rejoined_at",
+        not_before="promoted_at",
+    )
+
+
+def test_h1_a_hung_primary_postmaster_is_fenced_and_failed_over(
+    scenario: Begin, cluster: LocalCluster
+) -> None:
     with scenario("H1") as s:
         _hung_primary(s, PAUSE_PRIMARY_POSTMASTER, HUNG_FENCED_PAUSE)
     record = held(s.record)
     assert record.old_primary != record.new_primary
     assert record.gap_seconds < DEAD_HOST_BEFORE
+    _hung_incident(cluster, record)
 
 
-def test_h2_a_hung_primary_postgres_is_fenced_and_failed_over(scenario: Begin) -> None:
+def test_h2_a_hung_primary_postgres_is_fenced_and_failed_over(
+    scenario: Begin, cluster: LocalCluster
+) -> None:
     with scenario("H2") as s:
         _hung_primary(s, PAUSE_PRIMARY_POSTGRES, HUNG_FENCED_PAUSE)
     record = held(s.record)
     assert record.old_primary != record.new_primary
     assert record.gap_seconds < DEAD_HOST_BEFORE
+    _hung_incident(cluster, record)
 
 
-def test_h3_a_hung_primary_node_costs_what_a_dead_host_costs(scenario: Begin) -> None:
+def test_h3_a_hung_primary_node_costs_what_a_dead_host_costs(
+    scenario: Begin, cluster: LocalCluster
+) -> None:
     with scenario("H3") as s:
         _hung_primary(s, PAUSE_PRIMARY_NODE, HUNG_NODE_PAUSE)
     record = held(s.record)
     assert record.old_primary != record.new_primary
     assert record.gap_seconds < DEAD_HOST_BOUND
+    _hung_incident(cluster, record)
 
 
 def test_status_reports_a_primary_that_accepts_no_new_connection(cluster: LocalCluster) -> None:

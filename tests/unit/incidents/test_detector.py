@@ -5,48 +5,15 @@ from __future__ import annotations
 from minwon.operations.cluster.status import MemberStatus
 from minwon.operations.incidents.conditions import (
     ProcessSeen,
-    ProcessTracker,
-    Reading,
     RoleTracker,
     app_reading,
     backup_reading,
     etcd_reading,
     path_reading,
 )
-from minwon.operations.incidents.detector import GAP_WAIT_SECONDS, Detector
+from minwon.operations.incidents.detector import GAP_WAIT_SECONDS, POSTGRES_SETTLE_HOLD, Detector
 from minwon.operations.incidents.model import Cause, Incident
-
-
-def proc(ref: str, pid: int, alive: bool = True, **kw: object) -> ProcessSeen:
-    return ProcessSeen(ref, pid, alive, **kw)  # type: ignore[arg-type]
-
-
-class Run:
-    """A detector fed round by round, remembering the last version of each incident."""
-
-    def __init__(self, detector: Detector | None = None) -> None:
-        self.detector = detector or Detector()
-        self.procs = ProcessTracker()
-        self.seen: dict[str, Incident] = {}
-        self.writes = 0
-
-    def round(
-        self,
-        at: float,
-        *readings: Reading,
-        procs: list[ProcessSeen] | None = None,
-        issued: dict[str, float] | None = None,
-    ) -> list[Incident]:
-        extra = [self.procs.read(at, procs)] if procs is not None else []
-        changed = self.detector.round(at, [*extra, *readings], issued)
-        for incident in changed:
-            self.seen[incident.id] = incident
-            self.writes += 1
-        return changed
-
-    def only(self) -> Incident:
-        assert len(self.seen) == 1, list(self.seen.values())
-        return next(iter(self.seen.values()))
+from support.unit_incidents import Run, proc
 
 
 def test_a_killed_haproxy_is_one_incident_from_its_death_to_the_supervisors_restart() -> None:
@@ -202,6 +169,8 @@ def test_losing_the_leader_is_a_failover_of_that_member_until_a_leader_runs() ->
             9.0, members(("pg1", "replica", "streaming", 4), ("pg2", "leader", "running", 4))
         ),
     )
+    assert run.only().is_open  # settled only once it stayed streaming a while
+    run.round(9.0 + POSTGRES_SETTLE_HOLD)
     assert run.only().settled_at == 9.0
     assert run.only().also == ("replication.stopped",)
 
@@ -262,6 +231,7 @@ def test_apps_and_paths_failing_during_a_database_fault_join_its_incident() -> N
     assert incident.also == ("app.not_ready@app:1", "haproxy.path_down@haproxy:1")
     back = [proc("patroni:pg1", 1), proc("postgres:pg1", 3)]
     run.round(3.0, path_reading(3.0, "1", True), app_reading(3.0, "1", True), procs=back)
+    run.round(3.0 + POSTGRES_SETTLE_HOLD, procs=back)
     assert len(run.seen) == 1 and run.only().settled_at == 3.0
 
 

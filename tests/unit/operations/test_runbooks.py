@@ -224,6 +224,7 @@ def test_a_failed_fault_step_skips_the_checks_but_still_repairs_and_stops_the_lo
         Outcome.SKIPPED,  # stay down
         Outcome.SKIPPED,  # the primary kept its role
         Outcome.OK,  # start again: nothing to start
+        Outcome.OK,  # quorum back: it never went
         Outcome.OK,  # healthy
         Outcome.OK,  # load stopped
         Outcome.OK,  # audit

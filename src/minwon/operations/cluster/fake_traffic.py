@@ -72,6 +72,10 @@ class FakeLedger:
         stored = self.cluster.rows
         return len(set(numbers) - set(stored)), len(stored) - len(set(stored))
 
+    def issued_times(self, url: str, numbers: Sequence[str]) -> list[float]:
+        """Returns nothing: the fake keeps no issuance times (no gap is figured from it)."""
+        return []
+
     def is_primary(self, url: str) -> bool | None:
         """Returns True for the running leader, False for a replica, None if down."""
         running, leader = self.cluster.member_state(url)

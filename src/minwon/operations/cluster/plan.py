@@ -1,7 +1,8 @@
 """Configuration files for real hosts: ``minwon cluster plan --hosts ... --out DIR``.
 
 Writes, per host, what the local launcher renders from the same templates: Patroni,
-etcd, HAProxy, systemd units, plus ``app.env``. Only files; nothing is contacted.
+etcd, HAProxy, systemd units, plus ``app.env``, and the incident watcher's unit and root
+on the first app host (``watch_plan.py``). Only files; nothing is contacted.
 Secrets are ``${...}`` placeholders for the operator to fill from the city's secret store
 (e.g. ``envsubst``) before installing the env files with mode 0600.
 """
@@ -14,6 +15,7 @@ from pathlib import Path
 from minwon.operations.cluster import render
 from minwon.operations.cluster.render import RenderedFile
 from minwon.operations.cluster.spec import ClusterSpec, Credentials
+from minwon.operations.cluster.watch_plan import WATCH_STEPS, watch_files, watch_host
 from minwon.operations.release.fleet_plan import FleetPlan, HostApp, HostBalancer
 
 
@@ -45,6 +47,8 @@ def plan_files(spec: ClusterSpec) -> dict[str, list[tuple[str, RenderedFile]]]:
         add(app.host, "app.env", render.app_env(spec, app, credentials))
         add(app.host, "systemd/minwon-app.service", render.app_unit(spec, app))
         add(app.host, "sudoers/minwon-release", render.release_sudoers(spec, app))
+    for name, rendered in watch_files(spec):
+        add(watch_host(spec), name, rendered)
     return hosts
 
 
@@ -90,7 +94,7 @@ def write_plan(spec: ClusterSpec, out_dir: Path) -> list[Path]:
     top.chmod(0o600)
     fleet = out_dir / "fleet.json"
     fleet.write_text(release_fleet(spec).to_json(), encoding="utf-8")
-    install_lines += RELEASE_STEPS
+    install_lines += RELEASE_STEPS + WATCH_STEPS
     if spec.backup_repo:
         install_lines += backup_steps(spec)
     alerts = out_dir / "prometheus" / "minwon-alerts.yml"

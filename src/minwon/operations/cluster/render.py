@@ -284,6 +284,13 @@ def app_unit(spec: ClusterSpec, app: AppInstance) -> RenderedFile:
     return RenderedFile(f"/etc/systemd/system/{UNIT}", text)
 
 
+def watch_unit(spec: ClusterSpec, *, env_file: str, root: str) -> RenderedFile:
+    """Returns the systemd unit of the incident watcher (``cluster/watch_plan.py``)."""
+    context = {"env_file": env_file, "root": root, "current": CURRENT}
+    text = _render("minwon-watch.service.j2", spec=spec, **context)
+    return RenderedFile("/etc/systemd/system/minwon-watch.service", text)
+
+
 def host_release(spec: ClusterSpec) -> tuple[str, ...]:
     """Returns the argv of ``minwon release host`` on a real host, with the Python of the
     host's base environment (beside ``minwon_bin``)."""

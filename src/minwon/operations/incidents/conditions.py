@@ -138,17 +138,45 @@ class ProcessTracker:
 @dataclass
 class RoleTracker:
     """Turns Patroni's members into role and replication conditions; remembers the last
-    leader, so that losing it is a ``role.failover`` of that member until a leader runs."""
+    leader, so that losing it is a ``role.failover`` of that member until a leader runs.
+
+    A switchover someone asked for (``request``: Patroni's failover key naming that
+    leader, or none, from ``planned.py``) is a ``role.switchover`` from the look that
+    first saw the request until a new leader runs: Patroni blocks in its demote without
+    updating the old leader's member key, so the members alone may show nothing but the
+    change itself."""
 
     max_lag_bytes: int
+    # Every member the cluster has: one missing from Patroni's answer while a leader runs
+    # (its member key expired: a hung or dead node) is not streaming either.
+    expected: tuple[str, ...] = ()
     _leader: str | None = None
     _timeline: int | None = None
     _lost_at: float | None = None
+    _lost_cause: Cause = Cause.ROLE_FAILOVER
+    _asked_at: float | None = None  # when a switchover of the leader was first seen asked
+    _answered: bool = False  # the leader changed since: the request left is done with
 
-    def remember(self, leader: str, *, lost_at: float) -> None:
+    def remember(self, leader: str, *, lost_at: float, cause: Cause = Cause.ROLE_FAILOVER) -> None:
         """Takes over what a previous watcher knew: `leader` lost its role at `lost_at`
-        (an open ``role.failover`` incident), so that it stays open until a leader runs."""
-        self._leader, self._lost_at = leader, lost_at
+        (an open ``role.failover`` or ``role.switchover`` incident), so that it stays
+        open until a leader runs."""
+        self._leader, self._lost_at, self._lost_cause = leader, lost_at, cause
+        if cause is Cause.ROLE_SWITCHOVER:
+            self._asked_at = lost_at
+
+    def request(self, at: float, requested: dict[str, str] | None) -> None:
+        """Takes one look at the switchover requested ({} none, None: not known)."""
+        if requested is None:
+            return
+        if not requested:
+            self._asked_at, self._answered = None, False
+        elif (
+            self._asked_at is None
+            and not self._answered
+            and requested.get("leader", "") in ("", self._leader)
+        ):
+            self._asked_at = at
 
     def read(self, at: float, members: Iterable[MemberStatus]) -> Reading:
         """Returns the reading of one ``GET /cluster`` answer (members as parsed)."""
@@ -157,28 +185,45 @@ class RoleTracker:
         conditions: list[Condition] = []
         resolutions: list[Resolution] = []
         blips: list[Blip] = []
-        if len(running) == 1:
-            leader = running[0]
-            old, old_tl = self._leader, self._timeline
-            if old is not None and leader.name != old:
-                detail = f"{old} → {leader.name}, timeline {old_tl} → {leader.timeline}"
-                component = f"postgres:{old}"
-                if self._lost_at is None:  # lost and taken over between two looks
-                    blips.append(Blip(component, Cause.ROLE_FAILOVER, detail, at, at))
-                resolutions.append(Resolution(component, Cause.ROLE_FAILOVER, at, detail))
-            self._leader, self._timeline, self._lost_at = leader.name, leader.timeline, None
-        elif self._leader is not None:
-            self._lost_at = self._lost_at or at
+        asked = self._asked_at
+        if len(running) == 1 and running[0].name != self._leader and self._leader is not None:
+            leader, old = running[0], self._leader
+            detail = f"{old} → {leader.name}, timeline {self._timeline} → {leader.timeline}"
+            component = f"postgres:{old}"
+            cause = Cause.ROLE_SWITCHOVER if asked is not None else self._lost_cause
+            if self._lost_at is None and asked is None:  # lost and taken over between looks
+                blips.append(Blip(component, cause, detail, at, at))
+            resolutions.append(Resolution(component, cause, at, detail))
+            self._asked_at, self._answered = None, True
+        elif asked is not None and self._leader is not None:
+            detail = f"{self._leader} hands its role over, as asked (planned switchover)"
+            component = f"postgres:{self._leader}"
+            conditions.append(Condition(component, Cause.ROLE_SWITCHOVER, detail, asked))
+        elif len(running) != 1 and self._leader is not None:
+            if self._lost_at is None:
+                self._lost_at, self._lost_cause = at, Cause.ROLE_FAILOVER
             detail = f"{self._leader} is not a running leader; no leader runs"
-            conditions.append(
-                Condition(f"postgres:{self._leader}", Cause.ROLE_FAILOVER, detail, self._lost_at)
-            )
+            component = f"postgres:{self._leader}"
+            conditions.append(Condition(component, self._lost_cause, detail, self._lost_at))
+        if len(running) == 1:
+            self._leader, self._timeline = running[0].name, running[0].timeline
+            self._lost_at, self._lost_cause = None, Cause.ROLE_FAILOVER
+        listed = {m.name for m in members}
+        for name in self.expected:
+            if running and name not in listed:
+                detail = "not in Patroni's cluster (its member key expired)"
+                conditions.append(Condition(f"postgres:{name}", Cause.REPLICATION_STOPPED, detail))
         for m in members:
             if m.is_leader or not running:
                 continue
             component = f"postgres:{m.name}"
+            leader_tl = running[0].timeline
             if m.state != "streaming":
                 conditions.append(Condition(component, Cause.REPLICATION_STOPPED, m.state))
+            elif m.timeline != leader_tl and leader_tl is not None:
+                # Streaming what it had before the failover: not the leader's history yet.
+                detail = f"streaming on timeline {m.timeline}, the leader's is {leader_tl}"
+                conditions.append(Condition(component, Cause.REPLICATION_STOPPED, detail))
             elif m.lag_bytes is None or m.lag_bytes > self.max_lag_bytes:
                 detail = f"lag {m.lag_bytes} bytes (bound {self.max_lag_bytes})"
                 conditions.append(Condition(component, Cause.REPLICATION_LAG, detail))
@@ -186,6 +231,16 @@ class RoleTracker:
 
 
 # -- the other sources ------------------------------------------------------------------
+
+
+def hang_reading(at: float, stopped: dict[str, str]) -> Reading:
+    """Returns the reading of the processes' states: a ``process.hung`` for each
+    component with a stopped process (component → detail, see ``hangs.py``)."""
+    found = tuple(
+        Condition(component, Cause.PROCESS_HUNG, detail)
+        for component, detail in sorted(stopped.items())
+    )
+    return Reading("hangs", at, found)
 
 
 def etcd_reading(at: float, healthy: dict[str, bool]) -> Reading:

@@ -41,6 +41,18 @@ DEPENDS_ON: dict[Cause, tuple[str, ...]] = {
 }
 
 
+# A database member that rejoins after a failover may stream a moment, then stop again to
+# be rewound and restarted by Patroni (seen: streaming 8-10 s before it stayed so): its
+# incident settles once it has been without symptoms this long, at the time they cleared.
+POSTGRES_SETTLE_HOLD = 10.0
+
+
+def settle_hold(component: str) -> float:
+    """Returns how long `component` must stay without symptoms before its incident
+    settles (at the time they cleared): a database member's, ``POSTGRES_SETTLE_HOLD``."""
+    return POSTGRES_SETTLE_HOLD if component.startswith("postgres:") else 0.0
+
+
 @dataclass
 class Detector:
     """The incidents of one watcher: those open, and the settled ones awaiting their gap."""
@@ -53,6 +65,7 @@ class Detector:
     _absorbed: set[str] = field(default_factory=set)  # components whose ``also`` grew
     _shown_by: dict[Key, str] = field(default_factory=dict)  # the source that showed it
     _last_keys: dict[str, set[Cause]] = field(default_factory=dict)  # per open component
+    _clean_since: dict[str, float] = field(default_factory=dict)  # no symptom left since
 
     def resume(self, incidents: Iterable[Incident]) -> None:
         """Takes back the incidents a previous watcher left open."""
@@ -172,11 +185,18 @@ class Detector:
             # The cause came back while other symptoms lingered: that was the end of this
             # incident; ``round`` opens a new one for the new fault at once.
             return updated.but(settled_at=at, updated_at=at)
+        component = incident.component
         if updated.ended_at is not None and not present:
-            others = [c for c in before if c is not incident.cause]
-            cleared = [self._cleared_at((incident.component, c), at) for c in others]
-            updated = updated.but(settled_at=max([updated.ended_at, *cleared]))
-            del self._last_keys[incident.component]
+            since = self._clean_since.get(component)
+            if since is None:  # the first round without symptoms: when they cleared
+                others = [c for c in before if c is not incident.cause]
+                cleared = [self._cleared_at((component, c), at) for c in others]
+                since = self._clean_since[component] = max([updated.ended_at, *cleared])
+            if at - since >= settle_hold(component):
+                updated = updated.but(settled_at=since)
+                del self._last_keys[component], self._clean_since[component]
+        elif present:
+            self._clean_since.pop(component, None)  # not over: a symptom came back
         if updated != incident:
             updated = updated.but(updated_at=at)
         return updated

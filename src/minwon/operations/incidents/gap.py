@@ -5,11 +5,16 @@ goes down is an app that started again from zero: what it counts from then on is
 the total, which therefore only grows. The gap of an incident is the longest time the
 total stopped increasing around it: from the last increase before (or at) a moment
 inside the incident to the first increase after it.
+
+Counters read over HTTP date issuance only as finely as the reads (a busy app answers
+late). Where the issuances themselves can be read with the time each was issued
+(``issued.py``), ``record`` takes those times; from then on they alone say when issuance
+increased, and counters no longer do.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left, bisect_right, insort
 from collections import deque
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -28,10 +33,29 @@ class IssuanceTrack:
     _total: float = 0.0
     _increases: deque[float] = field(default_factory=deque)
     _last_sample: float | None = None
+    exact: bool = False  # issuance times recorded: counters no longer date increases
+
+    def record(self, times: list[float], at: float | None) -> None:
+        """Adds the times documents were issued, as the apps recorded them, found by a
+        look that began at `at` (None: no look succeeded yet)."""
+        if at is None:
+            return
+        self.exact = True
+        for t in times:
+            if t >= at - KEEP_SECONDS:
+                insort(self._increases, t)
+        self._last_sample = max(self._last_sample or at, at)
+        self._forget(at)
+
+    def _forget(self, at: float) -> None:
+        while self._increases and self._increases[0] < at - KEEP_SECONDS:
+            self._increases.popleft()
 
     def sample(self, at: float, counters: dict[str, float]) -> None:
         """Adds one round's counters (app name → value; apps that did not answer are
         left out and keep their last value)."""
+        if self.exact:
+            return  # dated by the issuance times themselves
         before = self._total
         for name, value in counters.items():
             last = self._counters.get(name)
@@ -46,8 +70,7 @@ class IssuanceTrack:
         if self._total > before:
             self._increases.append(at)
         self._last_sample = at
-        while self._increases and self._increases[0] < at - KEEP_SECONDS:
-            self._increases.popleft()
+        self._forget(at)
 
     def gap(self, start: float, end: float) -> tuple[float | None, bool]:
         """Returns (the longest stall overlapping [start, end], final?).

@@ -12,6 +12,7 @@ from minwon.adapters.database import make_engine
 from minwon.operations.cluster.control import STATE_FILE, read_credentials
 from minwon.operations.cluster.errors import ClusterNotFoundError
 from minwon.operations.cluster.state import StateStore
+from minwon.operations.incidents.issued import IssuedFeed
 from minwon.operations.incidents.journal import JOURNAL_FILE, Journal
 from minwon.operations.incidents.store import DurableIncidents, SqlIncidents
 from minwon.operations.incidents.watch import Watcher
@@ -38,5 +39,8 @@ def local_watcher(root: Path, *, out: TextIO | None = None) -> Watcher:
 
     root = root.absolute()
     store, _ = local_incidents(root)
-    observer = LocalObserver(root)
-    return Watcher(root, store, observer.look, out=out, on_resume=observer.resume)
+    # Its own engine: the feed's thread reads while the writer's thread stores.
+    observer = LocalObserver(root, IssuedFeed(cluster_engine(root)))
+    watcher = Watcher(root, store, observer.look, out=out, on_resume=observer.resume)
+    observer.dates_issuance_in(watcher.detector.track)
+    return watcher

@@ -17,7 +17,9 @@ class Cause(StrEnum):
     """The detected cause class of a fault: stable codes that reports and tests match on."""
 
     PROCESS_EXIT = "process.exit"  # a process of the cluster ended (signal or exit code)
+    PROCESS_HUNG = "process.hung"  # a process (or one below a postmaster) is stopped
     ROLE_FAILOVER = "role.failover"  # the leader lost its role (Patroni failed it over)
+    ROLE_SWITCHOVER = "role.switchover"  # the leader handed its role over, as an operator asked
     REPLICATION_STOPPED = "replication.stopped"  # a replica not streaming
     REPLICATION_LAG = "replication.lag"  # a replica's lag over its bound
     HAPROXY_PATH_DOWN = "haproxy.path_down"  # a load-balancer path does not reach the primary
@@ -33,7 +35,9 @@ PRIORITY = tuple(Cause)
 
 SYMPTOMS_KO: dict[Cause, str] = {
     Cause.PROCESS_EXIT: "{component} 프로세스가 종료됨",
+    Cause.PROCESS_HUNG: "{component} 프로세스가 멈춤 (살아 있으나 응답하지 않음)",
     Cause.ROLE_FAILOVER: "{component}이(가) 주 서버 역할을 잃음 (장애 조치)",
+    Cause.ROLE_SWITCHOVER: "{component}이(가) 요청대로 주 서버 역할을 넘김 (계획된 전환)",
     Cause.REPLICATION_STOPPED: "{component}의 복제가 스트리밍 중이 아님",
     Cause.REPLICATION_LAG: "{component}의 복제 지연이 한도를 넘음",
     Cause.HAPROXY_PATH_DOWN: "{component} 경로가 주 서버에 닿지 않음",
@@ -42,6 +46,11 @@ SYMPTOMS_KO: dict[Cause, str] = {
     Cause.ARCHIVE_FAILED: "주 서버의 WAL 보관(archive)이 실패함",
     Cause.BACKUP_FAILED: "예약 백업이 실패함",
 }
+
+
+# Recorded, with the issuance gap they cost, but no fault: an operator asked for them.
+# Availability reports do not count them as outages (their gap is planned downtime).
+PLANNED: frozenset[Cause] = frozenset({Cause.ROLE_SWITCHOVER})
 
 
 def symptom(component: str, cause: Cause) -> str:

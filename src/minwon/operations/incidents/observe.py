@@ -49,9 +49,14 @@ from minwon.operations.incidents.conditions import (
     archive_reading,
     backup_reading,
     etcd_reading,
+    hang_reading,
     path_reading,
 )
+from minwon.operations.incidents.gap import IssuanceTrack
+from minwon.operations.incidents.hangs import stopped
+from minwon.operations.incidents.issued import IssuedFeed
 from minwon.operations.incidents.model import Cause, Incident
+from minwon.operations.incidents.planned import requested_switchover
 
 T = TypeVar("T")
 PROBE_SECONDS = 0.5
@@ -175,7 +180,7 @@ class LogFailures:
 class LocalObserver:
     """Everything the watcher reads from the local cluster in `root`."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, issued: IssuedFeed | None = None) -> None:
         self.root = root
         self._store = StateStore(root / STATE_FILE)
         state = self._store.read()
@@ -184,10 +189,16 @@ class LocalObserver:
         self.spec = spec = state.spec
         self.credentials = read_credentials(root)
         self.processes = ProcessTracker()
-        self.roles = RoleTracker(MAX_HEALTHY_LAG_BYTES)
+        self.roles = RoleTracker(MAX_HEALTHY_LAG_BYTES, tuple(n.name for n in spec.nodes))
         self._backups = LogFailures(root / "logs" / "supervisor.log")
         self._leader: str | None = None
+        # The PIDs of the last look, for hangs: each process, and each PostgreSQL's tree.
+        self._pids: dict[str, int] = {}
+        self._postmasters: dict[str, int] = {}
         self._patroni = Prober("patroni", lambda: fetch_cluster(spec, timeout=HTTP_TIMEOUT))
+        self._switchover = Prober(
+            "switchover", lambda: requested_switchover(spec, HTTP_TIMEOUT), every=PROBE_SECONDS
+        )
         self._etcd = Prober("etcd", self._etcd_health)
         self._paths = [
             Prober(f"haproxy:{p.name}", partial(reaches_primary, spec, p, self.credentials))
@@ -200,12 +211,29 @@ class LocalObserver:
             Prober(f"metrics:{a.name}", partial(app_metrics, a.url)) for a in spec.apps
         ]
         self._archive = Prober("archive", self._archive_state, every=ARCHIVE_SECONDS)
+        self._issued = issued
+        self._issued_prober = [Prober("issued", issued.poll)] if issued is not None else []
+        self._track: IssuanceTrack | None = None
         for prober in self._probers:
             prober.start()
 
     @property
     def _probers(self) -> list[Prober[Any]]:
-        return [self._patroni, self._etcd, *self._paths, *self._apps, *self._metrics, self._archive]
+        return [
+            self._patroni,
+            self._switchover,
+            self._etcd,
+            *self._paths,
+            *self._apps,
+            *self._metrics,
+            self._archive,
+            *self._issued_prober,
+        ]
+
+    def dates_issuance_in(self, track: IssuanceTrack) -> None:
+        """Hands the issuance times the feed reads to `track` (the detector's), each
+        round: they date the issuance gap, rather than the apps' counters."""
+        self._track = track
 
     def _etcd_health(self) -> dict[str, bool]:
         members = self.spec.etcd
@@ -222,11 +250,13 @@ class LocalObserver:
     def resume(self, incidents: list[Incident]) -> None:
         """Takes over the leader a previous watcher saw lose its role."""
         for i in incidents:
-            if i.cause is Cause.ROLE_FAILOVER and i.ended_at is None:
-                self.roles.remember(i.component.partition(":")[2], lost_at=i.started_at)
+            if i.cause in (Cause.ROLE_FAILOVER, Cause.ROLE_SWITCHOVER) and i.ended_at is None:
+                member = i.component.partition(":")[2]
+                self.roles.remember(member, lost_at=i.started_at, cause=i.cause)
 
     def _seen(self, state: ClusterState) -> list[ProcessSeen]:
         seen = []
+        self._pids, self._postmasters = {}, {}
         for ref, launched in state.processes.items():
             if not is_supervised(ref.kind) or ref.kind is ProcessKind.WATCH:
                 continue
@@ -235,23 +265,28 @@ class LocalObserver:
             if ref in state.held and ref not in state.killed:
                 continue
             record = state.restarts.get(ref)
+            alive = is_ours(launched)
             seen.append(
                 ProcessSeen(
                     str(ref),
                     launched.pid,
-                    is_ours(launched),
+                    alive,
                     ref in state.held,
                     record.count if record else 0,
                     record.last_at if record else None,
                     record.last_exit if record else "",
                 )
             )
+            if alive:
+                self._pids[str(ref)] = launched.pid
             if ref.kind is ProcessKind.PATRONI:
                 data_dir = Path(self.spec.node(ref.name).data_dir)
                 if os.access(data_dir, os.R_OK | os.X_OK):  # else: not ours to judge
                     pid = postmaster_pid(data_dir)
                     name = str(ProcessRef(ProcessKind.POSTGRES, ref.name))
                     seen.append(ProcessSeen(name, pid, pid is not None))
+                    if pid is not None:
+                        self._postmasters[name] = pid
         return seen
 
     def look(self, at: float) -> tuple[list[Reading], dict[str, float], float | None]:
@@ -261,6 +296,9 @@ class LocalObserver:
         state = self._store.read()
         if state is not None:
             readings.append(self.processes.read(at, self._seen(state)))
+            readings.append(hang_reading(at, stopped(self._pids, self._postmasters)))
+        if (asked := self._switchover.fresh()) is not None:
+            self.roles.request(asked[0], asked[1])
         if (found := self._patroni.fresh()) is not None and found[1] is not None:
             members = parse_members(found[1])
             running = [m.name for m in members if m.role == "leader" and m.state == "running"]
@@ -279,6 +317,8 @@ class LocalObserver:
         failures = self._backups.new()
         if failures:
             readings.append(backup_reading(at, failures))
+        if self._issued is not None and self._track is not None:
+            self._track.record(*self._issued.drain())
         issued: dict[str, float] = {}
         read_at: float | None = None
         for app, counter in zip(self.spec.apps, self._metrics, strict=True):

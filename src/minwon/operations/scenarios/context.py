@@ -53,6 +53,11 @@ class Ledger(Protocol):
         """Returns (numbers missing, issuances or fees written twice) on that member."""
         ...
 
+    def issued_times(self, url: str, numbers: Sequence[str]) -> list[float]:
+        """Returns when each of `numbers` was issued (``issued_at``, wall seconds), as
+        that member holds them; those it lacks are left out."""
+        ...
+
     def is_primary(self, url: str) -> bool | None:
         """Returns True if that member takes writes, False if in recovery, None if down."""
         ...

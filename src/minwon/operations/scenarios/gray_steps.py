@@ -145,6 +145,8 @@ def _resume_paused(ctx: ScenarioContext) -> str:
         target = ctx.paused.pop()
         ctx.cluster.resume(target)
         resumed.append(str(target))
+    if resumed:  # wall time the hang ended (incidents are compared with it)
+        ctx.figures["resumed_at"] = round(ctx.clock.now().timestamp(), 3)
     return f"resumed {', '.join(resumed)}" if resumed else "nothing was paused"
 
 
@@ -163,6 +165,8 @@ def _switchover(ctx: ScenarioContext) -> str:
     ctx.old_primary = ctx.cluster.leader()
     ctx.fault_begins()
     new = ctx.cluster.switchover()
+    # It returns once the old leader streams from the new one (polled every 0.2 s).
+    ctx.figures["switched_at"] = round(ctx.clock.now().timestamp(), 3)
     took = ctx.clock.monotonic() - ctx.fault_time()
     return f"{ctx.old_primary} handed over to {new}; settled after {took:.2f} s"
 

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from sqlalchemy import bindparam, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 CHUNK = 500  # numbers per IN (...) query
+
+
+def _wall(value: datetime) -> float:
+    """Returns a stored time as wall seconds (a naive one is UTC, as the app writes it)."""
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+
+
 # Written only on a member that should refuse it (a woken old primary), never the leader.
 PROBE = "minwon_scenario_probe"
 
@@ -43,6 +51,22 @@ class SqlLedger:
         finally:
             engine.dispose()
         return len(set(numbers) - found), int(duplicated) + int(extra_fees)
+
+    def issued_times(self, url: str, numbers: Sequence[str]) -> list[float]:
+        """Returns the ``issued_at`` of each of `numbers` found there (wall seconds)."""
+        engine = create_engine(url)
+        query = text("SELECT issued_at FROM issuances WHERE number IN :n").bindparams(
+            bindparam("n", expanding=True)
+        )
+        times: list[float] = []
+        try:
+            with engine.connect() as conn:
+                for i in range(0, len(numbers), CHUNK):
+                    chunk = list(numbers[i : i + CHUNK])
+                    times += [_wall(r[0]) for r in conn.execute(query, {"n": chunk})]
+        finally:
+            engine.dispose()
+        return sorted(times)
 
     def is_primary(self, url: str) -> bool | None:
         """Returns True if the member takes writes, False if in recovery, None if down."""

@@ -8,7 +8,7 @@ from minwon.operations.clock import wait_until
 from minwon.operations.cluster.faults import ProcessKind, ProcessRef, patroni
 from minwon.operations.cluster.status import ClusterStatus
 from minwon.operations.scenarios.context import ScenarioContext, StepFailedError
-from minwon.operations.scenarios.steps import POLL, Keyword, Step
+from minwon.operations.scenarios.steps import POLL, Keyword, Step, wait_for
 
 # -- then: the supervisor heals ---------------------------------------------------------
 
@@ -44,8 +44,9 @@ def restarted_by_supervisor(what: str, seconds: float, *, what_ko: str) -> Step:
             done = all(
                 supervisor.restarted(str(r)) > counts[r] and serving(last[0], r) for r in refs
             )
-            if done:  # wall time of the look that saw it serve (incidents compare with it)
-                ctx.figures["recovered_at"] = round(looked_at, 3)
+            # Wall times of the look that saw it serve and of the one before, which did
+            # not: it recovered between the two (incidents are compared with that).
+            ctx.figures["recovered_at" if done else "recovered_not_yet_at"] = round(looked_at, 3)
             return done
 
         timeout = injected + seconds - ctx.clock.monotonic()
@@ -104,3 +105,26 @@ def start_again(what: str, how: str, *, what_ko: str, then: str = "", then_ko: s
     name = f"start {what} again" + (f": {then}" if then else "")
     ko = f"{what_ko} 다시 시작" + (f": {then_ko}" if then_ko else "")
     return Step(Keyword.WHEN, name, _start_killed, how=how, ko=ko, always=True)
+
+
+def _etcd_quorum_back(ctx: ScenarioContext) -> str:
+    def check(status: ClusterStatus) -> str | None:
+        if not status.etcd or not status.etcd_quorum:
+            return None
+        healthy = sorted(e.name for e in status.etcd if e.healthy)
+        return f"etcd has quorum again: {', '.join(healthy)} healthy of {len(status.etcd)}"
+
+    return wait_for(ctx, "quorum", check)
+
+
+# The moment quorum is back (``quorum_at``) is the end of F7's etcd incident: a majority
+# answers GET /health again, the first started member having rejoined.
+ETCD_QUORUM_BACK = Step(
+    Keyword.THEN,
+    "wait until a majority of etcd members is healthy again (quorum back)",
+    _etcd_quorum_back,
+    how="minwon cluster status: etcd 과반이 healthy",
+    ko="etcd 과반이 다시 정상이 될 때까지 기다린다 (합의 회복)",
+    always=True,
+    heals=True,
+)

@@ -25,6 +25,7 @@ from minwon.operations.scenarios.hung_steps import (
 from minwon.operations.scenarios.network_runbooks import LARGE_PACKETS, PARTITION
 from minwon.operations.scenarios.release_runbooks import BAD_RELEASES
 from minwon.operations.scenarios.repair_steps import (
+    ETCD_QUORUM_BACK,
     keep_down,
     restarted_by_supervisor,
     start_again,
@@ -221,6 +222,7 @@ _RUNBOOKS = (
             ETCD_STAYS_DOWN,
             PRIMARY_KEPT_ITS_ROLE,
             START_ETCD_MEMBERS,
+            ETCD_QUORUM_BACK,
             CLUSTER_HEALTHY,
             LOAD_STOPPED,
             NOTHING_LOST_OR_DOUBLED,

@@ -8,9 +8,12 @@ that does not hold raises StepFailedError with what it saw; nothing here asserts
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+
+import structlog
 
 from minwon.operations.clock import wait_until
 from minwon.operations.cluster.faults import (
@@ -114,6 +117,8 @@ def _kill(
         for ref in refs:
             ctx.cluster.kill(ref, hold=hold)
             ctx.killed.append(ref)
+        # The fault is whole once the last kill is done (etcd loses quorum at its second).
+        ctx.figures["killed_at"] = round(ctx.clock.now().timestamp(), 3)
         held = ", held down" if hold else ""
         return f"killed {', '.join(map(str, refs))}{held} (primary was {ctx.old_primary})"
 
@@ -192,8 +197,13 @@ ISSUANCE_RESUMES = Step(
 )
 
 
-def _wait_for(ctx: ScenarioContext, what: str, check: Callable[[ClusterStatus], str | None]) -> str:
-    """Polls the status until `check` returns a note; StepFailedError after the timeout."""
+def wait_for(ctx: ScenarioContext, what: str, check: Callable[[ClusterStatus], str | None]) -> str:
+    """Polls the status until `check` returns a note; StepFailedError after the timeout.
+
+    Records the wall time of the look that saw it (``<what>_at``) and of the look before,
+    which did not (``<what>_not_yet_at``): it happened between the two (a status takes a
+    while), and incidents are compared with that.
+    """
     found: list[str] = []
     last: list[ClusterStatus] = []
 
@@ -202,8 +212,10 @@ def _wait_for(ctx: ScenarioContext, what: str, check: Callable[[ClusterStatus], 
         last[:] = [ctx.cluster.status()]
         note = check(last[0])
         found[:] = [note] if note else []
-        if found:  # wall time of the look that saw it (incidents are compared with it)
+        if found:
             ctx.figures[f"{what}_at"] = round(looked_at, 3)
+        else:
+            ctx.figures[f"{what}_not_yet_at"] = round(looked_at, 3)
         return bool(found)
 
     timeout = ctx.settings.heal_timeout
@@ -234,7 +246,7 @@ def _standby_promoted(ctx: ScenarioContext) -> str:
             f"it was {was} synchronous standby"
         )
 
-    return _wait_for(ctx, "promoted", check)
+    return wait_for(ctx, "promoted", check)
 
 
 def _old_primary_rejoins(ctx: ScenarioContext) -> str:
@@ -253,7 +265,7 @@ def _old_primary_rejoins(ctx: ScenarioContext) -> str:
             f"lag {member.lag_bytes} bytes"
         )
 
-    return _wait_for(ctx, "rejoined", check)
+    return wait_for(ctx, "rejoined", check)
 
 
 STANDBY_PROMOTED = Step(
@@ -334,6 +346,22 @@ LOAD_STOPPED = Step(
 )
 
 
+def _issued_gap(ctx: ScenarioContext, times: list[float]) -> None:
+    """Figures the longest time without issuing among the acknowledged issuances, each
+    dated by its own ``issued_at`` (an answer may come seconds after its document was
+    issued: a PDF stored after the commit waits out the failover). Wall times, from
+    half a second before the fault until the load stopped; what the incident watcher's
+    gap is compared with."""
+    wall = ctx.figures.get("injected_at")
+    if wall is None or ctx.injected is None or ctx.ended is None or not times:
+        return
+    start, end = wall - 0.5, wall + (ctx.ended - ctx.injected)
+    edges = [start, *(t for t in times if start <= t <= end), end]
+    gap, began = max((b - a, a) for a, b in itertools.pairwise(edges))
+    ctx.figures["issued_gap_seconds"] = round(gap, 3)
+    ctx.figures["issued_gap_began_at"] = round(began, 3)
+
+
 def _nothing_lost_or_doubled(ctx: ScenarioContext) -> str:
     if ctx.result is None:
         raise StepFailedError("the load never stopped, so there is nothing to check")
@@ -343,6 +371,10 @@ def _nothing_lost_or_doubled(ctx: ScenarioContext) -> str:
     lost, duplicated = ctx.ledger.audit(ctx.cluster.member_url(ctx.new_primary), numbers)
     duplicated += len(acks) - len({a.key for a in acks})  # one key answered twice
     ctx.lost, ctx.duplicated = lost, duplicated
+    try:  # a figure for the incidents, never a reason to fail the audit
+        _issued_gap(ctx, ctx.ledger.issued_times(ctx.cluster.member_url(ctx.new_primary), numbers))
+    except Exception as exc:
+        structlog.get_logger().warning("scenario.issued_gap_unread", error=str(exc))
     failures = len(ctx.result.failures)
     if lost or duplicated or failures:
         raise StepFailedError(
