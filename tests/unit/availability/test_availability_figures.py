@@ -158,3 +158,11 @@ def test_traffic_figures_merge_every_instance_per_channel() -> None:
     assert report.to_dict()["channels"][2]["p99_ms"] == "> 5000"
     assert report.days[0].requests == 111 and report.days[0].failed == 6
     assert seconds(65) == "1분 5초" and seconds(3725) == "1시간 2분 5초"
+
+
+def test_every_cause_the_watcher_records_has_its_korean_name_in_the_report() -> None:
+    from minwon.operations.availability.report import CAUSE_KO
+    from minwon.operations.incidents.model import Cause
+
+    assert set(CAUSE_KO) == set(Cause)
+    assert all(name and name.isascii() is False for name in CAUSE_KO.values())

@@ -49,6 +49,14 @@ PUBLIC_CAUSES: dict[Cause, PublicCause] = {
     Cause.PROCESS_EXIT: PublicCause(
         "server.stopped", "서버 프로그램 중단", "서버 프로그램이 예기치 않게 멈추어"
     ),
+    Cause.PROCESS_HUNG: PublicCause(
+        "server.hung", "서버 프로그램 멈춤", "서버 프로그램 일부가 멈추어"
+    ),
+    Cause.ROLE_SWITCHOVER: PublicCause(
+        "database.planned_switch",
+        "계획된 데이터베이스 서버 전환",
+        "계획된 데이터베이스 서버 전환으로",
+    ),
     Cause.ROLE_FAILOVER: PublicCause(
         "database.failover", "데이터베이스 서버 장애", "데이터베이스 서버 장애로"
     ),

@@ -56,7 +56,9 @@ CHANNEL_KO = {
 }
 CAUSE_KO = {
     Cause.PROCESS_EXIT: "프로세스 종료",
+    Cause.PROCESS_HUNG: "프로세스 멈춤",
     Cause.ROLE_FAILOVER: "주 서버 장애 조치",
+    Cause.ROLE_SWITCHOVER: "계획된 주 서버 전환",
     Cause.REPLICATION_STOPPED: "복제 중단",
     Cause.REPLICATION_LAG: "복제 지연",
     Cause.HAPROXY_PATH_DOWN: "부하분산 경로 단절",

@@ -75,7 +75,12 @@ HISTORY_DAYS = 90
 
 _EVERYONE = (Cause.ROLE_FAILOVER, Cause.ETCD_QUORUM_LOST)
 _SERVING = ("app:", "haproxy:")  # parts that answer requests themselves
-_FELT_WHERE_SERVING = (Cause.PROCESS_EXIT, Cause.APP_NOT_READY, Cause.HAPROXY_PATH_DOWN)
+_FELT_WHERE_SERVING = (
+    Cause.PROCESS_EXIT,
+    Cause.PROCESS_HUNG,
+    Cause.APP_NOT_READY,
+    Cause.HAPROXY_PATH_DOWN,
+)
 
 
 def worst(*states: str) -> str:
