@@ -313,6 +313,7 @@ issuances = Table(
     # A probe document (issuance/probes.py): marked, never charged, in no register.
     Column("probe", Boolean, nullable=False, default=False, server_default=false()),
     Index("ix_issuances_office_issued", "office_code", "issued_at"),
+    Index("ix_issuances_issued_at", "issued_at"),  # the incident watcher's recent reads
     Index("ix_issuances_subject", "subject_ref"),
     Index("ix_issuances_request_ref", "request_ref"),
 )
