@@ -207,9 +207,14 @@ class LocalObserver:
         self._apps = [
             Prober(f"app:{a.name}", partial(app_ready, a.url, HTTP_TIMEOUT)) for a in spec.apps
         ]
-        self._metrics = [
-            Prober(f"metrics:{a.name}", partial(app_metrics, a.url)) for a in spec.apps
-        ]
+        # The apps' counters date issuance only where the issuances themselves cannot be
+        # read (no feed): with a feed they are never used, so they are not read either
+        # (two /metrics read and parsed twice a second, for nothing).
+        self._metrics = (
+            []
+            if issued is not None
+            else [Prober(f"metrics:{a.name}", partial(app_metrics, a.url)) for a in spec.apps]
+        )
         self._archive = Prober("archive", self._archive_state, every=ARCHIVE_SECONDS)
         self._issued = issued
         self._issued_prober = [Prober("issued", issued.poll)] if issued is not None else []
@@ -321,7 +326,9 @@ class LocalObserver:
             self._track.record(*self._issued.drain())
         issued: dict[str, float] = {}
         read_at: float | None = None
-        for app, counter in zip(self.spec.apps, self._metrics, strict=True):
+        for app, counter in zip(
+            self.spec.apps if self._metrics else (), self._metrics, strict=True
+        ):
             if (total := counter.fresh()) is not None and total[1] is not None:
                 issued[app.name] = total[1]
                 read_at = max(read_at or total[0], total[0])
