@@ -8,12 +8,14 @@ import json
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from minwon.operations.clock import wait_until
 from minwon.operations.cluster.faults import app, haproxy
 from minwon.operations.cluster.spec import Credentials
 from minwon.operations.cluster.state import ClusterState
@@ -42,7 +44,7 @@ def sleepers() -> Iterator[list[subprocess.Popen[bytes]]]:
 
 
 def test_a_dead_process_is_seen_at_the_next_look_and_looks_stay_quick(
-    tmp_path: Path, sleepers: list[subprocess.Popen[bytes]]
+    tmp_path: Path, sleepers: list[subprocess.Popen[bytes]], request: pytest.FixtureRequest
 ) -> None:
     spec = example_local_spec(first_port=free_port(), run_dir=str(tmp_path / "run"))
     state = ClusterState(
@@ -54,6 +56,7 @@ def test_a_dead_process_is_seen_at_the_next_look_and_looks_stay_quick(
     state.save(tmp_path / "state.json")
     (tmp_path / "secrets.json").write_text(json.dumps(Credentials.placeholders().to_dict()))
     observer = LocalObserver(tmp_path)
+    request.addfinalizer(observer.close)  # its probers' threads end with the test
     detector = Detector()
     began = time.monotonic()
     readings, _, _ = observer.look(time.time())
@@ -90,8 +93,25 @@ def test_a_part_stopped_on_purpose_is_no_fault_but_a_dead_host_is(
         p.wait()
     state.save(tmp_path / "state.json")
     (tmp_path / "secrets.json").write_text(json.dumps(Credentials.placeholders().to_dict()))
-    readings, _, _ = LocalObserver(tmp_path).look(time.time())
+    with LocalObserver(tmp_path) as observer:
+        readings, _, _ = observer.look(time.time())
     detector = Detector()
     detector.round(time.time(), readings)
     faults = {i.component for i in detector.open_incidents if i.cause is Cause.PROCESS_EXIT}
     assert faults == {"app:2"}
+
+
+def test_a_closed_observer_leaves_no_prober_running(tmp_path: Path) -> None:
+    spec = example_local_spec(first_port=free_port(), run_dir=str(tmp_path / "run"))
+    ClusterState(
+        str(tmp_path), str(tmp_path / "run"), "minwon-db", "haproxy", sys.executable, 0.0, spec
+    ).save(tmp_path / "state.json")
+    (tmp_path / "secrets.json").write_text(json.dumps(Credentials.placeholders().to_dict()))
+    before = set(threading.enumerate())
+
+    def ours() -> set[threading.Thread]:
+        return {t for t in threading.enumerate() if t.name.startswith("probe-")} - before
+
+    with LocalObserver(tmp_path):
+        assert ours()
+    assert wait_until(lambda: not ours(), timeout=5, interval=0.1), ours()

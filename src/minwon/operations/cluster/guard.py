@@ -38,6 +38,7 @@ import httpx
 import psycopg
 import structlog
 
+from minwon.operations import plain_http
 from minwon.operations.cluster.pause import descendants
 from minwon.operations.cluster.supervise import postmaster_pid
 
@@ -133,7 +134,7 @@ def check_database(target: Target) -> bool:
 def patroni_says_primary(rest_url: str, timeout: float = 1.0) -> bool | None:
     """Returns Patroni's view (GET /primary: 200 True, else False); None if it is silent."""
     try:
-        return httpx.get(f"{rest_url}/primary", timeout=timeout).status_code == 200
+        return plain_http.get(f"{rest_url}/primary", timeout=timeout).status_code == 200
     except httpx.HTTPError:
         return None
 

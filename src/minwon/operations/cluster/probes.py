@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import httpx
 import psycopg
 
+from minwon.operations import plain_http
 from minwon.operations.cluster.spec import (
     ClusterSpec,
     Credentials,
@@ -41,7 +42,7 @@ def fetch_cluster(spec: ClusterSpec, timeout: float = 1.0) -> dict[str, Any] | N
     """Returns Patroni's ``GET /cluster`` from the first node that answers, else None."""
     for node in spec.nodes:
         try:
-            response = httpx.get(f"{node.rest_url}/cluster", timeout=timeout)
+            response = plain_http.get(f"{node.rest_url}/cluster", timeout=timeout)
             if response.status_code == 200:
                 data: dict[str, Any] = response.json()
                 return data
@@ -53,7 +54,7 @@ def fetch_cluster(spec: ClusterSpec, timeout: float = 1.0) -> dict[str, Any] | N
 def failsafe_active(node: PatroniNode, timeout: float = 1.0) -> bool:
     """Returns True when a member's ``GET /patroni`` says failsafe mode is active."""
     try:
-        response = httpx.get(f"{node.rest_url}/patroni", timeout=timeout)
+        response = plain_http.get(f"{node.rest_url}/patroni", timeout=timeout)
         return bool(response.json().get("failsafe_mode_is_active", False))
     except (httpx.HTTPError, ValueError):
         return False
@@ -62,7 +63,7 @@ def failsafe_active(node: PatroniNode, timeout: float = 1.0) -> bool:
 def etcd_healthy(member: EtcdMember, timeout: float = 1.0) -> bool:
     """Returns True if the member answers ``GET /health`` with ``"health": "true"``."""
     try:
-        response = httpx.get(f"{member.client_url}/health", timeout=timeout)
+        response = plain_http.get(f"{member.client_url}/health", timeout=timeout)
         return response.status_code == 200 and str(response.json().get("health")) == "true"
     except (httpx.HTTPError, ValueError):
         return False
@@ -97,7 +98,7 @@ def reaches_primary(
 def app_ready(url: str, timeout: float = 2.0, *, path: str = "/readyz") -> bool:
     """Returns True if the app answers ``GET /readyz`` (or `path`) with 200."""
     try:
-        return httpx.get(f"{url}{path}", timeout=timeout).status_code == 200
+        return plain_http.get(f"{url}{path}", timeout=timeout).status_code == 200
     except httpx.HTTPError:
         return False
 

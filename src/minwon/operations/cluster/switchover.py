@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import httpx
 
+from minwon.operations import plain_http
 from minwon.operations.cluster.errors import ClusterError
 from minwon.operations.cluster.probes import fetch_cluster
 from minwon.operations.cluster.spec import ClusterSpec, Credentials
@@ -30,7 +31,7 @@ def request_switchover(
     if candidate:
         body["candidate"] = candidate
     try:
-        response = httpx.post(
+        response = plain_http.post(
             f"{spec.node(old).rest_url}/switchover",
             json=body,
             auth=(spec.rest_user, credentials.rest_password),

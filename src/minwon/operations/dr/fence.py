@@ -23,6 +23,7 @@ from pathlib import Path
 
 import httpx
 
+from minwon.operations import plain_http
 from minwon.operations.cluster.control import STATE_FILE
 from minwon.operations.cluster.errors import ClusterError
 from minwon.operations.cluster.fence_mark import fence_mark
@@ -54,7 +55,7 @@ def _accepts(host: str, port: int, timeout: float) -> bool:
 
 def _answers(url: str, timeout: float, *, expect: int | None = None) -> bool:
     try:
-        status = httpx.get(url, timeout=timeout).status_code
+        status = plain_http.get(url, timeout=timeout).status_code
     except httpx.HTTPError:
         return False
     return expect is None or status == expect

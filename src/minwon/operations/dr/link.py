@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx
 
+from minwon.operations import plain_http
 from minwon.operations.cluster.spec import ClusterSpec
 
 LINK_FILE = "link.json"
@@ -62,7 +63,7 @@ class Lag:
 
 def _get(url: str, timeout: float) -> dict[str, Any] | None:
     try:
-        answer = httpx.get(url, timeout=timeout)
+        answer = plain_http.get(url, timeout=timeout)
         data = answer.json()
     except (httpx.HTTPError, ValueError):
         return None

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from minwon.operations import plain_http
 from minwon.operations.clock import wait_until
 from minwon.operations.cluster.errors import ClusterError
 from minwon.operations.cluster.probes import fetch_cluster, reaches_primary
@@ -106,7 +107,7 @@ def request_promotion(spec: ClusterSpec, credentials: Credentials, timeout: floa
     errors: list[str] = []
     for node in spec.nodes:
         try:
-            answer = httpx.patch(
+            answer = plain_http.patch(
                 f"{node.rest_url}/config",
                 json={"standby_cluster": None},
                 auth=(spec.rest_user, credentials.rest_password),

@@ -25,6 +25,7 @@ from typing import Any, Generic, TypeVar
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from minwon.operations import plain_http
 from minwon.operations.cluster.control import STATE_FILE, is_supervised, read_credentials
 from minwon.operations.cluster.errors import ClusterNotFoundError
 from minwon.operations.cluster.faults import ProcessKind, ProcessRef
@@ -78,19 +79,24 @@ class Prober(Generic[T]):
     _latest: tuple[float, T] | None = None
     _taken: float = 0.0
     _thread: threading.Thread | None = field(default=None, repr=False)
+    _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def start(self) -> None:
         """Starts looking."""
         self._thread = threading.Thread(target=self._run, name=f"probe-{self.name}", daemon=True)
         self._thread.start()
 
+    def stop(self) -> None:
+        """Stops looking (after the look under way, if any)."""
+        self._stopping.set()
+
     def _run(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             began = time.time()
             # A probe that fails says nothing this time; the next one runs.
             with contextlib.suppress(Exception):
                 self._latest = (began, self.look())
-            time.sleep(max(0.0, self.every - (time.time() - began)))
+            self._stopping.wait(max(0.0, self.every - (time.time() - began)))
 
     def fresh(self) -> tuple[float, T] | None:
         """Returns the last answer if it is newer than the one returned before."""
@@ -128,7 +134,7 @@ def app_metrics(url: str) -> float | None:
         # app's env file gives (the watcher runs with that environment).
         token = os.environ.get("MINWON_METRICS_TOKEN", "")
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = httpx.get(f"{url}/metrics", timeout=METRICS_TIMEOUT, headers=headers)
+        response = plain_http.get(f"{url}/metrics", timeout=METRICS_TIMEOUT, headers=headers)
     except httpx.HTTPError:
         return None
     return issued_total(response.text) if response.status_code == 200 else None
@@ -234,6 +240,17 @@ class LocalObserver:
             self._archive,
             *self._issued_prober,
         ]
+
+    def close(self) -> None:
+        """Stops every prober's thread (a watcher that ends, a test that is done)."""
+        for prober in self._probers:
+            prober.stop()
+
+    def __enter__(self) -> LocalObserver:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
     def dates_issuance_in(self, track: IssuanceTrack) -> None:
         """Hands the issuance times the feed reads to `track` (the detector's), each

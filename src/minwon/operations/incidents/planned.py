@@ -13,6 +13,7 @@ import json
 
 import httpx
 
+from minwon.operations import plain_http
 from minwon.operations.cluster.spec import ClusterSpec
 
 
@@ -27,7 +28,7 @@ def requested_switchover(spec: ClusterSpec, timeout: float) -> dict[str, str] | 
     key = base64.b64encode(failover_key(spec).encode()).decode()
     for member in spec.etcd:
         try:
-            response = httpx.post(
+            response = plain_http.post(
                 f"{member.client_url}/v3/kv/range", json={"key": key}, timeout=timeout
             )
             response.raise_for_status()

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import psycopg
 
+from minwon.operations import plain_http
 from minwon.operations.backup.info import StanzaInfo, VerifyReport
 from minwon.operations.cluster import balancer
 from minwon.operations.cluster.fleet import ClusterFleet
@@ -87,7 +88,7 @@ class LocalClusterView:
         found = []
         for member in self.cluster.spec.etcd:
             try:
-                answer = httpx.post(
+                answer = plain_http.post(
                     f"{member.client_url}/v3/maintenance/status", json={}, timeout=TIMEOUT
                 )
                 data = answer.json() if answer.status_code == 200 else None
@@ -162,7 +163,7 @@ class LocalClusterView:
         for member in self.cluster.spec.etcd:
             began = time.time()
             try:
-                answer = httpx.get(f"{member.client_url}/health", timeout=TIMEOUT)
+                answer = plain_http.get(f"{member.client_url}/health", timeout=TIMEOUT)
                 said = parsedate_to_datetime(answer.headers["date"]).timestamp()
                 offset = said - (began + time.time()) / 2
             except (httpx.HTTPError, KeyError, ValueError, TypeError):
@@ -188,7 +189,7 @@ class LocalClusterView:
 
     def _dcs(self, node: PatroniNode) -> dict[str, Any] | None:
         try:
-            data = httpx.get(f"{node.rest_url}/config", timeout=TIMEOUT).json()
+            data = plain_http.get(f"{node.rest_url}/config", timeout=TIMEOUT).json()
         except (httpx.HTTPError, ValueError):
             return None
         return data if isinstance(data, dict) else None
