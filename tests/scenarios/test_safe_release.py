@@ -12,17 +12,21 @@ that build).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from minwon.cli.main import app as cli
 from minwon.operations.cluster.faults import ProcessKind, ProcessRef
 from minwon.operations.cluster.local import LocalCluster
 from minwon.operations.cluster.releasing import ClusterReleaser
+from minwon.operations.incidents.model import Cause, Incident
 from minwon.operations.load import IssuanceLoad
 from minwon.operations.release.canary import Outcome
-from minwon.operations.scenarios import RUNBOOKS, scenario_on
+from minwon.operations.scenarios import RUNBOOKS, ScenarioRecord, scenario_on
 from minwon.operations.scenarios.context import Settings
 from minwon.operations.scenarios.release_steps import (
     CAUGHT_BY_THE_COMPARISON,
@@ -41,6 +45,7 @@ from support.scenario_records import held
 pytestmark = pytest.mark.cluster
 
 DEMO_RESIDENTS = 100
+TOLERANCE = 1.0  # the incident's start and end against what the scenario measured
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +99,31 @@ def test_f1_a_broken_release_is_caught_and_rolled_back_while_kiosks_issue(
     assert releaser.last.canary == "1"
     assert not any(step.instance == "2" for step in releaser.last.steps)  # never touched
     assert record.details["decision_seconds"] is not None
+    _assert_release_incident(cluster, record)
+
+
+def _assert_release_incident(cluster: LocalCluster, record: ScenarioRecord) -> None:
+    """The releaser recorded the rollback as an incident, in the incidents table that
+    ``minwon ops incidents`` lists: on the canary, from the broken build starting (after
+    the release began, ``rolled_back_seconds`` before the end) to the rollback done (just
+    before the release returned, as the scenario saw it)."""
+    began, done = float(record.details["injected_at"]), float(record.details["release_done_at"])
+    took = float(record.details["rolled_back_seconds"])
+    listed = CliRunner().invoke(
+        cli, ["ops", "incidents", "--root", str(cluster.root), "--json", "--limit", "20"]
+    )
+    assert listed.exit_code == 0, listed.output
+    found = [
+        Incident.from_dict(r)
+        for r in json.loads(listed.stdout)
+        if r["cause"] == Cause.RELEASE_ROLLED_BACK and began - TOLERANCE <= r["started_at"] <= done
+    ]
+    print(f"\nincident of {record.fault}: {[i.to_dict() for i in found]}; {began}-{done}")
+    (incident,) = found
+    assert incident.component == "app:1" and record.details["decision_seconds"] is not None
+    assert incident.ended_at is not None and not incident.is_open
+    assert done - TOLERANCE <= incident.ended_at <= done
+    assert incident.started_at <= done - took + TOLERANCE
 
 
 def test_a_good_build_is_promoted_under_load_and_its_instances_restart_as_that_build(

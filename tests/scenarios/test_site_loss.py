@@ -44,7 +44,12 @@ from minwon.operations.cluster.faults import ProcessKind, ProcessRef
 from minwon.operations.cluster.local import LocalCluster
 from minwon.operations.cluster.probes import fetch_cluster
 from minwon.operations.cluster.status import parse_members
+from minwon.operations.dr.promotion import writable
 from minwon.operations.dr.site import SecondSite
+from minwon.operations.incidents.local import cluster_engine
+from minwon.operations.incidents.model import Cause, Incident
+from minwon.operations.incidents.site import LINK, SITE
+from minwon.operations.incidents.store import SqlIncidents, StoreUnavailableError
 from minwon.operations.load import IssuanceLoad
 from minwon.operations.scenarios.ledger import SqlLedger
 from support.backup_cluster import superuser
@@ -56,6 +61,7 @@ pytestmark = pytest.mark.cluster
 DEMO_RESIDENTS = 100
 AUTO_PROMOTE_AFTER = 2.0
 RTO_GOAL = 10.0
+TOLERANCE = 1.0  # an incident's start and end against what the scenario measured
 BODY = {"document_type": "deungbon"}
 
 
@@ -117,6 +123,46 @@ def _minwon(story: dict[str, Any], *args: str) -> subprocess.CompletedProcess[st
     return done
 
 
+def _took_writes(site: SecondSite) -> tuple[float, float]:
+    """Waits until the site takes writes (promoted, its path reaches its leader); returns
+    the wall times of the last look that saw it not yet and the first that saw it."""
+    spec, credentials = site.cluster.spec, site.cluster.credentials
+    looks: list[tuple[float, bool]] = []
+
+    def look() -> bool:
+        began = time.time()
+        looks.append((began, writable(spec, credentials)))
+        return looks[-1][1]
+
+    assert wait_until(look, timeout=60, interval=0.1), "the second site took no writes"
+    not_yet = max((at for at, ok in looks if not ok), default=looks[-1][0])
+    return not_yet, looks[-1][0]
+
+
+def _site_incident(root: Path, cause: Cause, near: float) -> Incident:
+    """Returns the incident of `cause` the site's watcher stored in its database (the
+    journal merged once the database took writes) that began within 5 s of `near`."""
+    found: list[Incident] = []
+
+    def stored() -> bool:
+        engine = cluster_engine(root)
+        try:
+            records = SqlIncidents(engine).records(limit=50)
+        except StoreUnavailableError:
+            return False
+        finally:
+            engine.dispose()
+        found[:] = [
+            r.incident
+            for r in records
+            if r.incident.cause is cause and abs(r.incident.started_at - near) <= 5
+        ]
+        return len(found) == 1 and found[0].ended_at is not None
+
+    assert wait_until(stored, timeout=20, interval=0.5), (cause, found)
+    return found[0]
+
+
 def _write_record(name: str, record: dict[str, Any]) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}-{time.strftime('%Y-%m-%dT%H%M%S%z')}.json"
@@ -175,8 +221,10 @@ def test_2_f5_the_primary_site_burns_under_load_and_the_second_site_takes_over(
     load.start()
     try:
         assert wait_until(lambda: len(load.acknowledged()) >= 10, timeout=30)
-        lost_at = time.monotonic()
+        lost_at, lost_wall = time.monotonic(), time.time()
         killed = cluster.kill_site()
+        killed_wall = time.time()
+        promoted = _took_writes(site)
         assert wait_until(
             lambda: any(a.endpoint == second and a.at > lost_at for a in load.acknowledged()),
             timeout=60,
@@ -213,6 +261,15 @@ def test_2_f5_the_primary_site_burns_under_load_and_the_second_site_takes_over(
     assert rto <= RTO_GOAL, f"RTO {rto:.2f} s over the {RTO_GOAL} s goal: {record}"
     assert _roles(site.cluster) == {"pg1": "leader"}
     story["f5"] = record
+    # The second site's watcher recorded the loss, in its database once promoted.
+    incident = _site_incident(site.root, Cause.SITE_LOST, lost_wall)
+    print(f"\nF5 incident: {incident.to_dict()}; lost {lost_wall}-{killed_wall}, {promoted}")
+    assert incident.component == SITE
+    assert lost_wall - TOLERANCE <= incident.started_at <= killed_wall + TOLERANCE
+    assert incident.ended_at is not None
+    assert promoted[0] - TOLERANCE <= incident.ended_at <= promoted[1] + TOLERANCE
+    listed = _minwon(story, "ops", "incidents", "--root", str(site.root), "--json")
+    assert incident.id in {i["id"] for i in json.loads(listed.stdout)}, listed.stderr
 
 
 def test_3_the_old_site_is_fenced_then_rejoins_as_the_standby_never_as_a_primary(
@@ -249,7 +306,9 @@ def test_4_with_the_link_cut_the_loss_is_what_dr_status_said(
     with superuser(primary, "pg1") as conn:
         conn.execute("SELECT pg_switch_wal()")
     where = ("--root", str(pair.primary_root), "--site", str(pair.root))
+    cut_from = time.time()
     assert _minwon(story, "dr", "link", "cut", *where).returncode == 0
+    cut_to = time.time()
     after = _issue(endpoints, token, 5, tmp_path / "after")
     shown = _minwon(story, "dr", "status", *where, "--json")
     assert shown.returncode == 0, shown.stderr
@@ -258,7 +317,9 @@ def test_4_with_the_link_cut_the_loss_is_what_dr_status_said(
     assert reported["missing_issuances"] == len(after)
     assert reported["lag"]["bytes"] > 0
 
+    fire_from = time.time()
     fire = _minwon(story, "cluster", "kill", "site", "--root", str(pair.primary_root))
+    fire_to = time.time()
     assert fire.returncode == 0, fire.stderr
     assert wait_until(lambda: not pair.status().lag.primary_answering, timeout=10)
     # After the fire the primary site is gone; what it held is its last count.
@@ -270,7 +331,9 @@ def test_4_with_the_link_cut_the_loss_is_what_dr_status_said(
     assert refused.returncode == 3 and "dr.lag_over" in refused.stderr, refused.stderr
     assert _roles(pair.cluster) == {"pg1": "standby_leader"}
 
+    promote_from = time.time()
     done = _minwon(story, "dr", "promote", *where, "--accept-loss", "--json")
+    promote_to = time.time()
     assert done.returncode == 0, done.stderr
     accepted = json.loads(done.stdout)
     assert accepted["verdict"]["code"] == "dr.loss_accepted"
@@ -291,3 +354,13 @@ def test_4_with_the_link_cut_the_loss_is_what_dr_status_said(
     assert missing == reported["missing_issuances"] == len(after)
     assert SqlLedger().audit(url, before) == (0, 0)
     assert doubled == 0
+    # This site's watcher recorded the cut link and the loss, to the operator's promotion.
+    cut = _site_incident(pair.root, Cause.DR_LINK_LOST, cut_from)
+    lost = _site_incident(pair.root, Cause.SITE_LOST, fire_from)
+    print(f"\nincidents: {cut.to_dict()} {lost.to_dict()}")
+    assert cut.component == LINK and lost.component == SITE
+    assert cut_from - TOLERANCE <= cut.started_at <= cut_to + TOLERANCE
+    assert fire_from - TOLERANCE <= lost.started_at <= fire_to + TOLERANCE
+    for incident in (cut, lost):  # both over once this site took writes
+        assert incident.ended_at is not None
+        assert promote_from - TOLERANCE <= incident.ended_at <= promote_to + TOLERANCE

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from minwon.operations.incidents.model import Cause
 from minwon.operations.release.builds import Build
 from minwon.operations.release.canary import Outcome, Release, Timing
 from minwon.operations.release.compare import Thresholds, Verdict, judge
+from minwon.operations.release.incident import rollback_incident
 from minwon.operations.release.ports import FleetError, Traffic
 from minwon.operations.release.probe import CheckResult, ProbeResult
 from minwon.operations.release.probe import Outcome as CheckOutcome
@@ -243,3 +245,18 @@ def test_a_canary_judged_on_thin_traffic_waits_then_passes_only_without_errors()
     assert judge(Traffic(30, 3, 1.5), Traffic(100, 10, 5.0)).verdict is Verdict.PASS
     limits = Thresholds(min_requests=10)
     assert judge(Traffic(10, 0, 30.0), Traffic(100, 0, 5.0), limits).verdict is Verdict.FAIL
+
+
+def test_a_rollback_is_an_incident_from_the_broken_build_starting_to_the_rollback_done() -> None:
+    report = release(fleet_of_three(new=Behaviour(probe_fails=True))).run(NEW, who="F1")
+    incident = rollback_incident(report, now=1.0)
+    assert incident is not None
+    assert (incident.component, incident.cause) == ("app:1", Cause.RELEASE_ROLLED_BACK)
+    # The model's wall clock is fixed at the release's start; the canary started at once
+    # (drain and stop take no model time), the new build took 2 s, the old one 2 s more.
+    assert incident.started_at == 1_700_000_000.0
+    assert incident.ended_at == incident.settled_at == 1_700_000_004.0
+    assert NEW.id in incident.cause_detail and "probe.pdf_corrupt" in incident.cause_detail
+    assert not incident.is_open
+    promoted = release(fleet_of_three()).run(NEW, who="F1")
+    assert rollback_incident(promoted) is None  # a release that went well is no incident

@@ -83,6 +83,19 @@ PUBLIC_CAUSES: dict[Cause, PublicCause] = {
     Cause.BACKUP_FAILED: PublicCause(
         "records.backup_failed", "정기 백업 실패", "정기 백업이 실패하여"
     ),
+    Cause.SITE_LOST: PublicCause(
+        "datacenter.lost", "주 전산센터 장애", "주 전산센터 전체에 장애가 생겨"
+    ),
+    Cause.DR_LINK_LOST: PublicCause(
+        "datacenter.link_down",
+        "재해복구센터 연결 장애",
+        "재해복구센터로 데이터를 복제하는 연결이 끊어져",
+    ),
+    Cause.RELEASE_ROLLED_BACK: PublicCause(
+        "software.rolled_back",
+        "새 버전 배포 되돌림",
+        "새로 배포한 프로그램에 문제가 있어",
+    ),
 }
 
 _RRN = re.compile(r"(?<!\d)(\d{6})\s*-?\s*([1-8])\d{6}(?!\d)")
@@ -123,6 +136,10 @@ def span(seconds: float) -> str:
 def _recovered(incident: Incident) -> str:
     if incident.cause is Cause.ROLE_FAILOVER:
         return "예비 서버로 자동 전환되어 복구되었습니다."
+    if incident.cause is Cause.SITE_LOST:
+        return "재해복구센터로 전환되어 복구되었습니다."
+    if incident.cause is Cause.RELEASE_ROLLED_BACK:
+        return "이전 버전으로 자동으로 되돌려 복구되었습니다."
     return "복구되었습니다."
 
 

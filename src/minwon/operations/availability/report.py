@@ -66,9 +66,13 @@ CAUSE_KO = {
     Cause.APP_NOT_READY: "앱 준비 안 됨",
     Cause.ARCHIVE_FAILED: "WAL 보관 실패",
     Cause.BACKUP_FAILED: "백업 실패",
+    Cause.SITE_LOST: "주 사이트 상실",
+    Cause.DR_LINK_LOST: "사이트 간 복제 링크 단절",
+    Cause.RELEASE_ROLLED_BACK: "배포 되돌림",
 }
-# Without a leader no request anywhere is served: unmeasured, these are downtime.
-EVERY_REQUEST_NEEDS = frozenset({Cause.ROLE_FAILOVER, Cause.ETCD_QUORUM_LOST})
+# Without a leader (or the primary site, until the second site takes over) no request
+# anywhere is served: unmeasured, these are downtime.
+EVERY_REQUEST_NEEDS = frozenset({Cause.ROLE_FAILOVER, Cause.ETCD_QUORUM_LOST, Cause.SITE_LOST})
 
 
 class IncidentsBetween(Protocol):

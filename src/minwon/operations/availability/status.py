@@ -73,13 +73,14 @@ DEGRADED_RATIO = 0.05
 OUTAGE_RATIO = 0.9
 HISTORY_DAYS = 90
 
-_EVERYONE = (Cause.ROLE_FAILOVER, Cause.ETCD_QUORUM_LOST)
+_EVERYONE = (Cause.ROLE_FAILOVER, Cause.ETCD_QUORUM_LOST, Cause.SITE_LOST)
 _SERVING = ("app:", "haproxy:")  # parts that answer requests themselves
 _FELT_WHERE_SERVING = (
     Cause.PROCESS_EXIT,
     Cause.PROCESS_HUNG,
     Cause.APP_NOT_READY,
     Cause.HAPROXY_PATH_DOWN,
+    Cause.RELEASE_ROLLED_BACK,  # the canary served the broken build to its share
 )
 
 

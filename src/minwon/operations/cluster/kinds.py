@@ -324,10 +324,12 @@ START_ORDER = (
 )
 STOP_ORDER = tuple(reversed(START_ORDER))
 # A standby site's HAProxy carries the link its leader's first copy comes over: before it.
+# Its own watcher records the primary site's loss (whose watcher is lost with it).
 STANDBY_START_ORDER = (
     ProcessKind.ETCD,
     ProcessKind.HAPROXY,
     ProcessKind.PATRONI,
     ProcessKind.GUARD,
     ProcessKind.APP,
+    ProcessKind.WATCH,
 )

@@ -33,8 +33,8 @@ RESOLUTION_SLACK = 1.0
 # incident is open on a part they depend on, they join that incident (``also`` gets
 # ``cause@component``) instead of opening one each.
 DEPENDS_ON: dict[Cause, tuple[str, ...]] = {
-    Cause.APP_NOT_READY: ("postgres:", "patroni:", "etcd", "haproxy:"),
-    Cause.HAPROXY_PATH_DOWN: ("postgres:", "patroni:", "etcd"),
+    Cause.APP_NOT_READY: ("postgres:", "patroni:", "etcd", "haproxy:", "site:"),
+    Cause.HAPROXY_PATH_DOWN: ("postgres:", "patroni:", "etcd", "site:"),
     # The other replicas follow a failover: they stop streaming a moment to re-point.
     Cause.REPLICATION_STOPPED: ("postgres:", "patroni:"),
     Cause.REPLICATION_LAG: ("postgres:", "patroni:"),
@@ -45,12 +45,18 @@ DEPENDS_ON: dict[Cause, tuple[str, ...]] = {
 # be rewound and restarted by Patroni (seen: streaming 8-10 s before it stayed so): its
 # incident settles once it has been without symptoms this long, at the time they cleared.
 POSTGRES_SETTLE_HOLD = 10.0
+# A promoted second site's apps may answer /readyz a moment after it took writes: those
+# join the lost site's incident meanwhile.
+SITE_SETTLE_HOLD = 5.0
 
 
 def settle_hold(component: str) -> float:
     """Returns how long `component` must stay without symptoms before its incident
-    settles (at the time they cleared): a database member's, ``POSTGRES_SETTLE_HOLD``."""
-    return POSTGRES_SETTLE_HOLD if component.startswith("postgres:") else 0.0
+    settles (at the time they cleared): a database member's, ``POSTGRES_SETTLE_HOLD``;
+    the primary site's (seen from the second), ``SITE_SETTLE_HOLD``."""
+    if component.startswith("postgres:"):
+        return POSTGRES_SETTLE_HOLD
+    return SITE_SETTLE_HOLD if component.startswith("site:") else 0.0
 
 
 @dataclass

@@ -27,6 +27,12 @@ class Cause(StrEnum):
     APP_NOT_READY = "app.not_ready"  # an app instance's GET /readyz is not 200
     ARCHIVE_FAILED = "archive.failed"  # the primary's last WAL archiving attempt failed
     BACKUP_FAILED = "backup.failed"  # a scheduled pgBackRest backup failed
+    # Seen by the second site's watcher: nothing of the primary site answers while this
+    # site still follows it (ends when this site takes writes: promoted).
+    SITE_LOST = "site.lost"
+    DR_LINK_LOST = "dr.link_lost"  # the link to the primary site is cut while following
+    # Recorded by the releaser itself: a build that failed its canary and was rolled back.
+    RELEASE_ROLLED_BACK = "release.rolled_back"
 
 
 # When several causes appear on one component in the same round, the first of this order
@@ -45,6 +51,9 @@ SYMPTOMS_KO: dict[Cause, str] = {
     Cause.APP_NOT_READY: "{component}이(가) 준비되지 않음 (/readyz)",
     Cause.ARCHIVE_FAILED: "주 서버의 WAL 보관(archive)이 실패함",
     Cause.BACKUP_FAILED: "예약 백업이 실패함",
+    Cause.SITE_LOST: "주 사이트 전체가 응답하지 않음 (이 사이트가 승격되어 쓰기를 받을 때까지)",
+    Cause.DR_LINK_LOST: "주 사이트와의 복제 링크가 끊김 (이 사이트가 따라가지 못함)",
+    Cause.RELEASE_ROLLED_BACK: "{component}에 배포한 빌드가 카나리아 검사에서 실패해 되돌려짐",
 }
 
 

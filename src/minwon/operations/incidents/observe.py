@@ -58,6 +58,7 @@ from minwon.operations.incidents.hangs import stopped
 from minwon.operations.incidents.issued import IssuedFeed
 from minwon.operations.incidents.model import Cause, Incident
 from minwon.operations.incidents.planned import requested_switchover
+from minwon.operations.incidents.site import SiteTracker, look_at_sites
 
 T = TypeVar("T")
 PROBE_SECONDS = 0.5
@@ -225,6 +226,14 @@ class LocalObserver:
         self._issued = issued
         self._issued_prober = [Prober("issued", issued.poll)] if issued is not None else []
         self._track: IssuanceTrack | None = None
+        # A second site's: the primary site's loss (``site.py``), its own paths and apps
+        # only once it takes writes.
+        self._sites = SiteTracker() if spec.standby is not None else None
+        self._site = (
+            [Prober("site", partial(look_at_sites, root, spec, self.credentials))]
+            if spec.standby is not None
+            else []
+        )
         for prober in self._probers:
             prober.start()
 
@@ -239,6 +248,7 @@ class LocalObserver:
             *self._metrics,
             self._archive,
             *self._issued_prober,
+            *self._site,
         ]
 
     def close(self) -> None:
@@ -328,11 +338,16 @@ class LocalObserver:
             readings.append(self.roles.read(found[0], members))
         if (health := self._etcd.fresh()) is not None:
             readings.append(etcd_reading(health[0], health[1]))
+        serving = True
+        if self._sites is not None:
+            if (sites := self._site[0].fresh()) is not None:
+                readings.append(self._sites.read(*sites))
+            serving = self._sites.promoted
         for proxy, prober in zip(self.spec.haproxies, self._paths, strict=True):
-            if (reached := prober.fresh()) is not None:
+            if (reached := prober.fresh()) is not None and serving:
                 readings.append(path_reading(reached[0], proxy.name, reached[1]))
         for app, prober in zip(self.spec.apps, self._apps, strict=True):
-            if (ready := prober.fresh()) is not None:
+            if (ready := prober.fresh()) is not None and serving:
                 readings.append(app_reading(ready[0], app.name, ready[1]))
         if (archived := self._archive.fresh()) is not None and archived[1] is not None:
             readings.append(archive_reading(archived[0], *archived[1]))

@@ -11,15 +11,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import structlog
+
 from minwon.adapters.database import make_engine
 from minwon.adapters.release_store import ReleaseStore
+from minwon.operations.incidents.store import IncidentStore, SqlIncidents, StoreUnavailableError
 from minwon.operations.release import builds
 from minwon.operations.release.builds import Build, BuildError
 from minwon.operations.release.canary import Release, ReleaseReport, Timing
 from minwon.operations.release.host_fleet import HostFleet
+from minwon.operations.release.incident import rollback_incident
 from minwon.operations.release.metrics import MetricsObserver
 from minwon.operations.release.ports import Fleet, SchemaGate
 from minwon.operations.release.probe import ProbeCredentials, ProbeResult, run_probe
+
+log = structlog.get_logger("minwon.release")
 
 
 class FleetReleaser:
@@ -36,6 +42,7 @@ class FleetReleaser:
         who: str = "operator",
         timing: Timing | None = None,
         metrics_token: str = "",
+        incidents: IncidentStore | None = None,
     ) -> None:
         self.fleet = fleet
         self.database_url = database_url
@@ -46,6 +53,7 @@ class FleetReleaser:
         self.timing = timing or Timing()
         self.last: ReleaseReport | None = None
         self.metrics_token = metrics_token
+        self.incidents = incidents  # None: the incidents table of the apps' database
 
     def _probe(self, url: str) -> ProbeResult:
         credentials = ProbeCredentials(password=self.probe_password())
@@ -66,10 +74,22 @@ class FleetReleaser:
         engine = make_engine(self.database_url)
         try:
             ReleaseStore(engine).record(report.to_row())
+            self._record_incident(report, self.incidents or SqlIncidents(engine))
         finally:
             engine.dispose()
         self.last = report
         return report
+
+    def _record_incident(self, report: ReleaseReport, store: IncidentStore) -> None:
+        """Stores the incident a rollback is (the watcher cannot tell it from a release
+        that went well); a store that fails is logged: the release is recorded already."""
+        incident = rollback_incident(report)
+        if incident is None:
+            return
+        try:
+            store.save([incident])
+        except StoreUnavailableError as exc:
+            log.warning("release.incident_not_stored", id=incident.id, error=str(exc))
 
 
 class HostReleaser(FleetReleaser):

@@ -3,6 +3,7 @@ rolled out while kiosks issue, and the canary must catch it and roll it back by 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from minwon.operations.release.drills import DRILLS
@@ -25,6 +26,8 @@ def release_drill(kind: str) -> Step:
     def action(ctx: ScenarioContext) -> str:
         ctx.fault_begins()
         summary = ctx.releases().release_drill(kind)
+        # Wall time: the releaser's incident ends when its rollback did, just before this.
+        ctx.figures["release_done_at"] = round(time.time(), 3)
         ctx.release = summary
         if summary.decision_seconds is not None:
             ctx.figures["decision_seconds"] = summary.decision_seconds
