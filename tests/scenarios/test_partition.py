@@ -27,6 +27,7 @@ import pytest
 from minwon.operations.clock import wait_until
 from minwon.operations.cluster.faults import ProcessKind, ProcessRef
 from minwon.operations.cluster.local import LocalCluster
+from minwon.operations.incidents.model import Cause
 from minwon.operations.network.hosts import HostNetwork
 from minwon.operations.network.netns import Namespace
 from minwon.operations.scenarios import RUNBOOKS, scenario_on
@@ -52,6 +53,7 @@ from minwon.operations.scenarios.steps import (
     STEADY_LOAD,
 )
 from support.binaries import require_binaries, require_root
+from support.incidents import TOLERANCE, incidents_near, recorded_incident
 from support.scenario_records import ARTIFACTS, held
 
 pytestmark = pytest.mark.cluster
@@ -133,6 +135,23 @@ def test_p1_a_partitioned_primary_demotes_itself_and_there_is_never_a_second_pri
     assert details["isolated_acknowledged"] == 0 and details["isolated_commits"] > 0, details
     assert details["two_primary_samples"] == 0, details
     assert details["role_watch_gap_seconds"] < 2.0, details  # the watch was never blind long
+    # The watcher (on the app tier, where the apps are) recorded it by itself: the old
+    # primary's host answering nothing from the cut, the paths and the failover that
+    # followed joined to it; its cause gone when the network was repaired, settled once
+    # the member streamed again.
+    assert record.old_primary is not None
+    incident = recorded_incident(
+        cluster,
+        record,
+        component=f"postgres:{record.old_primary}",
+        causes={Cause.HOST_UNREACHABLE},
+        recovered="rejoined_at",
+        timeout=40.0,
+    )
+    assert incident.ended_at is not None
+    assert abs(incident.ended_at - float(details["healed_at"])) <= TOLERANCE, incident
+    assert "role.failover" in incident.also, incident
+    assert not [i for i in incidents_near(cluster, incident) if i.component.startswith("haproxy:")]
     assert record.gap_seconds < DEAD_HOST_BOUND, record
 
 
@@ -154,6 +173,7 @@ def test_every_part_runs_in_its_hosts_namespace_also_once_the_supervisor_restart
         expected[f"postgres:{node.name}"] = node.netns
     expected |= {f"haproxy:{p.name}": p.netns for p in spec.haproxies}
     expected |= {f"app:{a.name}": a.netns for a in spec.apps}
+    expected["watch:incidents"] = spec.apps[0].netns  # the first app host's, as planned
     running = {
         **cluster.pids(),
         **{f"postgres:{m}": cluster.postmaster_pid(m) for m in cluster.members()},

@@ -40,6 +40,17 @@ def leader(cluster: LocalCluster) -> ProcessRef:
     return patroni(cluster.leader())
 
 
+def _why_restarted(cluster: LocalCluster, member: str) -> str:
+    """Returns what the member's guard and Patroni logged last: who restarted it."""
+    logs = cluster.root / "logs"
+    lines = []
+    for name in (f"guard-{member}.log", f"patroni-{member}.log"):
+        path = logs / name
+        text = path.read_text(errors="replace").splitlines() if path.exists() else []
+        lines += [f"--- {name}", *text[-25:]]
+    return "\n".join(lines)
+
+
 KILLED: list[tuple[str, Callable[[LocalCluster], ProcessRef]]] = [
     ("etcd member", lambda _: etcd("e2")),
     ("replica's Patroni", replica),
@@ -72,7 +83,8 @@ def test_a_killed_part_is_started_again_by_the_supervisor_and_the_cluster_heals(
     assert cluster.pids()[str(ref)] != pid
     if postmaster_before is not None:
         # Patroni came back to its running PostgreSQL: no restart, no failover.
-        assert cluster.postmaster_pid(ref.name) == postmaster_before
+        after = cluster.postmaster_pid(ref.name)
+        assert after == postmaster_before, _why_restarted(cluster, ref.name)
         assert status.leader == leader_before
     print(f"\nself-healing: {what} {ref} healthy again {healed:.2f} s after SIGKILL")
 

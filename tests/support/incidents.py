@@ -133,5 +133,55 @@ def recorded_incident(
     assert injected - TOLERANCE <= started <= whole + TOLERANCE, (started, injected, whole)
     assert incident.settled_at is not None and incident.ended_at is not None
     end = incident.settled_at if ends == "settled" else incident.ended_at
+    if end < earliest - TOLERANCE:
+        # Recovered sooner than the scenario's look before its last: it may have failed
+        # again meanwhile (a rejoined member rewound and restarted by Patroni after it
+        # streamed a while). Then the record holds that relapse too, open when that look
+        # saw the part not yet recovered, and ending at the recovery.
+        _print_watch_log(cluster, injected)
+        last = _relapse(cluster.root, component, after=end, looked=earliest, until=recovery)
+        end = last.settled_at if ends == "settled" else last.ended_at
+        assert end is not None, last
     assert earliest - TOLERANCE <= end <= recovery + TOLERANCE, (ends, end, earliest, recovery)
     return incident
+
+
+def _relapse(root: Path, component: str, *, after: float, looked: float, until: float) -> Incident:
+    """Returns the settled incident of `component` that began after `after` (an earlier
+    one's end) and was open at `looked`, once stored; asserts there is one."""
+    found: list[Incident] = []
+
+    def stored() -> bool:
+        store, engine = local_incidents(root)
+        try:
+            found[:] = [
+                r.incident
+                for r in store.records(limit=200)
+                if r.incident.component == component
+                and after <= r.incident.started_at <= looked + TOLERANCE
+                and r.incident.started_at <= until + TOLERANCE
+            ]
+        finally:
+            engine.dispose()
+        return bool(found) and not any(i.is_open for i in found)
+
+    assert wait_until(stored, timeout=20.0, interval=0.5), ("no relapse recorded", component)
+    print(f"  relapse of {component}: {[i.to_dict() for i in found]}")
+    last = max(found, key=lambda i: i.started_at)
+    assert last.settled_at is not None and last.settled_at >= looked - TOLERANCE, last
+    return last
+
+
+def incidents_near(cluster: LocalCluster, incident: Incident) -> list[Incident]:
+    """Returns the other incidents stored that began while `incident` was open."""
+    store, engine = local_incidents(cluster.root)
+    try:
+        end = incident.settled_at or incident.started_at
+        return [
+            r.incident
+            for r in store.records(limit=200)
+            if r.incident.id != incident.id
+            and incident.started_at - TOLERANCE <= r.incident.started_at <= end
+        ]
+    finally:
+        engine.dispose()

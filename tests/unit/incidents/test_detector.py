@@ -130,10 +130,11 @@ def test_a_fault_that_ended_while_no_watcher_ran_closes_at_the_recorded_restart(
 def test_a_probe_that_did_not_answer_this_round_is_not_a_recovery() -> None:
     run = Run()
     run.round(0.0, path_reading(0.0, "2", False))
-    run.round(0.5)  # no reading from haproxy:2 this round
-    assert run.only().ended_at is None
-    run.round(1.0, path_reading(1.0, "2", True))
-    assert run.only().ended_at == 1.0
+    run.round(1.0, path_reading(1.0, "2", False))
+    run.round(1.5)  # no reading from haproxy:2 this round
+    assert run.only().ended_at is None and run.only().started_at == 0.0
+    run.round(2.0, path_reading(2.0, "2", True))
+    assert run.only().ended_at == 2.0
 
 
 def test_losing_the_leader_is_a_failover_of_that_member_until_a_leader_runs() -> None:
@@ -238,7 +239,33 @@ def test_apps_and_paths_failing_during_a_database_fault_join_its_incident() -> N
 def test_an_app_not_ready_with_nothing_below_failing_is_its_own_incident() -> None:
     run = Run()
     run.round(0.0, app_reading(0.0, "2", False))
+    assert run.seen == {}  # a symptom: what it follows from may show a round later
+    run.round(1.0, app_reading(1.0, "2", False))
     assert run.only().component == "app:2" and run.only().cause is Cause.APP_NOT_READY
+    assert run.only().started_at == 0.0
+
+
+def test_a_symptom_gone_within_its_grace_is_still_recorded() -> None:
+    run = Run()
+    run.round(0.0, path_reading(0.0, "1", True))
+    run.round(0.5, path_reading(0.5, "1", False))
+    run.round(1.0, path_reading(1.0, "1", True))
+    incident = run.only()
+    assert (incident.started_at, incident.ended_at, incident.settled_at) == (0.5, 1.0, 1.0)
+    assert incident.cause is Cause.HAPROXY_PATH_DOWN
+
+
+def test_paths_seen_down_a_round_before_the_silent_host_join_its_incident() -> None:
+    """A path's probe may fail before the slower look that tells the host is silent."""
+    from minwon.operations.incidents.reach import reach_reading
+
+    run = Run()
+    run.round(0.0, path_reading(0.0, "1", True), reach_reading(0.0, {}))
+    run.round(0.5, path_reading(0.1, "1", False))
+    run.round(1.0, path_reading(0.6, "1", False), reach_reading(0.2, {"pg1": "silent"}))
+    incident = run.only()
+    assert incident.component == "postgres:pg1" and incident.started_at == 0.2
+    assert incident.also == ("haproxy.path_down@haproxy:1",)
 
 
 def test_an_end_is_when_the_probe_looked_not_when_the_round_read_it() -> None:
@@ -276,3 +303,71 @@ def test_a_watcher_started_during_a_failover_keeps_it_open_until_a_leader_runs()
     new = [*none, MemberStatus("pg2", "leader", "running", 4, 0, False)]
     run.round(12.0, roles.read(12.0, new))
     assert run.only().id == lost.id and run.only().ended_at == 12.0
+
+
+def test_a_rejoining_member_stopped_again_for_its_rewind_is_still_one_incident() -> None:
+    """kill -9 of pg1's postmaster; Patroni starts it as a replica, then stops it again to
+    rewind it (the postmaster gone a second time while it does not stream yet): one
+    incident, ended when the postmaster stayed up, settled once it streamed a while."""
+    roles = RoleTracker(max_lag_bytes=1000)
+    run = Run()
+
+    def members(state: str, timeline: int) -> list[MemberStatus]:
+        return [
+            MemberStatus("pg1", "replica", state, timeline, 0, False),
+            MemberStatus("pg2", "leader", "running", 4, 0, False),
+        ]
+
+    first = proc("postgres:pg1", 100)
+    run.round(0.0, roles.read(0.0, members("streaming", 4)), procs=[first])
+    run.round(0.5, roles.read(0.5, members("stopped", 3)), procs=[proc("postgres:pg1", 100, False)])
+    run.round(3.0, roles.read(3.0, members("streaming", 3)), procs=[proc("postgres:pg1", 101)])
+    assert run.only().ended_at == 3.0 and run.only().is_open
+    run.round(6.0, roles.read(6.0, members("stopped", 3)), procs=[proc("postgres:pg1", 101, False)])
+    assert run.only().ended_at is None  # the same recovery, not over
+    run.round(8.0, roles.read(8.0, members("streaming", 4)), procs=[proc("postgres:pg1", 102)])
+    run.round(8.0 + POSTGRES_SETTLE_HOLD)
+    incident = run.only()
+    assert incident.cause is Cause.PROCESS_EXIT and incident.started_at == 0.5
+    assert incident.ended_at == 8.0 and incident.settled_at == 8.0
+
+
+def test_an_haproxy_killed_again_while_its_path_is_down_is_a_new_incident() -> None:
+    """Outside a database member, a cause that comes back is a new fault."""
+    run = Run()
+    run.round(0.0, path_reading(0.0, "1", True), procs=[proc("haproxy:1", 10)])
+    run.round(0.5, path_reading(0.5, "1", False), procs=[proc("haproxy:1", 10, False)])
+    run.round(1.0, path_reading(1.0, "1", False), procs=[proc("haproxy:1", 11)])
+    run.round(1.5, path_reading(1.5, "1", False), procs=[proc("haproxy:1", 11, False)])
+    run.round(2.0, path_reading(2.0, "1", True), procs=[proc("haproxy:1", 12)])
+    assert len(run.seen) == 2
+
+
+def test_a_host_cut_off_is_one_incident_with_the_paths_and_the_failover_it_causes() -> None:
+    """P1 as the watcher sees it: the primary's host silent, then both paths reach no
+    primary, then its lease runs out and another member leads; the network comes back
+    and it streams again. One incident on the member, named for its host."""
+    from minwon.operations.incidents.reach import reach_reading
+
+    roles = RoleTracker(max_lag_bytes=1000)
+    run = Run()
+
+    def members(*rows: tuple[str, str, str, int]) -> list[MemberStatus]:
+        return [MemberStatus(n, r, s, tl, 0, False) for n, r, s, tl in rows]
+
+    healthy = members(("pg1", "leader", "running", 3), ("pg2", "sync_standby", "streaming", 3))
+    run.round(0.0, roles.read(0.0, healthy), reach_reading(0.0, {}), path_reading(0.0, "1", True))
+    silent = {"pg1": "10.232.0.11 answers nothing"}
+    run.round(0.7, reach_reading(0.2, silent), path_reading(0.7, "1", True))
+    run.round(2.5, roles.read(2.5, healthy), path_reading(0.6, "1", False))
+    promoted = members(("pg1", "replica", "running", 3), ("pg2", "leader", "running", 4))
+    run.round(21.0, roles.read(21.0, promoted), reach_reading(20.8, silent))
+    run.round(30.0, reach_reading(29.9, {}), path_reading(29.9, "1", True))
+    back = members(("pg1", "replica", "streaming", 4), ("pg2", "leader", "running", 4))
+    run.round(33.0, roles.read(33.0, back), reach_reading(33.0, {}))
+    run.round(33.0 + POSTGRES_SETTLE_HOLD, roles.read(43.0, back))
+    incident = run.only()
+    assert incident.component == "postgres:pg1" and incident.cause is Cause.HOST_UNREACHABLE
+    assert incident.started_at == 0.2 and incident.ended_at == 29.9
+    assert incident.settled_at == 33.0
+    assert {"role.failover", "haproxy.path_down@haproxy:1"} <= set(incident.also)

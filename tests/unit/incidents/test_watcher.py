@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 from minwon.operations.clock import wait_until
-from minwon.operations.incidents.conditions import Reading, path_reading
+from minwon.operations.incidents.conditions import Reading, etcd_reading
 from minwon.operations.incidents.journal import Journal
 from minwon.operations.incidents.model import Cause
 from minwon.operations.incidents.observe import issued_total
@@ -16,13 +16,14 @@ from minwon.operations.incidents.watch import Watcher
 
 
 class Script:
-    """An observer that says what the test tells it to."""
+    """An observer that says what the test tells it to: etcd has its quorum or not."""
 
     def __init__(self) -> None:
         self.path_ok = True
 
     def look(self, at: float) -> tuple[list[Reading], dict[str, float], float | None]:
-        return [path_reading(at, "1", self.path_ok)], {}, None
+        healthy = {"e1": self.path_ok, "e2": self.path_ok, "e3": True}
+        return [etcd_reading(at, healthy)], {}, None
 
 
 def test_incidents_seen_while_the_database_is_down_reach_it_once_it_answers(
@@ -45,7 +46,7 @@ def test_incidents_seen_while_the_database_is_down_reach_it_once_it_answers(
     watcher.writer.close()
     store.merge()
     (incident,) = database.incidents.values()
-    assert incident.cause is Cause.HAPROXY_PATH_DOWN and incident.settled_at is not None
+    assert incident.cause is Cause.ETCD_QUORUM_LOST and incident.settled_at is not None
     assert "database unreachable" in out.getvalue()
     assert (tmp_path / "watch.beat").exists()
 

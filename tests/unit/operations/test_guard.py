@@ -131,7 +131,23 @@ def test_a_guard_that_never_heard_a_primary_does_nothing(world: World, clock: Cl
 
 def test_policy_alone() -> None:
     policy = Policy(hung_after=4, cooldown=60)
-    seen = Observation(answered_at=0.0, primary=True, patroni_primary=True)
+    seen = Observation(answered_at=0.0, primary=True, patroni_primary=True, last_unanswered=True)
     assert not policy.should_fence(seen, 3.9)
     assert policy.should_fence(seen, 4.0)
-    assert not policy.should_fence(Observation(0.0, primary=True, fenced_at=1.0), 30.0)
+    fenced = Observation(0.0, primary=True, fenced_at=1.0, last_unanswered=True)
+    assert not policy.should_fence(fenced, 30.0)
+    # A check stuck in PostgreSQL (a commit that never returns) is silence too.
+    assert policy.should_fence(Observation(0.0, primary=True, checking=True), 4.0)
+
+
+def test_a_check_thread_that_was_not_scheduled_is_no_hang(world: World, clock: Clock) -> None:
+    """On a loaded host the check thread may sleep past `hung_after` between two checks:
+    it asked nothing, so the silence is its own, and the primary is left alone until a
+    check goes unanswered."""
+    guard = _guard(world, clock, hung_after=4)
+    guard.check_once()
+    clock.now += 10  # no check ran meanwhile
+    assert guard.decide() == [] and world.killed == []
+    world.answer = Hang("timeout expired")
+    guard.check_once()
+    assert guard.decide() == [4242]

@@ -52,6 +52,11 @@ PUBLIC_CAUSES: dict[Cause, PublicCause] = {
     Cause.PROCESS_HUNG: PublicCause(
         "server.hung", "서버 프로그램 멈춤", "서버 프로그램 일부가 멈추어"
     ),
+    Cause.HOST_UNREACHABLE: PublicCause(
+        "network.server_unreachable",
+        "서버 네트워크 장애",
+        "데이터베이스 서버 한 대의 네트워크가 끊어져",
+    ),
     Cause.ROLE_SWITCHOVER: PublicCause(
         "database.planned_switch",
         "계획된 데이터베이스 서버 전환",
@@ -90,6 +95,11 @@ PUBLIC_CAUSES: dict[Cause, PublicCause] = {
         "datacenter.link_down",
         "재해복구센터 연결 장애",
         "재해복구센터로 데이터를 복제하는 연결이 끊어져",
+    ),
+    Cause.EDGE_SERVERS_DOWN: PublicCause(
+        "network.branch_path_down",
+        "현장 접속 경로 장애",
+        "무인민원발급기 등 현장에서 서버로 가는 통신 경로 일부에 장애가 생겨",
     ),
     Cause.RELEASE_ROLLED_BACK: PublicCause(
         "software.rolled_back",

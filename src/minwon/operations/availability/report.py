@@ -57,6 +57,7 @@ CHANNEL_KO = {
 CAUSE_KO = {
     Cause.PROCESS_EXIT: "프로세스 종료",
     Cause.PROCESS_HUNG: "프로세스 멈춤",
+    Cause.HOST_UNREACHABLE: "서버 네트워크 단절",
     Cause.ROLE_FAILOVER: "주 서버 장애 조치",
     Cause.ROLE_SWITCHOVER: "계획된 주 서버 전환",
     Cause.REPLICATION_STOPPED: "복제 중단",
@@ -68,6 +69,7 @@ CAUSE_KO = {
     Cause.BACKUP_FAILED: "백업 실패",
     Cause.SITE_LOST: "주 사이트 상실",
     Cause.DR_LINK_LOST: "사이트 간 복제 링크 단절",
+    Cause.EDGE_SERVERS_DOWN: "외부 부하분산 경로 장애",
     Cause.RELEASE_ROLLED_BACK: "배포 되돌림",
 }
 # Without a leader (or the primary site, until the second site takes over) no request

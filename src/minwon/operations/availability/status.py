@@ -103,7 +103,7 @@ def impact_of(incident: Incident) -> str:
     gap = incident.issuance_gap_seconds
     if _causes(incident) & set(_EVERYONE) or (gap is not None and gap >= GAP_OUTAGE_SECONDS):
         return OUTAGE
-    if _causes(incident) & {Cause.HAPROXY_PATH_DOWN, Cause.APP_NOT_READY}:
+    if _causes(incident) & {Cause.HAPROXY_PATH_DOWN, Cause.APP_NOT_READY, Cause.EDGE_SERVERS_DOWN}:
         return DEGRADED
     if incident.cause in _FELT_WHERE_SERVING and incident.component.startswith(_SERVING):
         return DEGRADED

@@ -63,6 +63,11 @@ class Observation:
     primary: bool = False  # at its last answer, the node was not in recovery
     patroni_primary: bool | None = None  # Patroni's GET /primary: 200, 503, or no answer
     fenced_at: float | None = None
+    # The evidence of silence now: a check under way, or the last one went unanswered. A
+    # check thread that merely was not scheduled for a while (a loaded host) heard
+    # nothing, but asked nothing either: that is no hang.
+    checking: bool = False
+    last_unanswered: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,8 @@ class Policy:
         if not seen.primary or seen.patroni_primary is False:
             return False  # a replica, or Patroni has already moved on
         if seen.fenced_at is not None and now - seen.fenced_at < self.cooldown:
+            return False
+        if not (seen.checking or seen.last_unanswered):
             return False
         return now - seen.answered_at >= self.hung_after
 
@@ -185,15 +192,20 @@ class Guard:
 
     def check_once(self) -> None:
         """One look at PostgreSQL and Patroni; records whatever answered."""
+        self.seen.checking = True
         try:
             primary = self.check(self.target)
         except Hang as exc:
+            self.seen.last_unanswered = True
             LOG.warning("guard.no_answer", error=str(exc)[:200])
         except psycopg.Error as exc:  # an answer: refused, shutting down, too many clients
-            self.seen.answered_at = self.clock()
+            self.seen.answered_at, self.seen.last_unanswered = self.clock(), False
             LOG.info("guard.answered_with_error", error=type(exc).__name__)
         else:
             self.seen.answered_at, self.seen.primary = self.clock(), primary
+            self.seen.last_unanswered = False
+        finally:
+            self.seen.checking = False
         self.seen.patroni_primary = self.ask_patroni(self.target.rest_url)
 
     def decide(self) -> list[int]:

@@ -161,8 +161,11 @@ WATCH_BEAT = "watch.beat"  # touched by the watcher every round (operations/inci
 
 
 def _watch_command(ctx: KindContext, name: str, rejoin: bool) -> Command:
+    # On the first app host, as the plan's minwon-watch.service: in namespace mode the
+    # launcher's own network reaches none of the hosts.
     argv = ctx.minwon_argv("ops", "watch", "--root", ctx.root)
-    return Command(tuple(argv), Path(ctx.root), ctx.app_env(), False)
+    netns = ctx.spec.apps[0].netns if ctx.spec.apps else ""
+    return Command(tuple(argv), Path(ctx.root), ctx.app_env(), False, netns)
 
 
 def _watcher_ready(ctx: KindContext) -> bool:

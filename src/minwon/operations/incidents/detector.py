@@ -41,6 +41,13 @@ DEPENDS_ON: dict[Cause, tuple[str, ...]] = {
 }
 
 
+# A symptom of the kinds above waits this long (from when it was seen) before it opens an
+# incident of its own: its cause further down, probed by a slower look (a host that does
+# not answer takes a connect timeout to tell), may be seen a round later. Its start is
+# not delayed: it keeps the time it was first seen.
+DEPENDENT_GRACE = 1.0
+
+
 # A database member that rejoins after a failover may stream a moment, then stop again to
 # be rewound and restarted by Patroni (seen: streaming 8-10 s before it stayed so): its
 # incident settles once it has been without symptoms this long, at the time they cleared.
@@ -48,6 +55,16 @@ POSTGRES_SETTLE_HOLD = 10.0
 # A promoted second site's apps may answer /readyz a moment after it took writes: those
 # join the lost site's incident meanwhile.
 SITE_SETTLE_HOLD = 5.0
+
+
+def _first_cause(item: tuple[str, list[Condition]]) -> int:
+    return min(PRIORITY.index(c.cause) for c in item[1])
+
+
+def component_rejoins(component: str) -> bool:
+    """Returns True for a database member: after a failover Patroni may stop and start it
+    again (pg_rewind) before it streams, which continues its incident."""
+    return component.startswith("postgres:")
 
 
 def settle_hold(component: str) -> float:
@@ -72,6 +89,7 @@ class Detector:
     _shown_by: dict[Key, str] = field(default_factory=dict)  # the source that showed it
     _last_keys: dict[str, set[Cause]] = field(default_factory=dict)  # per open component
     _clean_since: dict[str, float] = field(default_factory=dict)  # no symptom left since
+    _waiting: dict[str, Condition] = field(default_factory=dict)  # symptoms in their grace
 
     def resume(self, incidents: Iterable[Incident]) -> None:
         """Takes back the incidents a previous watcher left open."""
@@ -123,23 +141,46 @@ class Detector:
             else:
                 del self._open[component]
                 self._gap_pending[updated.id] = updated
-        for component, found in by_component.items():
+        # Root causes first: a host cut off and the paths through it seen in one round
+        # are one incident (the paths' explained by the host's), not three.
+        waiting: dict[str, Condition] = {}
+        for component, found in sorted(by_component.items(), key=_first_cause):
             if component in self._open or self._explained(found, at):
                 continue
             first = min(found, key=lambda c: PRIORITY.index(c.cause))
-            incident = Incident.open(component, first.cause, first.detail, at=first.since or at)
+            if all(c.cause in DEPENDS_ON for c in found):
+                held = self._waiting.get(component)
+                if held is not None and held.cause is first.cause:
+                    first = held  # seen before: since then
+                since = first.since if first.since is not None else at
+                if at - since < DEPENDENT_GRACE:
+                    waiting[component] = first  # its cause further down may show next
+                    continue
+            since = first.since if first.since is not None else at
+            incident = Incident.open(component, first.cause, first.detail, at=since)
             incident = incident.but(
                 also=tuple(sorted({c.cause.value for c in found} - {first.cause.value})),
                 updated_at=at,
             )
             self._open[component] = incident
             changed[incident.id] = incident
+        for component, first in self._waiting.items():
+            if component not in by_component:  # gone before its grace: a blip of its own
+                end = self._cleared_at(first.key, at)
+                began = first.since if first.since is not None else at
+                blips.append(Blip(component, first.cause, first.detail, began, end))
+        self._waiting = waiting
         for component in self._absorbed & set(self._open):
             changed[self._open[component].id] = self._open[component]
         self._absorbed.clear()
         for blip in blips:
-            if blip.component in self._open:
-                continue  # the open incident there already covers it
+            current = self._open.get(blip.component)
+            if current is not None:  # the open incident there covers it: noted in it
+                if blip.cause is not current.cause and blip.cause.value not in current.also:
+                    also = tuple(sorted({*current.also, blip.cause.value}))
+                    self._open[blip.component] = current = current.but(also=also, updated_at=at)
+                    changed[current.id] = current
+                continue
             done = Incident.open(blip.component, blip.cause, blip.detail, at=blip.started_at)
             done = done.but(ended_at=blip.ended_at, settled_at=blip.ended_at, updated_at=at)
             self._gap_pending[done.id] = done
@@ -188,6 +229,12 @@ class Detector:
                 end, detail = max(found.at, incident.started_at), found.detail or detail
             updated = updated.but(ended_at=end, cause_detail=detail)
         elif incident.ended_at is not None and incident.cause in keys:
+            if component_rejoins(incident.component):
+                # Patroni stops a rejoining member's postmaster again to rewind it: the
+                # same recovery, not over yet. Its end comes when the cause clears again.
+                updated = updated.but(ended_at=None, updated_at=at)
+                self._clean_since.pop(incident.component, None)
+                return updated
             # The cause came back while other symptoms lingered: that was the end of this
             # incident; ``round`` opens a new one for the new fault at once.
             return updated.but(settled_at=at, updated_at=at)

@@ -18,6 +18,7 @@ class Cause(StrEnum):
 
     PROCESS_EXIT = "process.exit"  # a process of the cluster ended (signal or exit code)
     PROCESS_HUNG = "process.hung"  # a process (or one below a postmaster) is stopped
+    HOST_UNREACHABLE = "host.unreachable"  # a database host answers nothing (cut off, no power)
     ROLE_FAILOVER = "role.failover"  # the leader lost its role (Patroni failed it over)
     ROLE_SWITCHOVER = "role.switchover"  # the leader handed its role over, as an operator asked
     REPLICATION_STOPPED = "replication.stopped"  # a replica not streaming
@@ -31,6 +32,9 @@ class Cause(StrEnum):
     # site still follows it (ends when this site takes writes: promoted).
     SITE_LOST = "site.lost"
     DR_LINK_LOST = "dr.link_lost"  # the link to the primary site is cut while following
+    # An app balancer outside the cluster (a kiosk network's, ``edges.py``) has servers
+    # its checks are failing or have taken out, or does not answer.
+    EDGE_SERVERS_DOWN = "edge.servers_down"
     # Recorded by the releaser itself: a build that failed its canary and was rolled back.
     RELEASE_ROLLED_BACK = "release.rolled_back"
 
@@ -42,6 +46,7 @@ PRIORITY = tuple(Cause)
 SYMPTOMS_KO: dict[Cause, str] = {
     Cause.PROCESS_EXIT: "{component} 프로세스가 종료됨",
     Cause.PROCESS_HUNG: "{component} 프로세스가 멈춤 (살아 있으나 응답하지 않음)",
+    Cause.HOST_UNREACHABLE: "{component}의 호스트가 네트워크에서 응답하지 않음 (분리 또는 정전)",
     Cause.ROLE_FAILOVER: "{component}이(가) 주 서버 역할을 잃음 (장애 조치)",
     Cause.ROLE_SWITCHOVER: "{component}이(가) 요청대로 주 서버 역할을 넘김 (계획된 전환)",
     Cause.REPLICATION_STOPPED: "{component}의 복제가 스트리밍 중이 아님",
@@ -53,6 +58,7 @@ SYMPTOMS_KO: dict[Cause, str] = {
     Cause.BACKUP_FAILED: "예약 백업이 실패함",
     Cause.SITE_LOST: "주 사이트 전체가 응답하지 않음 (이 사이트가 승격되어 쓰기를 받을 때까지)",
     Cause.DR_LINK_LOST: "주 사이트와의 복제 링크가 끊김 (이 사이트가 따라가지 못함)",
+    Cause.EDGE_SERVERS_DOWN: "{component} 부하분산기가 점검에 실패한 서버를 뺌 (경로 장애)",
     Cause.RELEASE_ROLLED_BACK: "{component}에 배포한 빌드가 카나리아 검사에서 실패해 되돌려짐",
 }
 

@@ -9,18 +9,13 @@ reading stands) while the rounds go on.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import threading
-import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
@@ -53,59 +48,21 @@ from minwon.operations.incidents.conditions import (
     hang_reading,
     path_reading,
 )
+from minwon.operations.incidents.edges import EdgeWatch
 from minwon.operations.incidents.gap import IssuanceTrack
 from minwon.operations.incidents.hangs import stopped
 from minwon.operations.incidents.issued import IssuedFeed
 from minwon.operations.incidents.model import Cause, Incident
 from minwon.operations.incidents.planned import requested_switchover
+from minwon.operations.incidents.prober import PROBE_SECONDS, Prober
+from minwon.operations.incidents.reach import reach_reading, silent_members
 from minwon.operations.incidents.site import SiteTracker, look_at_sites
 
-T = TypeVar("T")
-PROBE_SECONDS = 0.5
 HTTP_TIMEOUT = 0.5
 METRICS_TIMEOUT = 3.0
 ARCHIVE_SECONDS = 5.0  # pg_stat_archiver changes slowly: a look every 5 s is plenty
 ISSUING = re.compile(r"/(issuances|issue)$")  # POST routes that issue a document
 BACKUP_FAILED = re.compile(r"^(\S+) scheduled (\w+) backup FAILED (.*)$")
-
-
-@dataclass
-class Prober(Generic[T]):
-    """A daemon thread that runs `look` every `every` seconds and keeps the last answer
-    with the wall time the look began."""
-
-    name: str
-    look: Callable[[], T]
-    every: float = PROBE_SECONDS
-    _latest: tuple[float, T] | None = None
-    _taken: float = 0.0
-    _thread: threading.Thread | None = field(default=None, repr=False)
-    _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
-
-    def start(self) -> None:
-        """Starts looking."""
-        self._thread = threading.Thread(target=self._run, name=f"probe-{self.name}", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stops looking (after the look under way, if any)."""
-        self._stopping.set()
-
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            began = time.time()
-            # A probe that fails says nothing this time; the next one runs.
-            with contextlib.suppress(Exception):
-                self._latest = (began, self.look())
-            self._stopping.wait(max(0.0, self.every - (time.time() - began)))
-
-    def fresh(self) -> tuple[float, T] | None:
-        """Returns the last answer if it is newer than the one returned before."""
-        latest = self._latest
-        if latest is None or latest[0] <= self._taken:
-            return None
-        self._taken = latest[0]
-        return latest
 
 
 def issued_total(metrics_text: str) -> float:
@@ -207,6 +164,7 @@ class LocalObserver:
             "switchover", lambda: requested_switchover(spec, HTTP_TIMEOUT), every=PROBE_SECONDS
         )
         self._etcd = Prober("etcd", self._etcd_health)
+        self._reach = Prober("reach", partial(silent_members, spec))
         self._paths = [
             Prober(f"haproxy:{p.name}", partial(reaches_primary, spec, p, self.credentials))
             for p in spec.haproxies
@@ -236,6 +194,7 @@ class LocalObserver:
         )
         for prober in self._probers:
             prober.start()
+        self._edges = EdgeWatch(root)  # balancers outside the cluster (edges.json)
 
     @property
     def _probers(self) -> list[Prober[Any]]:
@@ -243,6 +202,7 @@ class LocalObserver:
             self._patroni,
             self._switchover,
             self._etcd,
+            self._reach,
             *self._paths,
             *self._apps,
             *self._metrics,
@@ -255,6 +215,7 @@ class LocalObserver:
         """Stops every prober's thread (a watcher that ends, a test that is done)."""
         for prober in self._probers:
             prober.stop()
+        self._edges.close()
 
     def __enter__(self) -> LocalObserver:
         return self
@@ -338,6 +299,8 @@ class LocalObserver:
             readings.append(self.roles.read(found[0], members))
         if (health := self._etcd.fresh()) is not None:
             readings.append(etcd_reading(health[0], health[1]))
+        if (silent := self._reach.fresh()) is not None:
+            readings.append(reach_reading(*silent))
         serving = True
         if self._sites is not None:
             if (sites := self._site[0].fresh()) is not None:
@@ -351,6 +314,7 @@ class LocalObserver:
                 readings.append(app_reading(ready[0], app.name, ready[1]))
         if (archived := self._archive.fresh()) is not None and archived[1] is not None:
             readings.append(archive_reading(archived[0], *archived[1]))
+        readings += self._edges.readings(at)
         failures = self._backups.new()
         if failures:
             readings.append(backup_reading(at, failures))

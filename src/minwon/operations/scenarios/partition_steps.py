@@ -146,6 +146,7 @@ def _heal(ctx: ScenarioContext) -> str:
     if ctx.injected is None or ctx.old_primary is None:
         return "nothing was cut"
     ctx.host_faults().heal(ctx.old_primary)
+    ctx.figures["healed_at"] = round(ctx.clock.now().timestamp(), 3)  # wall: incidents compare
     return f"{ctx.old_primary}'s host is on the network again"
 
 
