@@ -17,11 +17,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from minwon.cli.main import app as cli
 from minwon.operations.cluster.local import LocalCluster
+from minwon.operations.incidents.model import Cause
 from minwon.operations.network.site import SitePrograms, TwoPathSite
 from minwon.operations.scenarios import RUNBOOKS, scenario_on
 from minwon.operations.scenarios.network_steps import (
+    BROKEN_PATH,
     DROP_LARGE_PACKETS,
     LIFT_LARGE_PACKET_DROP,
     PATH_BACK,
@@ -38,11 +42,13 @@ from minwon.operations.scenarios.steps import (
     NOTHING_LOST_OR_DOUBLED,
 )
 from support.binaries import require_binaries
+from support.incidents import recorded_incident
 from support.scenario_records import held
 
 pytestmark = pytest.mark.cluster
 
 DEMO_RESIDENTS = 100
+EDGE = "kiosk-net"  # the kiosk network's balancer, as registered with the watcher
 
 
 @pytest.fixture(scope="module")
@@ -59,10 +65,18 @@ def kiosk_network(
     )
     site = TwoPathSite(tmp_path_factory.mktemp("two-paths"), programs)
     site.up()  # stops what it started and deletes its namespaces if it fails
+    # The kiosks' balancer is not the cluster's: the operator registers it with the
+    # watcher, which from then on records what its checks find.
+    root = ["--root", str(cluster.root)]
+    register = ["ops", "edge", "add", EDGE, "--admin-socket", site.admin_socket, *root]
+    added = CliRunner().invoke(cli, register)
+    assert added.exit_code == 0, added.output
     try:
         yield site
     finally:
+        removed = CliRunner().invoke(cli, ["ops", "edge", "remove", EDGE, *root])
         site.down()
+        assert removed.exit_code == 0, removed.output
 
 
 def test_f4_a_path_dropping_large_packets_is_marked_down_and_issuance_goes_on_over_the_other(
@@ -96,3 +110,23 @@ def test_f4_a_path_dropping_large_packets_is_marked_down_and_issuance_goes_on_ov
     # over path a) before path b answered: ~2.5 s measured; 5 s leaves room for a slow
     # answer on a busy 2-core machine.
     assert details["longest_request_seconds"] < 5.0, details
+    # The watcher recorded it from the balancer's own checks: started when the first
+    # large echo that failed was sent, over once every server was up again.
+    incident = recorded_incident(
+        cluster,
+        record,
+        component=f"edge:{EDGE}",
+        causes={Cause.EDGE_SERVERS_DOWN},
+        recovered="path_up_at",
+        timeout=30.0,
+    )
+    assert all(f"-{BROKEN_PATH} " in part for part in incident.cause_detail.split(", "))
+
+
+def test_an_edge_balancer_needs_a_name_an_operator_can_type(cluster: LocalCluster) -> None:
+    root = ["--root", str(cluster.root)]
+    spaced = ["ops", "edge", "add", "키오스크 망", "--admin-socket", "/x", *root]
+    bad = CliRunner().invoke(cli, spaced)
+    assert bad.exit_code == 2 and "ops.edge_name" in bad.output
+    unknown = CliRunner().invoke(cli, ["ops", "edge", "remove", "nowhere", *root])
+    assert unknown.exit_code == 2 and "ops.edge_unknown" in unknown.output

@@ -3,7 +3,8 @@
 ``watch`` is the watcher (started by ``minwon cluster up``; a systemd unit on real
 hosts) that records every fault by itself; ``incidents`` lists them; ``note`` adds an
 operator's root cause, prevention step, comment or public statement (the only kind the
-public status page /status shows), kept with who wrote it and when.
+public status page /status shows), kept with who wrote it and when; ``edge add|remove|
+list`` registers app balancers outside the cluster (a kiosk network's) for the watcher.
 Exit codes: 0 done, 1 failed, 2 nothing to act on (no cluster, no such incident).
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -19,7 +21,10 @@ from rich.table import Table
 
 from minwon.cli.options import DEFAULT_ROOT, RootOption
 from minwon.cli.plain import console, fail
+from minwon.operations.cluster.balancer import APPS_BACKEND
+from minwon.operations.cluster.control import STATE_FILE
 from minwon.operations.cluster.errors import ClusterNotFoundError
+from minwon.operations.incidents.edges import NAME, Edge, look_at_edge, read_edges, write_edges
 from minwon.operations.incidents.local import local_incidents, local_watcher
 from minwon.operations.incidents.model import IncidentRecord, Note, NoteKind
 
@@ -131,3 +136,53 @@ def note(
         engine.dispose()
     where = "" if stored else " (데이터베이스가 응답하지 않아 로컬 기록에; 나중에 합쳐집니다)"
     console.print(f"장애 {matches[0].id[:8]}에 메모 {len(texts)}건을 남겼습니다{where}.")
+
+
+edge_app = typer.Typer(
+    help="클러스터 밖의 부하분산기(무인민원발급기망 등)를 감시자에 등록합니다.",
+    no_args_is_help=True,
+)
+app.add_typer(edge_app, name="edge")
+
+
+@edge_app.command("add")
+def edge_add(
+    name: Annotated[str, typer.Argument(help="이름 (영문 소문자·숫자·-·_, 32자까지)")],
+    admin_socket: Annotated[
+        str, typer.Option("--admin-socket", help="그 HAProxy의 런타임 API 소켓 경로")
+    ],
+    backend: Annotated[str, typer.Option(help="앱 서버들이 있는 backend/listen 이름")] = (
+        APPS_BACKEND
+    ),
+    root: RootOption = DEFAULT_ROOT,
+) -> None:
+    """부하분산기를 등록합니다: 감시자가 다음 회차부터 그 서버 점검 결과를 장애로 기록합니다."""
+    if not NAME.match(name):
+        fail("이름은 영문 소문자·숫자·-·_로 32자까지입니다.", "ops.edge_name", 2)
+    if not (root / STATE_FILE).exists():
+        fail(f"{root}에 클러스터 상태가 없습니다.", "cluster.none", 2)
+    edges = [e for e in read_edges(root) if e.name != name]
+    write_edges(root, [*edges, Edge(name, str(Path(admin_socket).absolute()), backend)])
+    console.print(f"부하분산기 {name}을(를) 등록했습니다 ({admin_socket}).")
+
+
+@edge_app.command("remove")
+def edge_remove(
+    name: Annotated[str, typer.Argument(help="등록한 이름")],
+    root: RootOption = DEFAULT_ROOT,
+) -> None:
+    """등록을 지웁니다: 그 부하분산기에 열린 장애는 그 자리에서 끝납니다."""
+    edges = read_edges(root)
+    if name not in {e.name for e in edges}:
+        fail(f"{name}(이)라는 부하분산기가 등록되어 있지 않습니다.", "ops.edge_unknown", 2)
+    write_edges(root, [e for e in edges if e.name != name])
+    console.print(f"부하분산기 {name}의 등록을 지웠습니다.")
+
+
+@edge_app.command("list")
+def edge_list(root: RootOption = DEFAULT_ROOT) -> None:
+    """등록된 부하분산기와 지금 점검에 실패한 서버."""
+    for edge in read_edges(root):
+        look = look_at_edge(edge)
+        state = "응답 없음" if not look.answered else (", ".join(look.failing) or "정상")
+        console.print(f"{edge.name}\t{edge.admin_socket}\t{edge.backend}\t{state}")

@@ -32,6 +32,9 @@ from minwon.operations.incidents.model import Cause
 from minwon.operations.incidents.prober import Prober
 
 EDGES_FILE = "edges.json"
+# ``show stat`` over a local socket costs next to nothing; its checks change state every
+# 250-500 ms (fastinter, inter): looked at as often, an end is seen within that.
+EDGE_PROBE_SECONDS = 0.25
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
 
@@ -131,7 +134,7 @@ class EdgeWatch:
         for gone in removed:
             self._probers.pop(gone).stop()
         for edge in wanted - set(self._probers):
-            prober = Prober(f"edge:{edge.name}", partial(look_at_edge, edge))
+            prober = Prober(f"edge:{edge.name}", partial(look_at_edge, edge), EDGE_PROBE_SECONDS)
             prober.start()
             self._probers[edge] = prober
         return removed

@@ -59,11 +59,17 @@ def _wait_for_servers(ctx: ScenarioContext, *, broken_up: bool, figure: str) -> 
     network, since = ctx.paths(), ctx.clock.monotonic()
     seen: list[dict[str, bool]] = []
 
+    wall = "path_up" if broken_up else "path_down"
+
     def settled() -> bool:
+        looked_at = ctx.clock.now().timestamp()
         seen[:] = [network.balancer_servers()]
         broken = _servers_over(seen[0], BROKEN_PATH)
         others = {n: up for n, up in seen[0].items() if n not in broken}
-        return all(up == broken_up for up in broken.values()) and all(others.values())
+        done = all(up == broken_up for up in broken.values()) and all(others.values())
+        # Wall times, which incidents compare with: this look's, or the last that did not.
+        ctx.figures[f"{wall}_at" if done else f"{wall}_not_yet_at"] = round(looked_at, 3)
+        return done
 
     if not wait_until(settled, timeout=PATH_TIMEOUT, clock=ctx.clock, interval=POLL / 5):
         raise StepFailedError(f"balancer servers after {PATH_TIMEOUT:.0f} s: {seen[-1]}")
