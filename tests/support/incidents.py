@@ -4,8 +4,8 @@ the injection and an end within 1 s of the recovery, as the scenario measured th
 (``details["injected_at"]``, or up to its last kill, ``killed_at``, and the wall time
 its recovery step saw, e.g. ``recovered_at`` or ``rejoined_at``). A recovery seen by a
 look at the cluster's status happened after the look before it, which did not see it
-(``rejoined_not_yet_at``): an end between that look and the one that saw it, within 1 s
-either side, is the truth.
+(``rejoined_not_yet_at``) and before the look that saw it ended (``rejoined_seen_by``):
+an end between the two, within 1 s either side, is the truth.
 """
 
 from __future__ import annotations
@@ -99,7 +99,9 @@ def recorded_incident(
     ``ended`` (its cause gone: a hang resumed, which the scenario did itself and so knows
     to the millisecond, while the part's catching up after it is not measured)."""
     injected = float(record.details["injected_at"])
-    recovery = float(record.details[recovered])
+    # Seen at the start of a look that ended later: by that end at the latest.
+    recovery = float(record.details.get(recovered.removesuffix("_at") + "_seen_by", 0.0))
+    recovery = max(recovery, float(record.details[recovered]))
     not_yet = record.details.get(recovered.removesuffix("_at") + "_not_yet_at")
     if not_yet is None and not_before is not None:
         not_yet = record.details[not_before]

@@ -69,6 +69,8 @@ def _wait_for_servers(ctx: ScenarioContext, *, broken_up: bool, figure: str) -> 
         done = all(up == broken_up for up in broken.values()) and all(others.values())
         # Wall times, which incidents compare with: this look's, or the last that did not.
         ctx.figures[f"{wall}_at" if done else f"{wall}_not_yet_at"] = round(looked_at, 3)
+        if done:  # and by when it had surely happened: the end of that look
+            ctx.figures[f"{wall}_seen_by"] = round(ctx.clock.now().timestamp(), 3)
         return done
 
     if not wait_until(settled, timeout=PATH_TIMEOUT, clock=ctx.clock, interval=POLL / 5):

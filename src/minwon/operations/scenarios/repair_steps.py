@@ -47,6 +47,8 @@ def restarted_by_supervisor(what: str, seconds: float, *, what_ko: str) -> Step:
             # Wall times of the look that saw it serve and of the one before, which did
             # not: it recovered between the two (incidents are compared with that).
             ctx.figures["recovered_at" if done else "recovered_not_yet_at"] = round(looked_at, 3)
+            if done:  # and by when it had surely happened: the end of that look
+                ctx.figures["recovered_seen_by"] = round(ctx.clock.now().timestamp(), 3)
             return done
 
         timeout = injected + seconds - ctx.clock.monotonic()

@@ -200,9 +200,10 @@ ISSUANCE_RESUMES = Step(
 def wait_for(ctx: ScenarioContext, what: str, check: Callable[[ClusterStatus], str | None]) -> str:
     """Polls the status until `check` returns a note; StepFailedError after the timeout.
 
-    Records the wall time of the look that saw it (``<what>_at``) and of the look before,
-    which did not (``<what>_not_yet_at``): it happened between the two (a status takes a
-    while), and incidents are compared with that.
+    Records the wall time of the look that saw it (``<what>_at``, and ``<what>_seen_by``
+    when that look ended) and of the look before, which did not (``<what>_not_yet_at``):
+    it happened between the two (a status takes a while), and incidents are compared
+    with that.
     """
     found: list[str] = []
     last: list[ClusterStatus] = []
@@ -214,6 +215,8 @@ def wait_for(ctx: ScenarioContext, what: str, check: Callable[[ClusterStatus], s
         found[:] = [note] if note else []
         if found:
             ctx.figures[f"{what}_at"] = round(looked_at, 3)
+            # The look took a while: what it saw held by the time it ended, at the latest.
+            ctx.figures[f"{what}_seen_by"] = round(ctx.clock.now().timestamp(), 3)
         else:
             ctx.figures[f"{what}_not_yet_at"] = round(looked_at, 3)
         return bool(found)
