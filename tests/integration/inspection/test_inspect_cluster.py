@@ -68,11 +68,16 @@ def minwon(cluster: LocalCluster, *args: str, group: tuple[str, ...] = ("inspect
     return subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False, env=env)
 
 
-def test_before_any_rehearsal_the_rehearsal_check_is_not_configured_then_f3_is_rehearsed(
+def test_before_any_rehearsal_a_new_cluster_has_its_grace_then_f3_is_rehearsed(
     cluster: LocalCluster,
 ) -> None:
     before = inspected(cluster)
-    assert grades(before)["cluster.failover_rehearsal"] is Grade.NOT_CONFIGURED
+    assert grades(before)["cluster.failover_rehearsal"] is Grade.OK
+    (check,) = [c for c in before.results if c.id == "cluster.failover_rehearsal"]
+    assert "기록이 없습니다" in check.reason
+    # A cluster that has gone its whole warning time without one is told to rehearse.
+    overdue = inspected(cluster, Thresholds(rehearsal_warn_days=0.0, rehearsal_critical_days=1e9))
+    assert grades(overdue)["cluster.failover_rehearsal"] is Grade.WARN
     done = minwon(cluster, "F3", group=("cluster", "rehearse"))
     assert done.returncode == 0, done.stdout + done.stderr
     (record,) = (cluster.root / "rehearsals").glob("F3-*.json")

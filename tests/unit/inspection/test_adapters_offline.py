@@ -190,7 +190,8 @@ def test_the_second_site_is_read_from_its_link_journal_and_absent_without_one(
     from minwon.operations.inspection.local import LocalClusterView, LocalRecords
 
     records = LocalRecords(LocalClusterView(LocalCluster(tmp_path)))
-    assert records.second_site() is None and records.rehearsals() is None
+    # No rehearsal yet: an empty record (``minwon cluster rehearse`` writes here), not none.
+    assert records.second_site() is None and records.rehearsals() == ()
     site = tmp_path / "site2"
     site.mkdir()
     (site / "state.json").write_text("{}")

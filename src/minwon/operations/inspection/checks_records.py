@@ -248,8 +248,9 @@ def drill_age(ctx: Context) -> CheckResult:
 
 
 def rehearsal_age(ctx: Context) -> CheckResult:
-    """Returns the grade of the days since the last failover rehearsal that held; 미구성
-    where no rehearsal is recorded for this cluster."""
+    """Returns the grade of the days since the last failover rehearsal that held (with
+    none yet, the days since the cluster was commissioned); 미구성 where the target has
+    no place its rehearsals are kept."""
     id, title = "cluster.failover_rehearsal", "마지막 장애 전환 리허설"
     t = ctx.thresholds
     records = ctx.records.rehearsals()
@@ -257,10 +258,9 @@ def rehearsal_age(ctx: Context) -> CheckResult:
         return not_configured(
             id,
             title,
-            "장애 전환 리허설 기록 저장소가 없습니다: 이 클러스터의 리허설을 기록하는 기능이 "
-            "아직 없습니다 (<root>/rehearsals 없음).",
-            "리허설 기록(장애 시나리오 JSON)을 <root>/rehearsals에 두거나 rehearsal_dirs로 "
-            "지정하세요.",
+            "장애 전환 리허설 기록 저장소가 없습니다: 이 대상에는 리허설 기록을 둘 곳이 "
+            "정해져 있지 않습니다.",
+            "리허설 기록(장애 시나리오 JSON)이 쌓이는 폴더를 rehearsal_dirs로 지정하세요.",
         )
     bad = [r for r in records if not r.healed or r.lost or r.duplicated]
     newest = max(records, key=lambda r: r.started_at, default=None)
@@ -270,7 +270,7 @@ def rehearsal_age(ctx: Context) -> CheckResult:
             title,
             f"마지막 리허설 {newest.fault}({_shown(newest.started_at)})이 지키지 못했습니다: "
             f"복구 {newest.healed}, 유실 {newest.lost}, 중복 {newest.duplicated}.",
-            "원인을 고치고 리허설을 다시 하세요 (`minwon cluster runbook F2a`).",
+            "원인을 고치고 리허설을 다시 하세요 (`minwon cluster rehearse F3`).",
             source=newest.source,
         )
     return _deadline(
@@ -282,5 +282,5 @@ def rehearsal_age(ctx: Context) -> CheckResult:
         warn_days=t.rehearsal_warn_days,
         critical_days=t.rehearsal_critical_days,
         what="장애 전환 리허설",
-        action="`minwon cluster runbook F2a`를 따라 장애 전환 리허설을 하세요.",
+        action="`minwon cluster rehearse F3`(또는 F2a 등)로 장애 전환 리허설을 하세요.",
     )

@@ -258,10 +258,11 @@ class LocalRecords:
         return DrillFacts(_aware(passed[0][0]), _aware(when), outcome, str(detail or ""))
 
     def rehearsals(self) -> tuple[RehearsalRecord, ...] | None:
-        """Returns the rehearsal records under ``<root>/rehearsals`` and the configured
-        folders (None: none of those folders exists)."""
+        """Returns the rehearsal records under ``<root>/rehearsals`` (where ``minwon
+        cluster rehearse`` writes them: a local cluster always has that store, empty until
+        the first rehearsal) and the configured folders."""
         folders = [self.cluster.root / "rehearsals", *map(Path, self.rehearsal_dirs)]
-        return read_rehearsals([f for f in folders if f.is_dir()])
+        return read_rehearsals([f for f in folders if f.is_dir()]) or ()
 
     def second_site(self) -> SecondSiteFacts | None:
         """Returns the second site's lag from its link journal (None: no second site)."""
