@@ -63,6 +63,9 @@ def test_an_empty_repository_has_no_backups_and_a_stanza_error_is_kept() -> None
     info = parse_info(json.dumps(raw), "minwon")
     assert not info.ok and info.status_message == "no valid backups"
     assert info.backups == () and info.wal_max is None and info.latest() is None
+    assert not info.backup_running
+    raw[0]["status"]["lock"] = {"backup": {"held": True}}  # the first one under way
+    assert parse_info(json.dumps(raw), "minwon").backup_running
 
 
 @pytest.mark.parametrize("text", ["", "not json", "[]", '[{"name": "minwon"}]', "{}"])

@@ -150,6 +150,16 @@ def stanza_bad(w: World) -> None:
     )
 
 
+def first_backup_running(w: World) -> None:
+    w.records.backup_info_value = replace(
+        w.records.backup_info_value,
+        status_code=2,
+        status_message="no valid backups",
+        backups=(),
+        backup_running=True,
+    )
+
+
 def verify_bad(w: World) -> None:
     w.records.backup_verify_value = VerifyReport(
         False, "error", ("backup X: checksum invalid 1",), ""
@@ -296,6 +306,7 @@ BREAKS: list[tuple[str, Callable[[World], None], Grade]] = [
     ("backup.last", backup_hours(30), W),
     ("backup.last", backup_hours(50), C),
     ("backup.last", stanza_bad, C),
+    ("backup.last", first_backup_running, W),  # a new cluster's, under way: not yet 위험
     ("backup.verify", verify_bad, C),
     ("backup.wal_archive", archive(6), W),
     ("backup.wal_archive", archive(4), Grade.OK),

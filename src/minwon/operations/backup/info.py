@@ -69,6 +69,7 @@ class StanzaInfo:
     wal_min: str | None
     wal_max: str | None
     backups: tuple[BackupRecord, ...]
+    backup_running: bool = False  # pgBackRest holds its backup lock: one is under way
 
     @property
     def ok(self) -> bool:
@@ -120,6 +121,9 @@ def parse_info(text: str, stanza: str) -> StanzaInfo:
             wal_max=wal.get("max"),
             backups=tuple(
                 sorted((_backup(b) for b in raw.get("backup") or []), key=lambda b: b.started)
+            ),
+            backup_running=bool(
+                ((raw["status"].get("lock") or {}).get("backup") or {}).get("held", False)
             ),
         )
     except StopIteration:

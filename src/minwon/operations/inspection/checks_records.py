@@ -32,6 +32,9 @@ def _shown(moment: datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
+NO_VALID_BACKUPS = 2  # pgBackRest's stanza status code: the repository holds no backup
+
+
 def backup_age(ctx: Context) -> CheckResult:
     """Returns the grade of the newest whole backup's age (none: 위험)."""
     id, title = "backup.last", "마지막 백업"
@@ -39,6 +42,15 @@ def backup_age(ctx: Context) -> CheckResult:
     info = ctx.records.backup_info()
     if info is None:
         return not_configured(id, title, "이 클러스터에는 백업 저장소 설정이 없습니다.")
+    if info.status_code == NO_VALID_BACKUPS and info.backup_running:
+        # A new cluster's first full backup, under way (the supervisor starts it at once).
+        return warn(
+            id,
+            title,
+            "첫 전체 백업이 진행 중입니다: 끝나기 전에는 시점 복구를 할 수 없습니다.",
+            "몇 분 뒤 다시 점검하거나 `minwon backup list`로 백업이 끝났는지 확인하세요.",
+            backups=0,
+        )
     if not info.ok:
         return critical(
             id,
