@@ -10,6 +10,8 @@ that end's namespace, removed by ``lift`` (``lift_end`` for one end).
 
 from __future__ import annotations
 
+import time
+
 from minwon.operations.network.netns import End, Link, NetworkError
 
 LARGE_PACKET_BYTES = 1400  # the 2023 router dropped packets of 1,500 bytes; 1,400 is safe
@@ -49,10 +51,23 @@ def cut(link: Link) -> None:
         end.namespace.run("ip", "link", "set", end.interface, "down")
 
 
-def restore(link: Link) -> None:
-    """Brings both ends of `link` up again."""
+RESTORE_SECONDS = 5.0
+
+
+def restore(link: Link, timeout: float = RESTORE_SECONDS) -> None:
+    """Brings both ends of `link` up again and returns once both carry packets: ``ip link
+    set up`` returns before the kernel has the link operational (its link watch runs up
+    to a second later, dropping what is sent meanwhile). NetworkError if not in time."""
     for end in link.ends:
         end.namespace.run("ip", "link", "set", end.interface, "up")
+    deadline = time.monotonic() + timeout
+    while True:
+        shown = [e.namespace.run("ip", "-o", "link", "show", "dev", e.interface) for e in link.ends]
+        if all("state UP" in line for line in shown):
+            return
+        if time.monotonic() > deadline:
+            raise NetworkError(f"link {link.name} not up {timeout:g} s after restore: {shown}")
+        time.sleep(0.05)
 
 
 def isolate(end: End) -> None:
