@@ -93,7 +93,7 @@ def test_drained_servers_and_servers_coming_up_are_told_apart(api: FakeRuntimeAp
 
 def test_a_balancer_that_does_not_answer_is_the_same_fault(tmp_path: Path) -> None:
     edge = Edge("kiosk", str(tmp_path / "gone.sock"))
-    look = look_at_edge(edge, timeout=0.2)
+    look = look_at_edge(edge)
     assert not look.answered
     (condition,) = edge_reading(5.0, edge, look).conditions
     assert "does not answer" in condition.detail

@@ -42,6 +42,7 @@ class Server:
     check: str
     current_sessions: int
     total_sessions: int
+    check_seconds: float = 0.0  # how long its last check took (a timed-out one: all of it)
 
     @property
     def up(self) -> bool:
@@ -114,6 +115,7 @@ def servers(where: str | RuntimeApi, backend: str) -> list[Server]:
                 check=row.get("check_status", ""),
                 current_sessions=int(row.get("scur") or 0),
                 total_sessions=int(row.get("stot") or 0),
+                check_seconds=int(row.get("check_duration") or 0) / 1000,
             )
         )
     if not found:

@@ -148,15 +148,14 @@ class Detector:
             if component in self._open or self._explained(found, at):
                 continue
             first = min(found, key=lambda c: PRIORITY.index(c.cause))
-            if all(c.cause in DEPENDS_ON for c in found):
-                held = self._waiting.get(component)
-                if held is not None and held.cause is first.cause:
-                    first = held  # seen before: since then
-                since = first.since if first.since is not None else at
-                if at - since < DEPENDENT_GRACE:
-                    waiting[component] = first  # its cause further down may show next
-                    continue
+            dependent = all(c.cause in DEPENDS_ON for c in found)
+            held = self._waiting.get(component)
+            if dependent and held is not None and held.cause is first.cause:
+                first = held  # seen before: since then
             since = first.since if first.since is not None else at
+            if dependent and at - since < DEPENDENT_GRACE:
+                waiting[component] = first  # its cause further down may show next round
+                continue
             incident = Incident.open(component, first.cause, first.detail, at=since)
             incident = incident.but(
                 also=tuple(sorted({c.cause.value for c in found} - {first.cause.value})),

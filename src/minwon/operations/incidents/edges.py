@@ -6,7 +6,7 @@ balancer is not part of the cluster's spec, so an operator registers it with
 ``minwon ops edge add NAME --admin-socket PATH``; the list is ``<root>/edges.json``,
 which the watcher reads again whenever it changes. Each round takes HAProxy's own view
 over the runtime API (``show stat``): a server its checks have begun to fail (``UP 1/2``)
-or taken out (``DOWN``) is a ``balancer.servers_down`` on ``edge:NAME``, one incident for
+or taken out (``DOWN``) is an ``edge.servers_down`` on ``edge:NAME``, one incident for
 all the servers of that balancer (one path's fault takes out every instance behind it).
 Its start is when the first failing check began (the look's time less the check's
 duration: a timed-out check took its whole timeout), its end the look that saw every
@@ -16,9 +16,6 @@ Servers an operator drained or put in maintenance (a release) are no fault.
 
 from __future__ import annotations
 
-import contextlib
-import csv
-import io
 import json
 import os
 import re
@@ -26,7 +23,7 @@ from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
 
-from minwon.operations.cluster.balancer import APPS_BACKEND, BalancerError, command
+from minwon.operations.cluster.balancer import APPS_BACKEND, BalancerError, servers
 from minwon.operations.incidents.conditions import Condition, Reading
 from minwon.operations.incidents.model import Cause
 from minwon.operations.incidents.prober import Prober
@@ -79,24 +76,18 @@ def _failing(status: str) -> bool:
     return status.startswith("DOWN") or (status.startswith("UP") and "/" in status)
 
 
-def look_at_edge(edge: Edge, timeout: float = 1.0) -> EdgeLook:
+def look_at_edge(edge: Edge) -> EdgeLook:
     """Returns what the balancer says of its servers now."""
     try:
-        text = command(edge.admin_socket, "show stat", timeout=timeout).lstrip("# ")
+        found = servers(edge.admin_socket, edge.backend)
     except BalancerError:
         return EdgeLook(False, {})
-    failing: dict[str, str] = {}
-    longest = 0.0
-    for row in csv.DictReader(io.StringIO(text)):
-        if row.get("pxname") != edge.backend or row.get("svname") in ("FRONTEND", "BACKEND"):
-            continue
-        status = row.get("status", "")
-        if _failing(status):
-            check = row.get("check_status", "")
-            failing[row["svname"]] = f"{status} ({check})" if check else status
-            with contextlib.suppress(ValueError):
-                longest = max(longest, int(row.get("check_duration") or 0) / 1000)
-    return EdgeLook(True, failing, longest)
+    failing = [s for s in found if _failing(s.status)]
+    return EdgeLook(
+        True,
+        {s.name: f"{s.status} ({s.check})" if s.check else s.status for s in failing},
+        max((s.check_seconds for s in failing), default=0.0),
+    )
 
 
 def edge_reading(at: float, edge: Edge, look: EdgeLook) -> Reading:
