@@ -9,7 +9,7 @@ stopped by PID at the end of the run even when a test fails. A module may set
 replaced. A module that defines its own ``cluster`` fixture (test_partition.py, on
 namespaced hosts) runs before the ones that share, so that two clusters never compete
 for the machine's two cores. ``scenario("F2a")`` returns that runbook, to be run step by
-step by the test body.
+step by the test body, once the incident of the scenario before it has settled.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from minwon.demo import DEMO_PASSWORD
 from minwon.operations.cluster.local import LocalCluster
 from minwon.operations.scenarios import RUNBOOKS, Scenario, scenario_on
 from support.binaries import require_binaries
+from support.incidents import settled_first
 from support.scenario_records import Begin
 from support.shared_cluster import SharedCluster
 
@@ -89,6 +90,7 @@ def scenario(cluster: LocalCluster, token: str, tmp_path: Path) -> Begin:
     """Returns ``scenario("F2a")``: that fault's runbook, run step by step by the body."""
 
     def begin(fault: str) -> Scenario:
+        settled_first(cluster)
         return scenario_on(cluster, RUNBOOKS[fault], token=token, journal_dir=tmp_path)
 
     return begin

@@ -11,6 +11,7 @@ an end between the two, within 1 s either side, is the truth.
 from __future__ import annotations
 
 import itertools
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -187,3 +188,25 @@ def incidents_near(cluster: LocalCluster, incident: Incident) -> list[Incident]:
         ]
     finally:
         engine.dispose()
+
+
+def settled_first(cluster: LocalCluster, *, timeout: float = 25.0) -> None:
+    """Waits until the watcher holds no open incident, so that a scenario's fault is not
+    taken for the recovery of the one before it (a test that failed early did not wait
+    for its incident to settle: a database member's settles 10 s after its symptoms
+    cleared); prints what is still open after `timeout` and goes on."""
+    still: list[Incident] = []
+
+    def none_open() -> bool:
+        store, engine = local_incidents(cluster.root)
+        try:
+            still[:] = [r.incident for r in store.records(limit=50) if r.incident.is_open]
+        finally:
+            engine.dispose()
+        return not still
+
+    began = time.monotonic()
+    if not wait_until(none_open, timeout=timeout, interval=0.5):
+        print(f"\nstill open before the scenario: {[i.to_dict() for i in still]}")
+    elif time.monotonic() - began > 1.0:
+        print(f"\nwaited {time.monotonic() - began:.1f} s for the last incident to settle")

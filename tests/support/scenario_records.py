@@ -17,7 +17,12 @@ def held(record: ScenarioRecord) -> ScenarioRecord:
     that every step held, issuance resumed, nothing was lost, doubled or refused, and the
     cluster healed; returns the record for the test's own bounds."""
     path = record.write(ARTIFACTS)
-    print(f"\n{record.fault}: gap {record.gap_seconds} s, {record.acknowledged} acked ({path})")
+    began = record.details.get("gap_began_after_fault")
+    print(
+        f"\n{record.fault}: gap {record.gap_seconds} s (from {began} s after the fault),"
+        f" {record.acknowledged} acked, longest collector pause"
+        f" {record.details.get('longest_gc_pause_seconds')} s ({path})"
+    )
     for step in record.steps:
         print(f"  {step.number}. [{step.outcome}] {step.seconds:.2f} s {step.name}: {step.note}")
     assert [s for s in record.steps if not s.ok] == [], "a runbook step did not hold"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,40 @@ class LoadResult:
 
     acks: list[Ack] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)  # final errors: refusals, give-ups
+    longest_gc_pause: float = 0.0  # seconds this process's collector stopped every worker
+
+
+class FrozenHeap:
+    """Keeps the measuring process's own garbage collector out of what a load measures.
+
+    The load runs in a long-lived process (a test session holds millions of objects).
+    Python's full collection scans every one of them with the GIL held, and no worker
+    records an answer meanwhile: measured 0.5 s for one after the unit tests alone, 0.2 s
+    under a load in a process of a million small objects, and a 3.2 s gap in a hung-
+    standby scenario on the 2-core CI that nothing in the cluster explains. While
+    running, what existed before is frozen (``gc.freeze``: collections scan only what
+    the load allocates; 0.03 s at most in the same experiment) and the longest pause
+    that remains is recorded, to be printed beside the load's gap."""
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+        self._began = 0.0
+
+    def start(self) -> None:
+        gc.freeze()
+        gc.callbacks.append(self._observe)
+
+    def stop(self) -> None:
+        if self._observe in gc.callbacks:
+            gc.callbacks.remove(self._observe)
+            gc.unfreeze()
+
+    def _observe(self, phase: str, info: dict[str, int]) -> None:
+        now = time.perf_counter()
+        if phase == "start":
+            self._began = now
+        else:
+            self.longest = max(self.longest, now - self._began)
 
 
 class IssuanceLoad:
@@ -64,10 +99,12 @@ class IssuanceLoad:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
+        self._heap = FrozenHeap()
         self.result = LoadResult()
 
     def start(self) -> None:
         """Starts the worker threads."""
+        self._heap.start()
         for i in range(self._workers):
             thread = threading.Thread(target=self._run, args=(i,), daemon=True)
             thread.start()
@@ -78,6 +115,8 @@ class IssuanceLoad:
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout)
+        self._heap.stop()
+        self.result.longest_gc_pause = round(self._heap.longest, 3)
         return self.result
 
     def acks_since(self, moment: float) -> int:
@@ -127,8 +166,8 @@ class IssuanceLoad:
             journal.close()
 
 
-def longest_gap(acks: list[Ack], start: float, end: float) -> float:
-    """Returns the longest stretch within [start, end] with no acknowledged issuance."""
-    times = sorted(a.at for a in acks if start <= a.at <= end)
-    edges = [start, *times, end]
-    return max(b - a for a, b in itertools.pairwise(edges))
+def longest_gap(times: Iterable[float], start: float, end: float) -> tuple[float, float]:
+    """Returns the longest stretch within [start, end] without any of `times` (when
+    issuances were acknowledged, or issued), and when it began."""
+    edges = [start, *sorted(t for t in times if start <= t <= end), end]
+    return max((b - a, a) for a, b in itertools.pairwise(edges))

@@ -102,6 +102,29 @@ def test_a_hung_primary_fenced_and_failed_over_is_one_incident_from_the_hang_to_
     assert {"process.exit", "role.failover"} <= set(incident.also)
 
 
+def test_a_standby_stopped_again_before_its_last_hang_settled_is_a_new_incident() -> None:
+    """G1 then G2 back to back (the CI run where G1's assertion failed and G2 began 5 s
+    after G1's resume): the second SIGSTOP is a new fault with its own start, not the
+    first hang's recovery going on, though a database member's incident waits
+    ``POSTGRES_SETTLE_HOLD`` before it settles."""
+    run, roles = Run(), RoleTracker(1000)
+    led = members(("pg1", "leader", "running", 1), ("pg2", "sync_standby", "streaming", 1))
+    up = [proc("postgres:pg2", 20)]
+    run.round(0.0, hang_reading(0.0, {}), roles.read(0.0, led), procs=up)
+    first = hang_reading(0.5, {"postgres:pg2": "pid 21 (walreceiver) stopped (state T)"})
+    run.round(0.5, first, roles.read(0.5, led), procs=up)
+    run.round(12.5, hang_reading(12.5, {}), roles.read(12.5, led), procs=up)
+    assert run.only().ended_at == 12.5 and run.only().is_open  # settling
+    second = hang_reading(18.0, {"postgres:pg2": "pid 20 (postmaster) stopped (state T)"})
+    run.round(18.0, second, roles.read(18.0, led), procs=up)
+    run.round(30.0, hang_reading(30.0, {}), roles.read(30.0, led), procs=up)
+    run.round(30.0 + POSTGRES_SETTLE_HOLD, procs=up)
+    hangs = sorted(run.seen.values(), key=lambda i: i.started_at)
+    assert [(i.started_at, i.ended_at) for i in hangs] == [(0.5, 12.5), (18.0, 30.0)]
+    assert all(i.cause is Cause.PROCESS_HUNG and not i.is_open for i in hangs)
+    assert "walreceiver" in hangs[0].cause_detail and "postmaster" in hangs[1].cause_detail
+
+
 def test_a_hang_has_its_korean_symptom() -> None:
     assert set(SYMPTOMS_KO) == set(Cause)
     assert symptom("postgres:pg2", Cause.PROCESS_HUNG) == (

@@ -61,10 +61,12 @@ def _first_cause(item: tuple[str, list[Condition]]) -> int:
     return min(PRIORITY.index(c.cause) for c in item[1])
 
 
-def component_rejoins(component: str) -> bool:
-    """Returns True for a database member: after a failover Patroni may stop and start it
-    again (pg_rewind) before it streams, which continues its incident."""
-    return component.startswith("postgres:")
+def rejoin_continues(incident: Incident) -> bool:
+    """Returns True if the return of `incident`'s cause is its own recovery going on: a
+    database member whose postmaster exited. After a failover Patroni may stop and start
+    it again (pg_rewind) before it streams. Nothing in a recovery stops a process with
+    SIGSTOP or cuts a host off: such a cause coming back is a new fault."""
+    return incident.component.startswith("postgres:") and incident.cause is Cause.PROCESS_EXIT
 
 
 def settle_hold(component: str) -> float:
@@ -228,7 +230,7 @@ class Detector:
                 end, detail = max(found.at, incident.started_at), found.detail or detail
             updated = updated.but(ended_at=end, cause_detail=detail)
         elif incident.ended_at is not None and incident.cause in keys:
-            if component_rejoins(incident.component):
+            if rejoin_continues(incident):
                 # Patroni stops a rejoining member's postmaster again to rewind it: the
                 # same recovery, not over yet. Its end comes when the cause clears again.
                 updated = updated.but(ended_at=None, updated_at=at)

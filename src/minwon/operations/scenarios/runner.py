@@ -152,11 +152,12 @@ class Scenario:
         ended = ctx.ended if ctx.ended is not None else now
         by_step = dict(zip(self.runbook.steps, self.steps, strict=True))
         healing = [record for step, record in by_step.items() if step.heals]
+        gap, gap_began = longest_gap((a.at for a in result.acks), injected - 0.5, ended)
         return ScenarioRecord(
             fault=self.runbook.fault,
             title=self.runbook.title,
             started_at=ctx.started_at or ctx.clock.now().isoformat(timespec="seconds"),
-            gap_seconds=round(longest_gap(result.acks, injected - 0.5, ended), 3),
+            gap_seconds=round(gap, 3),
             acknowledged=len(result.acks),
             lost=ctx.lost,
             duplicated=ctx.duplicated,
@@ -170,6 +171,10 @@ class Scenario:
                     if ctx.resumed is not None and ctx.injected is not None
                     else None
                 ),
+                # Where the longest gap lies, from the fault (to tell a stall at the fault
+                # from one later: a status look, a resume, a noisy machine).
+                "gap_began_after_fault": round(gap_began - injected, 3),
+                "longest_gc_pause_seconds": result.longest_gc_pause,
                 "acks_after_fault": sum(1 for a in result.acks if a.at > injected),
                 "replayed": sum(1 for a in result.acks if a.replayed),
                 "max_attempts": max((a.attempts for a in result.acks), default=0),

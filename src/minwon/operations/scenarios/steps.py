@@ -8,7 +8,6 @@ that does not hold raises StepFailedError with what it saw; nothing here asserts
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -26,6 +25,7 @@ from minwon.operations.cluster.faults import (
 )
 from minwon.operations.cluster.status import ClusterStatus
 from minwon.operations.cluster.tuning import MAX_HEALTHY_LAG_BYTES
+from minwon.operations.load import longest_gap
 from minwon.operations.scenarios.context import ScenarioContext, StepFailedError
 
 POLL = 0.25  # seconds between looks at the cluster while waiting
@@ -359,8 +359,7 @@ def _issued_gap(ctx: ScenarioContext, times: list[float]) -> None:
     if wall is None or ctx.injected is None or ctx.ended is None or not times:
         return
     start, end = wall - 0.5, wall + (ctx.ended - ctx.injected)
-    edges = [start, *(t for t in times if start <= t <= end), end]
-    gap, began = max((b - a, a) for a, b in itertools.pairwise(edges))
+    gap, began = longest_gap(times, start, end)
     ctx.figures["issued_gap_seconds"] = round(gap, 3)
     ctx.figures["issued_gap_began_at"] = round(began, 3)
 
