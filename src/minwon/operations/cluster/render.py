@@ -255,6 +255,7 @@ def app_env(spec: ClusterSpec, app: AppInstance, credentials: Credentials) -> Re
         app=app,
         database_url=spec.database_url(credentials.app_password),
         public_base_url=spec.apps[0].url,
+        trusted_proxies=",".join(sorted({proxy.host for proxy in spec.haproxies})),
     )
     return RenderedFile(app.env_file, text, 0o600)
 
