@@ -23,12 +23,14 @@ from minwon.bootstrap import bootstrap
 from minwon.clock import FixedClock
 from minwon.config import Settings
 from minwon.demo import DEMO_KIOSK_KEY, DEMO_PASSWORD
+from minwon.errors import Unavailable
 from minwon.issuance.numbers import display, new_number
 from minwon.operations.availability.recorder import ChannelRecorder
 from minwon.operations.availability.traffic import CHANNELS
 from minwon.operations.incidents.model import Cause, Incident
 from minwon.operations.incidents.store import SqlIncidents
 from minwon.rendering.keys import init_keys
+from minwon.web import deps
 from minwon.web.api import auth, issuance, notices, registry, verification
 from minwon.web.app import create_app
 from minwon.web.pages import counter, kiosk, kiosk_setup, ops, oversight, portal, public, status
@@ -323,3 +325,58 @@ def test_a_request_that_raises_is_a_failed_one_and_an_issuance_attempt(
     assert _counts(client)["counter"] == (1, 1, 0)  # the sign-in, the failure
     # Never issued: counted from the failure, which came after `wall`.
     assert 7 < _recorder(client).issuance_gap(wall + 12) <= 12
+
+
+def test_a_caller_whose_sign_in_cannot_be_checked_stays_on_its_channel(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database goes away: a kiosk's and a clerk's requests fail before anyone can
+    read who they are. They are still the kiosk's and the counter's failures (the token's
+    channel when it last signed in); a token never seen counts as online, as nobody."""
+    me = world.resident(world.citizen("citizen3").resident_id or "")
+    signed = client.post(
+        f"{API}/auth/kiosk",
+        json={"rrn": me.rrn, "fingerprint": world.fingerprint(me)},
+        headers={"X-Kiosk-Device": "kiosk-01", "X-Kiosk-Key": DEMO_KIOSK_KEY},
+    )
+    assert signed.status_code == 200, signed.text
+    kiosk = {"Authorization": f"Bearer {signed.json()['token']}"}
+    clerk = _login(client, "clerk", "clerk")
+    assert client.get(f"{API}/issuances", headers=kiosk).status_code == 200
+    assert client.get(f"{API}/issuances", headers=clerk).status_code == 200
+    before = _counts(client)
+
+    def down(*_: object) -> None:
+        raise Unavailable("db.unavailable", "데이터베이스에 연결할 수 없습니다.")
+
+    monkeypatch.setattr(deps, "authenticate", down)
+    assert _issue(client, kiosk, "traffic-outage-k1") == 503
+    assert _issue(client, clerk, "traffic-outage-c1") == 503
+    assert _issue(client, {"Authorization": "Bearer never-seen-token"}, "traffic-outage-o1") == 503
+    after = _counts(client)
+    assert after["kiosk"] == (before["kiosk"][0], 1, 0)
+    assert after["counter"] == (before["counter"][0], 1, 0)
+    assert after["online"] == (before["online"][0], 1, 0)
+
+
+def test_a_form_sent_twice_is_one_document(client: TestClient) -> None:
+    """The portal's form posted again with its key (a double click, a reload): the same
+    document handed back, counted as a request, not as a second issuance."""
+    token = TOKEN.search(client.get("/portal/login").text)
+    assert token
+    login = {"csrf_token": token.group(1), "username": "citizen2", "password": DEMO_PASSWORD}
+    assert client.post("/portal/login", data=login).status_code == 303
+    form = client.get("/portal/documents/deungbon").text
+    token, key = TOKEN.search(form), re.search(r'name="idempotency_key" value="([^"]+)"', form)
+    assert token and key
+    sent = {"csrf_token": token.group(1), "idempotency_key": key.group(1)}
+    first = client.post("/portal/documents/deungbon", data=sent)
+    again = client.post("/portal/documents/deungbon", data=sent)
+    assert first.status_code == again.status_code == 303
+    assert first.headers["location"] == again.headers["location"]
+    assert (first.headers["idempotent-replayed"], again.headers["idempotent-replayed"]) == (
+        "false",
+        "true",
+    )
+    _, failed, issued = _counts(client)["online"]
+    assert (failed, issued) == (0, 1)

@@ -295,7 +295,9 @@ def _command(form: FormData, c: ContainerDep, document: DocumentType) -> IssueDo
 def issue(request: Request, form: CheckedForm, c: ContainerDep, p: ClerkPageDep) -> Response:
     document = document_or_404(c, field(form, "doc"))
     outcome = issue_document(c.issuance, principal=p, cmd=_command(form, c, document))
-    return redirect(f"/counter/issuances/{outcome.record.number}?issued=1")
+    return redirect(
+        f"/counter/issuances/{outcome.record.number}?issued=1", replayed=outcome.replayed
+    )
 
 
 @router.get("/issuances/{number}")

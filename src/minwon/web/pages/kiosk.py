@@ -260,7 +260,7 @@ def issue(request: Request, form: CheckedForm, c: ContainerDep) -> Response:
             copies=copies(form),
         ),
     )
-    return redirect(f"/kiosk/done/{outcome.record.number}")
+    return redirect(f"/kiosk/done/{outcome.record.number}", replayed=outcome.replayed)
 
 
 def _printable(c: Container, p: Principal, number: str, action: str = READ) -> IssuanceRecord:

@@ -129,7 +129,9 @@ def request_document(
             items=items_from(form, document),
         ),
     )
-    return redirect(f"/portal/issuances/{outcome.record.number}?issued=1")
+    return redirect(
+        f"/portal/issuances/{outcome.record.number}?issued=1", replayed=outcome.replayed
+    )
 
 
 @router.get("/issuances")

@@ -86,6 +86,11 @@ def render(
     return response
 
 
-def redirect(url: str) -> RedirectResponse:
-    """Returns a 303 (POST → GET) redirect."""
-    return RedirectResponse(url, status_code=303)
+def redirect(url: str, *, replayed: bool | None = None) -> RedirectResponse:
+    """Returns a 303 (POST → GET) redirect. After an issuance form, `replayed` says
+    whether it handed back a document issued before (a form sent twice), as the API's
+    ``Idempotent-Replayed`` does: the traffic count takes it for no new document."""
+    response = RedirectResponse(url, status_code=303)
+    if replayed is not None:
+        response.headers["Idempotent-Replayed"] = "true" if replayed else "false"
+    return response
