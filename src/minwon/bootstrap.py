@@ -26,6 +26,7 @@ from minwon.issuance.context import IssuanceContext
 from minwon.issuance.services import release_abandoned
 from minwon.notifications.delivery import NotificationContext
 from minwon.operations.availability.board import PublicStatus
+from minwon.operations.availability.kept_reports import KeptReports
 from minwon.operations.availability.period import Period
 from minwon.operations.availability.report import AvailabilityReport
 from minwon.operations.availability.sql import SqlTrafficLog, open_incidents, read_report
@@ -217,6 +218,11 @@ class Container:
             SqlTrafficLog(self.engine),
             now=lambda: self.clock.now().timestamp(),
         )
+
+    @cached_property
+    def kept_reports(self) -> KeptReports:
+        """The availability reports /ops shows, each kept a few seconds."""
+        return KeptReports(lambda period, now: self.availability_report(period, now=now))
 
     def availability_report(self, period: Period, *, now: float) -> AvailabilityReport:
         """Returns the availability report of `period` (StoreUnavailableError: no database)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -88,3 +88,20 @@ def test_an_operator_sees_last_months_report_the_open_incident_and_the_pdf(
             refused = operator.get(f"/ops?month={bad}")
             assert refused.status_code == 422 and "text/html" in refused.headers["content-type"]
             assert "report." in refused.text
+
+
+def test_refreshing_the_page_does_not_make_the_report_again(container: Container) -> None:
+    """The report costs the app instance seconds: kept 30 s per month, PDF included."""
+    app = create_app(container)
+    clock = container.clock
+    assert isinstance(clock, FixedClock)
+    with TestClient(app, client=("127.0.0.1", 1)) as operator:
+        for _ in range(3):
+            assert operator.get("/ops").status_code == 200
+        assert operator.get("/ops/availability.pdf").status_code == 200
+        assert container.kept_reports.computed == 1
+        assert operator.get("/ops?month=2026-10").status_code == 200
+        assert container.kept_reports.computed == 2
+        clock.advance(timedelta(seconds=31))
+        assert operator.get("/ops").status_code == 200
+        assert container.kept_reports.computed == 3

@@ -1,6 +1,7 @@
 """``/ops``: the operators' page: the availability report of a month (last month by
 default, ``?month=YYYY-MM``), the incidents still open, and the report as a PDF
-(``/ops/availability.pdf``).
+(``/ops/availability.pdf``). A report is made at most once per 30 s per month
+(``operations/availability/kept_reports.py``): it costs the app instance seconds.
 
 Only for operators, as ``/metrics`` is (web/operator_access.py): a client address in
 ``MINWON_METRICS_NETWORKS`` (after trusted proxies) or ``Authorization: Bearer`` with
@@ -49,7 +50,7 @@ def _report(c: ContainerDep, month: str) -> AvailabilityReport:
     now = c.clock.now().timestamp()
     try:
         period = choose(month_text=month.strip() or None, first=None, last=None, now=now)
-        return c.availability_report(period, now=now)
+        return c.kept_reports.report(period, now=now)
     except PeriodError as exc:
         raise InvalidRequest(exc.code, exc.message) from exc
     except StoreUnavailableError as exc:
