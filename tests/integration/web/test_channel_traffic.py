@@ -85,6 +85,30 @@ def _issue(client: TestClient, auth: dict[str, str], key: str, **body: Any) -> i
     return response.status_code
 
 
+def _kiosk(client: TestClient, world: World) -> dict[str, str]:
+    """Signs a resident in at kiosk-01 (ID number and fingerprint); returns its header."""
+    me = world.resident(world.citizen("citizen3").resident_id or "")
+    session = client.post(
+        f"{API}/auth/kiosk",
+        json={"rrn": me.rrn, "fingerprint": world.fingerprint(me)},
+        headers={"X-Kiosk-Device": "kiosk-01", "X-Kiosk-Key": DEMO_KIOSK_KEY},
+    )
+    assert session.status_code == 200, session.text
+    return {"Authorization": f"Bearer {session.json()['token']}"}
+
+
+def _portal_form(client: TestClient) -> dict[str, str]:
+    """Signs citizen2 in on the portal; returns the 등본 form's fields, ready to post."""
+    token = TOKEN.search(client.get("/portal/login").text)
+    assert token
+    login = {"csrf_token": token.group(1), "username": "citizen2", "password": DEMO_PASSWORD}
+    assert client.post("/portal/login", data=login).status_code == 303
+    form = client.get("/portal/documents/deungbon").text
+    token, key = TOKEN.search(form), re.search(r'name="idempotency_key" value="([^"]+)"', form)
+    assert token and key
+    return {"csrf_token": token.group(1), "idempotency_key": key.group(1)}
+
+
 def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     found = {}
     for family in text_string_to_metric_families(text):
@@ -132,32 +156,12 @@ def test_each_request_is_counted_on_the_channel_it_served(client: TestClient, wo
     assert _issue(client, citizen, "traffic-online-01") == 200  # a replay: no new document
     assert _issue(client, citizen, "bad key!") == 422  # refused: ok, no attempt
     assert client.get(f"{API}/catalog").status_code == 200  # nobody signed in: online
-    kiosk_session = client.post(
-        f"{API}/auth/kiosk",
-        json={"rrn": me.rrn, "fingerprint": world.fingerprint(me)},
-        headers={"X-Kiosk-Device": "kiosk-01", "X-Kiosk-Key": DEMO_KIOSK_KEY},
-    )
-    assert kiosk_session.status_code == 200, kiosk_session.text
-    kiosk = {"Authorization": f"Bearer {kiosk_session.json()['token']}"}
+    kiosk = _kiosk(client, world)
     assert _issue(client, kiosk, "traffic-kiosk-001") == 201
     assert client.get(f"{API}/issuances", headers=kiosk).status_code == 200
 
     # The portal's own form issues too (a page route, CSRF and all).
-    page = client.get("/portal/login").text
-    token = TOKEN.search(page)
-    assert token
-    signed = client.post(
-        "/portal/login",
-        data={"csrf_token": token.group(1), "username": "citizen2", "password": DEMO_PASSWORD},
-    )
-    assert signed.status_code == 303
-    form = client.get("/portal/documents/deungbon").text
-    token, key = TOKEN.search(form), re.search(r'name="idempotency_key" value="([^"]+)"', form)
-    assert token and key
-    done = client.post(
-        "/portal/documents/deungbon",
-        data={"csrf_token": token.group(1), "idempotency_key": key.group(1)},
-    )
+    done = client.post("/portal/documents/deungbon", data=_portal_form(client))
     assert done.status_code == 303, done.text
 
     assert _counts(client) == {
@@ -333,14 +337,7 @@ def test_a_caller_whose_sign_in_cannot_be_checked_stays_on_its_channel(
     """The database goes away: a kiosk's and a clerk's requests fail before anyone can
     read who they are. They are still the kiosk's and the counter's failures (the token's
     channel when it last signed in); a token never seen counts as online, as nobody."""
-    me = world.resident(world.citizen("citizen3").resident_id or "")
-    signed = client.post(
-        f"{API}/auth/kiosk",
-        json={"rrn": me.rrn, "fingerprint": world.fingerprint(me)},
-        headers={"X-Kiosk-Device": "kiosk-01", "X-Kiosk-Key": DEMO_KIOSK_KEY},
-    )
-    assert signed.status_code == 200, signed.text
-    kiosk = {"Authorization": f"Bearer {signed.json()['token']}"}
+    kiosk = _kiosk(client, world)
     clerk = _login(client, "clerk", "clerk")
     assert client.get(f"{API}/issuances", headers=kiosk).status_code == 200
     assert client.get(f"{API}/issuances", headers=clerk).status_code == 200
@@ -362,14 +359,7 @@ def test_a_caller_whose_sign_in_cannot_be_checked_stays_on_its_channel(
 def test_a_form_sent_twice_is_one_document(client: TestClient) -> None:
     """The portal's form posted again with its key (a double click, a reload): the same
     document handed back, counted as a request, not as a second issuance."""
-    token = TOKEN.search(client.get("/portal/login").text)
-    assert token
-    login = {"csrf_token": token.group(1), "username": "citizen2", "password": DEMO_PASSWORD}
-    assert client.post("/portal/login", data=login).status_code == 303
-    form = client.get("/portal/documents/deungbon").text
-    token, key = TOKEN.search(form), re.search(r'name="idempotency_key" value="([^"]+)"', form)
-    assert token and key
-    sent = {"csrf_token": token.group(1), "idempotency_key": key.group(1)}
+    sent = _portal_form(client)
     first = client.post("/portal/documents/deungbon", data=sent)
     again = client.post("/portal/documents/deungbon", data=sent)
     assert first.status_code == again.status_code == 303
