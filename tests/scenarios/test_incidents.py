@@ -23,19 +23,15 @@ from minwon.operations.cluster.faults import ProcessKind, ProcessRef, app, hapro
 from minwon.operations.cluster.kinds import WATCHER
 from minwon.operations.cluster.local import LocalCluster
 from minwon.operations.cluster.state import Restarts, StateStore
-from minwon.operations.incidents.local import local_incidents
 from minwon.operations.incidents.model import Cause, Incident
+from support.incidents import stored_incidents
 
 pytestmark = pytest.mark.cluster
 WATCH = ProcessRef(ProcessKind.WATCH, WATCHER)
 
 
 def incidents(cluster: LocalCluster) -> list[Incident]:
-    store, engine = local_incidents(cluster.root)
-    try:
-        return [r.incident for r in store.records(limit=500)]
-    finally:
-        engine.dispose()
+    return stored_incidents(cluster.root, limit=500)
 
 
 def settled_incident(

@@ -31,6 +31,15 @@ TOLERANCE = 1.0
 GAP_TOLERANCE = 0.5
 
 
+def stored_incidents(root: Path, limit: int = 200) -> list[Incident]:
+    """Returns the newest incidents the watcher of the cluster at `root` has stored."""
+    store, engine = local_incidents(root)
+    try:
+        return [r.incident for r in store.records(limit=limit)]
+    finally:
+        engine.dispose()
+
+
 def _print_issued(cluster: LocalCluster, incident: Incident, load_gap_began: float) -> None:
     """Prints the stalls between the issuance times the database holds around the
     incident, beside when the load's longest gap began (to see where the two differ)."""
@@ -110,16 +119,11 @@ def recorded_incident(
     found: list[Incident] = []
 
     def stored() -> bool:
-        store, engine = local_incidents(cluster.root)
-        try:
-            near = [
-                r.incident
-                for r in store.records(limit=200)
-                if r.incident.component == component
-                and abs(r.incident.started_at - injected) <= 5 * TOLERANCE
-            ]
-        finally:
-            engine.dispose()
+        near = [
+            i
+            for i in stored_incidents(cluster.root)
+            if i.component == component and abs(i.started_at - injected) <= 5 * TOLERANCE
+        ]
         found[:] = near
         return bool(near) and not any(i.is_open for i in near)
 
@@ -155,17 +159,13 @@ def _relapse(root: Path, component: str, *, after: float, looked: float, until: 
     found: list[Incident] = []
 
     def stored() -> bool:
-        store, engine = local_incidents(root)
-        try:
-            found[:] = [
-                r.incident
-                for r in store.records(limit=200)
-                if r.incident.component == component
-                and after <= r.incident.started_at <= looked + TOLERANCE
-                and r.incident.started_at <= until + TOLERANCE
-            ]
-        finally:
-            engine.dispose()
+        found[:] = [
+            i
+            for i in stored_incidents(root)
+            if i.component == component
+            and after <= i.started_at <= looked + TOLERANCE
+            and i.started_at <= until + TOLERANCE
+        ]
         return bool(found) and not any(i.is_open for i in found)
 
     assert wait_until(stored, timeout=20.0, interval=0.5), ("no relapse recorded", component)
@@ -177,17 +177,12 @@ def _relapse(root: Path, component: str, *, after: float, looked: float, until: 
 
 def incidents_near(cluster: LocalCluster, incident: Incident) -> list[Incident]:
     """Returns the other incidents stored that began while `incident` was open."""
-    store, engine = local_incidents(cluster.root)
-    try:
-        end = incident.settled_at or incident.started_at
-        return [
-            r.incident
-            for r in store.records(limit=200)
-            if r.incident.id != incident.id
-            and incident.started_at - TOLERANCE <= r.incident.started_at <= end
-        ]
-    finally:
-        engine.dispose()
+    end = incident.settled_at or incident.started_at
+    return [
+        i
+        for i in stored_incidents(cluster.root)
+        if i.id != incident.id and incident.started_at - TOLERANCE <= i.started_at <= end
+    ]
 
 
 def settled_first(cluster: LocalCluster, *, timeout: float = 25.0) -> None:
@@ -198,11 +193,7 @@ def settled_first(cluster: LocalCluster, *, timeout: float = 25.0) -> None:
     still: list[Incident] = []
 
     def none_open() -> bool:
-        store, engine = local_incidents(cluster.root)
-        try:
-            still[:] = [r.incident for r in store.records(limit=50) if r.incident.is_open]
-        finally:
-            engine.dispose()
+        still[:] = [i for i in stored_incidents(cluster.root, limit=50) if i.is_open]
         return not still
 
     began = time.monotonic()

@@ -147,10 +147,11 @@ class RecordTraffic:
 
     def _caller(self, scope: Scope, path: str) -> str | None:
         """Returns the kind of principal that called the API: as signed in now, else as its
-        token was last time (remembered); None for pages and for unknown callers."""
-        kind = scope.get("state", {}).get(PRINCIPAL_KIND)
+        token was last time (remembered); None for pages (their path is their channel)
+        and for unknown callers."""
         if not (path == API or path.startswith(f"{API}/")):
-            return kind if isinstance(kind, str) else None
+            return None
+        kind = scope.get("state", {}).get(PRINCIPAL_KIND)
         token = bearer_token(Request(scope))
         if token is None:
             return None
